@@ -123,7 +123,8 @@ type Tx interface {
 	// range ends, opts.Limit keys were visited or fn returns an error. If fn
 	// returns StopScan, Scan stops and returns nil; any other error is
 	// returned as is. key and value are read-only and valid only during the
-	// call. A missing bucket scans as empty. fn must not write to tx.
+	// call. A missing bucket scans as empty. fn may read from tx (Get and
+	// nested Scans) but must not write to it.
 	Scan(bucket string, opts ScanOptions, fn func(key, value []byte) error) error
 }
 

@@ -221,3 +221,18 @@ func (t *tx) Scan(bucket string, opts storage.ScanOptions, fn func(key, value []
 	}
 	return err
 }
+
+// ForEach calls fn with every key of every bucket, in order, from one
+// snapshot: tests use it to scan the whole store (for plaintext, say).
+func (s *Store) ForEach(fn func(bucket string, key, value []byte) error) error {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.closeMu.RUnlock()
+	var err error
+	s.published.Load().Ascend(func(it item) bool {
+		err = fn(it.bucket, it.key, it.value)
+		return err == nil
+	})
+	return err
+}

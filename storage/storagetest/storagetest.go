@@ -88,6 +88,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Store, opts ...Option) {
 		{"ScanRanges", testScanRanges},
 		{"ScanMatchesModel", testScanModel},
 		{"ScanStopAndErrors", testScanStop},
+		{"ScanCallbackMayRead", testScanNestedRead},
 		{"ReadYourWrites", testReadYourWrites},
 		{"ErrorRollsBack", testErrorRollsBack},
 		{"PanicRollsBack", testPanicRollsBack},
@@ -519,6 +520,55 @@ func testScanStop(t *testing.T, s *suite) {
 	})
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, []string{"4", "3"}, seen)
+}
+
+// testScanNestedRead reads from the transaction inside a Scan callback, as
+// index lookups do: one Get and one nested Scan per key, in both kinds of
+// transaction, over more keys than an adapter fetches at once.
+func testScanNestedRead(t *testing.T, s *suite) {
+	st := s.fresh(t)
+	require.NoError(t, st.Update(t.Context(), func(tx storage.Tx) error {
+		for i := range 600 {
+			k := fmt.Appendf(nil, "k%04d", i)
+			if err := tx.Put("idx", k, k); err != nil {
+				return err
+			}
+			if err := tx.Put("rec", k, []byte("r")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	check := func(tx storage.Tx) error {
+		n := 0
+		err := tx.Scan("idx", storage.ScanOptions{}, func(k, v []byte) error {
+			rec, err := tx.Get("rec", v)
+			if err != nil {
+				return err
+			}
+			if string(rec) != "r" {
+				return fmt.Errorf("record %s holds %q", v, rec)
+			}
+			inner := 0
+			if err := tx.Scan("rec", storage.ScanOptions{Start: v, Limit: 2}, func(k2, _ []byte) error {
+				inner++
+				return nil
+			}); err != nil {
+				return err
+			}
+			if inner == 0 {
+				return fmt.Errorf("nested scan from %s saw nothing", v)
+			}
+			n++
+			return nil
+		})
+		if err == nil && n != 600 {
+			err = fmt.Errorf("scanned %d keys, want 600", n)
+		}
+		return err
+	}
+	require.NoError(t, st.View(t.Context(), check))
+	require.NoError(t, st.Update(t.Context(), check))
 }
 
 func testReadYourWrites(t *testing.T, s *suite) {
