@@ -1,0 +1,98 @@
+package expr
+
+import "sync/atomic"
+
+// Limits bound one evaluation: one [Template.Eval] or [Template.EvalString],
+// one [EvalJSON] or one [Document.Render] (all leaves together). Templates
+// come from API clients, so every evaluation is bounded; exceeding a bound
+// is a [KindLimit] error, never a hang or an exhausted memory. A zero field
+// takes its default.
+type Limits struct {
+	// MaxOutput caps, in bytes, the rendered text of a template and every
+	// string a filter or a capture builds. Default 1 MiB.
+	MaxOutput int
+	// MaxItems caps the items of an array a filter builds or sorts and of a
+	// range a filter receives. Default 100,000.
+	MaxItems int
+	// MaxSteps caps the work: one step per loop iteration, per expression
+	// evaluated and per filter call, plus one per KiB a filter reads or
+	// writes and per KiB of output. Default 100,000.
+	MaxSteps int
+}
+
+// Default limits; see [Limits].
+const (
+	DefaultMaxOutput = 1 << 20
+	DefaultMaxItems  = 100_000
+	DefaultMaxSteps  = 100_000
+)
+
+var defaultLimits atomic.Pointer[Limits]
+
+// SetDefaultLimits sets the limits of evaluations that pass no
+// [WithLimits] option, and returns the previous ones. Safe for concurrent use.
+func SetDefaultLimits(l Limits) Limits {
+	l = l.withDefaults()
+	return *defaultLimits.Swap(&l)
+}
+
+// DefaultLimits returns the limits of evaluations that pass no [WithLimits].
+func DefaultLimits() Limits {
+	if l := defaultLimits.Load(); l != nil {
+		return *l
+	}
+	return Limits{}.withDefaults()
+}
+
+func init() {
+	l := Limits{}.withDefaults()
+	defaultLimits.Store(&l)
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxOutput <= 0 {
+		l.MaxOutput = DefaultMaxOutput
+	}
+	if l.MaxItems <= 0 {
+		l.MaxItems = DefaultMaxItems
+	}
+	if l.MaxSteps <= 0 {
+		l.MaxSteps = DefaultMaxSteps
+	}
+	return l
+}
+
+// An Option adjusts one evaluation.
+type Option func(*evalOptions)
+
+type evalOptions struct {
+	limits Limits
+}
+
+// WithLimits bounds the evaluation by l instead of [DefaultLimits]; zero
+// fields take the package defaults.
+func WithLimits(l Limits) Option {
+	return func(o *evalOptions) { o.limits = l.withDefaults() }
+}
+
+func buildOptions(opts []Option) evalOptions {
+	if len(opts) == 0 {
+		return evalOptions{limits: DefaultLimits()}
+	}
+	o := &evalOptions{limits: DefaultLimits()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
+		}
+	}
+	return *o
+}
+
+// Parse-time bounds: they keep evaluation recursion shallow.
+const (
+	maxBlockDepth = 64   // nested {% %} blocks
+	maxExprDepth  = 32   // nested ( and [ in one expression
+	maxExprTokens = 1024 // tokens in one expression
+	maxDocDepth   = 10_000
+	maxMarkup     = 10_000 // {{ }} and {% %} in one template, and {{ }} in one document
+)

@@ -1,0 +1,96 @@
+package expr
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// limitCases must each fail with KindLimit under the default limits, fast.
+var limitCases = []string{
+	"{% for i in (1..1000000000) %}{% endfor %}",
+	"{% for i in (1..100000) %}{% for j in (1..100000) %}{% endfor %}{% endfor %}",
+	"{% for i in (1..2000000) %}xxxxxxxxxxxxxxxx{% endfor %}",
+	"{% assign s = 'x' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}",
+	"{% capture s %}{% for i in (1..200000) %}0123456789{% endfor %}{% endcapture %}",
+	"{{ (1..1000000000) | join }}",
+	"{{ (1..1000000000) | sort | first }}",
+	"{{ (-1000000000..1000000000) | size }}",
+	"{% assign s = 'abcdefgh' %}{% for i in (1..20) %}{% assign s = s | replace: '', s %}{% endfor %}",
+	"{{ 'x' | pad_left: 2000000, 'y' }}",
+	"{% assign a = 'ab' | split: '' %}{% for i in (1..30) %}{% assign a = a | concat: a %}{% endfor %}",
+	strings.Repeat("{% if true %}", 100) + strings.Repeat("{% endif %}", 100),
+	"{{ " + strings.Repeat("(", 40) + "1" + strings.Repeat(")", 40) + " }}",
+	"{{ a" + strings.Repeat(" | upcase", 1100) + " }}",
+}
+
+func TestLimits(t *testing.T) {
+	for _, src := range limitCases {
+		name := src
+		if len(name) > 60 {
+			name = name[:60]
+		}
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, err := evalSrc(src, map[string]any{"a": "x"})
+			e, ok := errors.AsType[*Error](err)
+			require.True(t, ok, "want a limit error, got %v", err)
+			assert.Equal(t, KindLimit, e.Kind, e.Error())
+			assert.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
+}
+
+func TestWithLimits(t *testing.T) {
+	tm, err := Compile("{% for i in (1..100) %}0123456789{% endfor %}")
+	require.NoError(t, err)
+	got, err := tm.EvalString(nil)
+	require.NoError(t, err)
+	assert.Len(t, got, 1000)
+
+	_, err = tm.EvalString(nil, WithLimits(Limits{MaxOutput: 999}))
+	assert.ErrorIs(t, err, ErrLimit)
+	_, err = tm.EvalString(nil, WithLimits(Limits{MaxSteps: 50}))
+	assert.ErrorIs(t, err, ErrLimit)
+
+	_, err = evalSrcOpts("{{ (1..11) | join }}", WithLimits(Limits{MaxItems: 10}))
+	assert.ErrorIs(t, err, ErrLimit)
+	got2, err := evalSrcOpts("{{ (1..10) | join: ',' }}", WithLimits(Limits{MaxItems: 10}))
+	require.NoError(t, err)
+	assert.Equal(t, "1,2,3,4,5,6,7,8,9,10", got2)
+}
+
+func evalSrcOpts(src string, opts ...Option) (any, error) {
+	tm, err := Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return tm.Eval(nil, opts...)
+}
+
+func TestSetDefaultLimits(t *testing.T) {
+	prev := SetDefaultLimits(Limits{MaxOutput: 10})
+	defer SetDefaultLimits(prev)
+	assert.Equal(t, DefaultMaxOutput, prev.MaxOutput)
+	assert.Equal(t, Limits{MaxOutput: 10, MaxItems: DefaultMaxItems, MaxSteps: DefaultMaxSteps}, DefaultLimits())
+	_, err := evalSrcOpts("{{ 'abcdefghijk' }}x")
+	assert.ErrorIs(t, err, ErrLimit)
+	_, err = evalSrcOpts("{{ 'abcdefghijk' }}x", WithLimits(Limits{}))
+	assert.NoError(t, err)
+}
+
+func TestLimitsBoundTheWholeDocument(t *testing.T) {
+	doc := map[string]any{}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		doc[k] = "{% for i in (1..40) %}x{% endfor %}"
+	}
+	_, err := EvalJSON(doc, nil, WithLimits(Limits{MaxSteps: 100}))
+	e, ok := errors.AsType[*Error](err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, KindLimit, e.Kind)
+	assert.Equal(t, "c", e.Path)
+}
