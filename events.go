@@ -1,0 +1,47 @@
+package vault
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Event types raised by the vault. Event data never holds token data, keys or
+// credentials: only ids, types and non-sensitive attributes.
+const (
+	EventTokenCreated         = "token.created"
+	EventTokenUpdated         = "token.updated"
+	EventTokenDeleted         = "token.deleted"
+	EventTokenExpired         = "token.expired"
+	EventTokenPropertyExpired = "token.property.expired"
+)
+
+// Event is something that happened in a tenant, as webhooks will deliver it.
+type Event struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	TenantID  string         `json:"tenant_id"`
+	Timestamp time.Time      `json:"timestamp"`
+	Data      map[string]any `json:"data"`
+}
+
+// WithEventHandler registers fn to receive every event after the change it
+// describes has committed. fn runs on the goroutine that made the change (or
+// on the background worker, for expiry) and must not block for long; it must
+// not call back into the vault synchronously in a way that waits for the
+// call that raised the event.
+func WithEventHandler(fn func(ctx context.Context, e Event)) Option {
+	return func(c *config) { c.events = append(c.events, fn) }
+}
+
+// emit delivers an event to the registered handlers.
+func (v *Vault) emit(ctx context.Context, tenant, typ string, data map[string]any) {
+	if len(v.events) == 0 {
+		return
+	}
+	e := Event{ID: uuid.NewString(), Type: typ, TenantID: tenant, Timestamp: v.now().UTC(), Data: data}
+	for _, fn := range v.events {
+		fn(ctx, e)
+	}
+}

@@ -1,0 +1,68 @@
+package vault
+
+import (
+	"context"
+	"iter"
+)
+
+// Page is one page of a list or search. Pages follow each other by cursor:
+// pass Pagination.Next as the next request's Start until it is empty.
+type Page[T any] struct {
+	Data       []T        `json:"data"`
+	Pagination Pagination `json:"pagination"`
+}
+
+// Pagination describes a page. Cursor-paged resources fill Next and
+// PageSize; offset-paged ones (applications, reactors) fill the totals too.
+type Pagination struct {
+	// Next is the opaque cursor of the following page; empty on the last.
+	Next string `json:"next,omitempty"`
+	// PageSize is the number of items asked for.
+	PageSize int `json:"page_size"`
+	// TotalItems, PageNumber and TotalPages are set by offset-paged lists.
+	TotalItems int `json:"total_items,omitempty"`
+	PageNumber int `json:"page_number,omitempty"`
+	TotalPages int `json:"total_pages,omitempty"`
+}
+
+// Page sizes of lists and searches.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// walk turns a page fetcher into an iterator over every item of every page,
+// from the cursor start. It stops at the first error, which it yields once.
+func walk[T any](ctx context.Context, start string, fetch func(ctx context.Context, cursor string) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		cursor := start
+		for {
+			page, err := fetch(ctx, cursor)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Data {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if page.Pagination.Next == "" || len(page.Data) == 0 {
+				return
+			}
+			cursor = page.Pagination.Next
+		}
+	}
+}
+
+// pageSize applies the default and the maximum to a requested size.
+func pageSize(size int) int {
+	switch {
+	case size <= 0:
+		return DefaultPageSize
+	case size > MaxPageSize:
+		return MaxPageSize
+	}
+	return size
+}

@@ -1,0 +1,466 @@
+package vault
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Principal is who a call acts as: a tenant, and within it an application or
+// session with its permissions and access rules, or the trusted host. It
+// rides in the context; see [WithPrincipal] and [Vault.Authenticate].
+//
+// Code that builds a Principal by hand is trusted code granting rights; the
+// vault checks the rights of a Principal, not where it came from.
+type Principal struct {
+	// TenantID is the tenant every resource of the call belongs to.
+	TenantID string `json:"tenant_id"`
+	// ApplicationID is the calling application (for a session: the public
+	// application that created it); empty for the host.
+	ApplicationID string `json:"application_id,omitempty"`
+	// ApplicationType is private, public, management or session.
+	ApplicationType string `json:"application_type,omitempty"`
+	// SessionID is set when the caller is a session.
+	SessionID string `json:"session_id,omitempty"`
+	// Permissions are the caller's permissions. Token permissions here apply
+	// to every container, with the implicit transforms of [Vault]'s
+	// package documentation ("Access control"), only when Rules is empty.
+	Permissions []string `json:"permissions,omitempty"`
+	// Rules are the caller's access rules, in priority order.
+	Rules []AccessRule `json:"rules,omitempty"`
+
+	host bool
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context in which vault calls act as p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	if !slices.IsSortedFunc(p.Rules, byPriority) {
+		p.Rules = slices.Clone(p.Rules)
+		slices.SortStableFunc(p.Rules, byPriority)
+	}
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+func byPriority(a, b AccessRule) int { return a.Priority - b.Priority }
+
+// AsHost returns a context in which vault calls act as the trusted host, with
+// full access, on the tenant tenantID. Code that passes no principal at all
+// acts as the host on the default tenant.
+func AsHost(ctx context.Context, tenantID string) context.Context {
+	return WithPrincipal(ctx, Principal{TenantID: tenantID, host: true})
+}
+
+// IsHost reports whether p is the trusted host.
+func (p Principal) IsHost() bool { return p.host }
+
+// PrincipalFrom returns the principal calls with ctx act as, and whether one
+// was set; without one the vault acts as the host on the default tenant.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// principal returns the caller of ctx: the principal put there, or the host on
+// the default tenant.
+func (v *Vault) principal(ctx context.Context) Principal {
+	if p, ok := ctx.Value(principalKey{}).(Principal); ok {
+		return p
+	}
+	return Principal{TenantID: v.defaultTenant, host: true}
+}
+
+// Application types.
+const (
+	AppPrivate    = "private"
+	AppPublic     = "public"
+	AppManagement = "management"
+	// AppSession is the ApplicationType of a session's principal.
+	AppSession = "session"
+)
+
+// Permissions. [PermissionCatalog] lists them with the application types
+// that may hold each.
+const (
+	PermTokenCreate       = "token:create"
+	PermTokenRead         = "token:read"
+	PermTokenUpdate       = "token:update"
+	PermTokenDelete       = "token:delete"
+	PermTokenSearch       = "token:search"
+	PermTokenUse          = "token:use"
+	PermTenantRead        = "tenant:read"
+	PermTenantUpdate      = "tenant:update"
+	PermTenantDelete      = "tenant:delete"
+	PermApplicationRead   = "application:read"
+	PermApplicationCreate = "application:create"
+	PermApplicationUpdate = "application:update"
+	PermApplicationDelete = "application:delete"
+	PermLogRead           = "log:read"
+	PermReactorRead       = "reactor:read"
+	PermReactorCreate     = "reactor:create"
+	PermReactorUpdate     = "reactor:update"
+	PermReactorDelete     = "reactor:delete"
+	PermReactorInvoke     = "reactor:invoke"
+	PermProxyInvoke       = "proxy:invoke"
+	PermWebhooksRead      = "webhooks:read"
+	PermWebhooksCreate    = "webhooks:create"
+	PermWebhooksUpdate    = "webhooks:update"
+	PermWebhooksDelete    = "webhooks:delete"
+	PermConnectionFormula = "orchestration:connection_formulas"
+	PermConnectionCreate  = "orchestration:connections:create"
+	PermConnectionUpdate  = "orchestration:connections:update"
+	PermConnectionDelete  = "orchestration:connections:delete"
+	PermPaymentCapture    = "orchestration:transaction:capture"
+)
+
+// PermissionInfo describes a permission of the catalogue.
+type PermissionInfo struct {
+	Type             string   `json:"type"`
+	Description      string   `json:"description"`
+	ApplicationTypes []string `json:"application_types"`
+}
+
+var (
+	onlyPrivate    = []string{AppPrivate}
+	publicPrivate  = []string{AppPrivate, AppPublic}
+	onlyManagement = []string{AppManagement}
+)
+
+var permissionCatalog = []PermissionInfo{
+	{PermTokenCreate, "Create tokens", publicPrivate},
+	{PermTokenRead, "Read tokens", onlyPrivate},
+	{PermTokenUpdate, "Update tokens", publicPrivate},
+	{PermTokenDelete, "Delete tokens", onlyPrivate},
+	{PermTokenSearch, "Search tokens", onlyPrivate},
+	{PermTokenUse, "Use tokens in reactors and proxies (legacy; see reactor:invoke)", onlyPrivate},
+	{PermReactorInvoke, "Invoke reactors and use tokens in them", onlyPrivate},
+	{PermProxyInvoke, "Invoke proxies and use tokens in them", onlyPrivate},
+	{PermTenantRead, "Read the tenant", onlyManagement},
+	{PermTenantUpdate, "Update the tenant and its settings", onlyManagement},
+	{PermTenantDelete, "Delete the tenant", onlyManagement},
+	{PermApplicationRead, "Read applications and their keys", onlyManagement},
+	{PermApplicationCreate, "Create applications and keys", onlyManagement},
+	{PermApplicationUpdate, "Update applications", onlyManagement},
+	{PermApplicationDelete, "Delete applications and revoke keys", onlyManagement},
+	{PermLogRead, "Read audit logs", onlyManagement},
+	{PermReactorRead, "Read reactors and reactor formulas", onlyManagement},
+	{PermReactorCreate, "Create reactors and reactor formulas", onlyManagement},
+	{PermReactorUpdate, "Update reactors and reactor formulas", onlyManagement},
+	{PermReactorDelete, "Delete reactors and reactor formulas", onlyManagement},
+	{PermWebhooksRead, "Read webhooks", onlyManagement},
+	{PermWebhooksCreate, "Create webhooks", onlyManagement},
+	{PermWebhooksUpdate, "Update webhooks", onlyManagement},
+	{PermWebhooksDelete, "Delete webhooks", onlyManagement},
+	{PermConnectionFormula, "Read connection formulas", onlyManagement},
+	{PermConnectionCreate, "Create orchestration connections", onlyManagement},
+	{PermConnectionUpdate, "Update orchestration connections", onlyManagement},
+	{PermConnectionDelete, "Delete orchestration connections", onlyManagement},
+	{PermPaymentCapture, "Capture payment transactions", onlyPrivate},
+}
+
+// PermissionCatalog returns the permissions an application may hold. With
+// an application type, only those that type may hold.
+func PermissionCatalog(applicationType string) []PermissionInfo {
+	var out []PermissionInfo
+	for _, p := range permissionCatalog {
+		if applicationType == "" || slices.Contains(p.ApplicationTypes, applicationType) {
+			p.ApplicationTypes = slices.Clone(p.ApplicationTypes)
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func permissionInfo(perm string) (PermissionInfo, bool) {
+	for _, p := range permissionCatalog {
+		if p.Type == perm {
+			return p, true
+		}
+	}
+	return PermissionInfo{}, false
+}
+
+// isTokenPermission reports whether perm is governed by access rules: the
+// token permissions and the invoke permissions that use tokens.
+func isTokenPermission(perm string) bool {
+	return strings.HasPrefix(perm, "token:") || perm == PermReactorInvoke || perm == PermProxyInvoke
+}
+
+// Transforms of access rules.
+const (
+	TransformReveal = "reveal"
+	TransformMask   = "mask"
+	TransformRedact = "redact"
+)
+
+// AccessRule grants token permissions on the tokens it matches, and says how
+// their data is shown. Rules are evaluated in ascending priority; the first
+// that matches the token and grants the permission decides.
+type AccessRule struct {
+	Description string `json:"description,omitempty"`
+	// Priority orders rules: 1 is evaluated first. Unique within a set.
+	Priority int `json:"priority"`
+	// Container matches tokens all of whose containers lie under it (a
+	// prefix: /pci/ covers /pci/high/). Exclusive with Conditions.
+	Container string `json:"container,omitempty"`
+	// Conditions, all of which must hold, match tokens by id or container;
+	// only sessions may use them.
+	Conditions []RuleCondition `json:"conditions,omitempty"`
+	// Transform is reveal, mask or redact.
+	Transform string `json:"transform"`
+	// Permissions are the token permissions the rule grants.
+	Permissions []string `json:"permissions"`
+}
+
+// RuleCondition is one condition of an access rule.
+type RuleCondition struct {
+	// Attribute is id or container.
+	Attribute string `json:"attribute"`
+	// Operator is equals or starts_with.
+	Operator string `json:"operator"`
+	Value    string `json:"value"`
+}
+
+// transform is how token data is shown to a caller.
+type transform uint8
+
+const (
+	transformRedact transform = iota
+	transformMask
+	transformReveal
+)
+
+func parseTransform(s string) (transform, bool) {
+	switch s {
+	case TransformReveal:
+		return transformReveal, true
+	case TransformMask:
+		return transformMask, true
+	case TransformRedact:
+		return transformRedact, true
+	}
+	return 0, false
+}
+
+// implicitTransform is the transform of a token permission held without
+// rules: use reveals, the others mask.
+func implicitTransform(perm string) transform {
+	switch perm {
+	case PermTokenUse, PermReactorInvoke, PermProxyInvoke:
+		return transformReveal
+	}
+	return transformMask
+}
+
+// grants reports whether a permission set grants perm; token:use,
+// reactor:invoke and proxy:invoke stand in for each other when tokens are used
+// by reactors and proxies.
+func grants(perms []string, perm string) bool {
+	if slices.Contains(perms, perm) {
+		return true
+	}
+	switch perm {
+	case PermTokenUse:
+		return slices.Contains(perms, PermReactorInvoke) || slices.Contains(perms, PermProxyInvoke)
+	}
+	return false
+}
+
+// matches reports whether rule r covers the token with this id and these
+// containers.
+func (r *AccessRule) matches(id string, containers []string) bool {
+	if r.Container != "" {
+		prefix := strings.ToLower(r.Container)
+		for _, c := range containers {
+			if !strings.HasPrefix(c, prefix) {
+				return false
+			}
+		}
+		return len(containers) > 0
+	}
+	if len(r.Conditions) == 0 {
+		return false
+	}
+	for _, c := range r.Conditions {
+		if !c.matches(id, containers) {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *RuleCondition) matches(id string, containers []string) bool {
+	test := func(s string) bool {
+		switch c.Operator {
+		case "equals":
+			return s == c.Value
+		case "starts_with":
+			return strings.HasPrefix(s, c.Value)
+		}
+		return false
+	}
+	switch c.Attribute {
+	case "id":
+		return id != "" && test(id)
+	case "container":
+		for _, ct := range containers {
+			if !test(ct) {
+				return false
+			}
+		}
+		return len(containers) > 0
+	}
+	return false
+}
+
+// tokenAccess decides whether p may perform perm on a token, and with which
+// transform. An empty id matches only container rules (a token not created
+// yet).
+func (p *Principal) tokenAccess(perm, id string, containers []string) (transform, bool) {
+	if p.host {
+		return transformReveal, true
+	}
+	if len(p.Rules) > 0 {
+		for i := range p.Rules {
+			r := &p.Rules[i]
+			if grants(r.Permissions, perm) && r.matches(id, containers) {
+				tf, _ := parseTransform(r.Transform)
+				return tf, true
+			}
+		}
+		return transformRedact, false
+	}
+	if grants(p.Permissions, perm) {
+		return implicitTransform(perm), true
+	}
+	return transformRedact, false
+}
+
+// can reports whether p holds a permission that is not about tokens
+// (management and invoke permissions).
+func (p *Principal) can(perm string) bool {
+	return p.host || slices.Contains(p.Permissions, perm)
+}
+
+// holdsAnywhere reports whether p holds perm in its permissions or any rule;
+// a session may be granted only what its authorizer holds.
+func (p *Principal) holdsAnywhere(perm string) bool {
+	if p.host || grants(p.Permissions, perm) {
+		return true
+	}
+	for i := range p.Rules {
+		if grants(p.Rules[i].Permissions, perm) {
+			return true
+		}
+	}
+	return false
+}
+
+// authorizeToken decides whether p may perform perm on a token with the given
+// id and containers, and returns the transform that shapes what p sees.
+func (v *Vault) authorizeToken(op string, p Principal, perm, id string, containers []string) (transform, error) {
+	tf, ok := p.tokenAccess(perm, id, containers)
+	if !ok {
+		return transformRedact, newError(KindForbidden, op, "the caller lacks %s on the token", perm)
+	}
+	return tf, nil
+}
+
+// require returns a KindForbidden error unless p holds perm.
+func (p *Principal) require(op, perm string) error {
+	if p.can(perm) {
+		return nil
+	}
+	return newError(KindForbidden, op, "the caller lacks %s", perm)
+}
+
+// checkPermissions validates a permission list for an application type.
+func checkPermissions(fe fieldErrors, path string, perms []string, appType string) {
+	seen := map[string]bool{}
+	for i, perm := range perms {
+		info, ok := permissionInfo(perm)
+		switch {
+		case !ok:
+			fe.add(fmt.Sprintf("%s[%d]", path, i), "is not a known permission")
+		case appType != "" && !slices.Contains(info.ApplicationTypes, appType):
+			fe.add(fmt.Sprintf("%s[%d]", path, i), "is not allowed for %s applications", appType)
+		case seen[perm]:
+			fe.add(fmt.Sprintf("%s[%d]", path, i), "is listed twice")
+		}
+		seen[perm] = true
+	}
+}
+
+// checkRules validates access rules for an application type ("session" for
+// session grants, which may use conditions) and returns them sorted by
+// priority with normalised containers.
+func checkRules(fe fieldErrors, path string, rules []AccessRule, appType string) []AccessRule {
+	if len(rules) == 0 {
+		return nil
+	}
+	if appType == AppManagement {
+		fe.add(path, "management applications cannot have access rules")
+		return nil
+	}
+	out := make([]AccessRule, len(rules))
+	priorities := map[int]bool{}
+	for i, r := range rules {
+		rp := fmt.Sprintf("%s[%d]", path, i)
+		if r.Priority < 1 {
+			fe.add(rp+".priority", "must be 1 or more")
+		} else if priorities[r.Priority] {
+			fe.add(rp+".priority", "must be unique")
+		}
+		priorities[r.Priority] = true
+		if _, ok := parseTransform(r.Transform); !ok {
+			fe.add(rp+".transform", "must be reveal, mask or redact")
+		}
+		if len(r.Permissions) == 0 {
+			fe.add(rp+".permissions", "must not be empty")
+		}
+		for j, perm := range r.Permissions {
+			info, known := permissionInfo(perm)
+			switch {
+			case !known || !isTokenPermission(perm):
+				fe.add(fmt.Sprintf("%s.permissions[%d]", rp, j), "must be a token permission")
+			case appType != AppSession && !slices.Contains(info.ApplicationTypes, appType):
+				fe.add(fmt.Sprintf("%s.permissions[%d]", rp, j), "is not allowed for %s applications", appType)
+			}
+		}
+		switch {
+		case r.Container != "" && len(r.Conditions) > 0:
+			fe.add(rp, "give a container or conditions, not both")
+		case r.Container != "":
+			c, ok := normalizeContainer(r.Container)
+			if !ok {
+				fe.add(rp+".container", "must be a path like /pci/high/")
+			}
+			r.Container = c
+		case len(r.Conditions) > 0:
+			if appType != AppSession {
+				fe.add(rp+".conditions", "only sessions may use conditions")
+			}
+			for j, c := range r.Conditions {
+				cp := fmt.Sprintf("%s.conditions[%d]", rp, j)
+				if c.Attribute != "id" && c.Attribute != "container" {
+					fe.add(cp+".attribute", "must be id or container")
+				}
+				if c.Operator != "equals" && c.Operator != "starts_with" {
+					fe.add(cp+".operator", "must be equals or starts_with")
+				}
+				if c.Value == "" {
+					fe.add(cp+".value", "is required")
+				}
+			}
+			r.Conditions = slices.Clone(r.Conditions)
+		default:
+			fe.add(rp+".container", "is required")
+		}
+		r.Permissions = slices.Clone(r.Permissions)
+		out[i] = r
+	}
+	slices.SortStableFunc(out, byPriority)
+	return out
+}

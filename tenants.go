@@ -1,0 +1,427 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/storage"
+)
+
+// Tenant is an isolated space of the vault: its own data keys, settings and
+// resources. Settings hold strings, as on the hosted platform (see the
+// Setting constants).
+type Tenant struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Settings   map[string]string `json:"settings"`
+	CreatedAt  time.Time         `json:"created_at"`
+	ModifiedAt *time.Time        `json:"modified_at,omitempty"`
+}
+
+type tenantRecord struct {
+	Tenant
+	// DeletedAt marks a tenant whose keys are destroyed and whose records
+	// the sweeper is purging.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+}
+
+// tenants live in the global namespace (tenant "").
+var tenantTable = &table[tenantRecord]{
+	bucket: "tenants",
+	schema: 1,
+	id:     func(t *tenantRecord) string { return t.ID },
+}
+
+const (
+	metaBucket       = "meta"
+	metaDefaultKey   = "default_tenant"
+	defaultTenantTag = "Default"
+)
+
+// init makes sure the vault-wide keys and the default tenant exist. On a new
+// vault it also creates the bootstrap management application, whose key
+// TakeBootstrapKey hands out once.
+func (v *Vault) init(ctx context.Context) error {
+	sys, err := loadSystemKeys(ctx, v.keys)
+	if err != nil {
+		return err
+	}
+	v.system = sys
+	var id, boot string
+	err = v.store.Update(ctx, func(tx storage.Tx) error {
+		id, boot = "", ""
+		b, err := tx.Get(metaBucket, []byte(metaDefaultKey))
+		if err == nil {
+			id = string(b)
+			return nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		id = uuid.NewString()
+		t := &tenantRecord{Tenant: Tenant{ID: id, Name: defaultTenantTag, Settings: map[string]string{}, CreatedAt: v.now().UTC()}}
+		if err := tenantTable.insert(tx, "", t); err != nil {
+			return err
+		}
+		if boot, err = v.bootstrap(tx, id); err != nil {
+			return err
+		}
+		return tx.Put(metaBucket, []byte(metaDefaultKey), []byte(id))
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := v.keys.Tenant(ctx, id); err != nil {
+		return err
+	}
+	v.defaultTenant, v.bootKey = id, boot
+	return nil
+}
+
+// DefaultTenantID returns the id of the tenant that calls without a principal
+// act on.
+func (v *Vault) DefaultTenantID() string { return v.defaultTenant }
+
+// liveTenant reads a tenant that exists and is not being deleted.
+func liveTenant(tx storage.Tx, op, id string) (*tenantRecord, error) {
+	t, err := tenantTable.get(tx, "", id)
+	if errors.Is(err, errRecordNotFound) || err == nil && t.DeletedAt != nil {
+		return nil, newError(KindNotFound, op, "tenant not found")
+	}
+	return t, err
+}
+
+func (t *tenantRecord) public() *Tenant {
+	out := t.Tenant
+	out.Settings = maps.Clone(t.Settings)
+	if out.Settings == nil {
+		out.Settings = map[string]string{}
+	}
+	return &out
+}
+
+// GetTenant returns the caller's tenant. The caller needs tenant:read.
+func (v *Vault) GetTenant(ctx context.Context) (*Tenant, error) {
+	const op = "GetTenant"
+	p := v.principal(ctx)
+	if err := p.require(op, PermTenantRead); err != nil {
+		return nil, err
+	}
+	var t *tenantRecord
+	err := v.view(ctx, op, func(tx storage.Tx) error {
+		var err error
+		t, err = liveTenant(tx, op, p.TenantID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t.public(), nil
+}
+
+// CreateTenantRequest creates a tenant.
+type CreateTenantRequest struct {
+	Name     string            `json:"name"`
+	Settings map[string]string `json:"settings,omitempty"`
+}
+
+// CreateTenant creates a tenant with its own keys, and a management
+// application in it whose key (in the returned application's Key) is shown
+// only now. Only the host may create tenants.
+func (v *Vault) CreateTenant(ctx context.Context, req CreateTenantRequest) (*Tenant, *Application, error) {
+	const op = "CreateTenant"
+	p := v.principal(ctx)
+	if !p.host {
+		return nil, nil, newError(KindForbidden, op, "only the host creates tenants")
+	}
+	fe := fieldErrors{}
+	checkTenantName(fe, req.Name)
+	_, settingErrs := parseSettings(req.Settings)
+	fe.merge("", settingErrs)
+	if err := fe.err(op); err != nil {
+		return nil, nil, err
+	}
+	id := uuid.NewString()
+	if _, err := v.keys.Tenant(ctx, id); err != nil {
+		return nil, nil, wrapErr(op, err)
+	}
+	t := &tenantRecord{Tenant: Tenant{ID: id, Name: req.Name, Settings: maps.Clone(req.Settings), CreatedAt: v.now().UTC()}}
+	var key string
+	err := v.update(ctx, op, func(tx storage.Tx) error {
+		if err := tenantTable.insert(tx, "", t); err != nil {
+			return err
+		}
+		var err error
+		key, err = v.bootstrap(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var app *Application
+	err = v.view(ctx, op, func(tx storage.Tx) error {
+		return applicationTable.scan(tx, id, "", false, func(r *applicationRecord) error {
+			app = r.public(id)
+			return storage.StopScan
+		})
+	})
+	if err != nil && err != storage.StopScan {
+		return nil, nil, wrapErr(op, err)
+	}
+	app.Key = key
+	v.emit(ctx, id, "tenant.created", map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
+	return t.public(), app, nil
+}
+
+func checkTenantName(fe fieldErrors, name string) {
+	switch {
+	case name == "":
+		fe.add("name", "is required")
+	case len([]rune(name)) > 200:
+		fe.add("name", "must be at most 200 characters")
+	}
+}
+
+// ListTenants returns every live tenant, by creation time. Only the host may
+// list tenants.
+func (v *Vault) ListTenants(ctx context.Context) ([]*Tenant, error) {
+	const op = "ListTenants"
+	p := v.principal(ctx)
+	if !p.host {
+		return nil, newError(KindForbidden, op, "only the host lists tenants")
+	}
+	var out []*Tenant
+	err := v.view(ctx, op, func(tx storage.Tx) error {
+		out = nil
+		return tenantTable.scan(tx, "", "", false, func(t *tenantRecord) error {
+			if t.DeletedAt == nil {
+				out = append(out, t.public())
+			}
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b *Tenant) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, err
+}
+
+// UpdateTenantRequest replaces a tenant's name and settings.
+type UpdateTenantRequest struct {
+	Name     string            `json:"name"`
+	Settings map[string]string `json:"settings,omitempty"`
+}
+
+// UpdateTenant replaces the caller's tenant name and settings. Unknown
+// setting names are kept as given; known ones must parse (see the Setting
+// constants). The caller needs tenant:update. Errors: KindInvalid with
+// paths such as "settings.deduplicate_tokens".
+func (v *Vault) UpdateTenant(ctx context.Context, req UpdateTenantRequest) (*Tenant, error) {
+	fe := fieldErrors{}
+	checkTenantName(fe, req.Name)
+	if err := fe.err("UpdateTenant"); err != nil {
+		return nil, err
+	}
+	return v.changeTenant(ctx, "UpdateTenant", func(t *tenantRecord) {
+		t.Name = req.Name
+		t.Settings = maps.Clone(req.Settings)
+	})
+}
+
+// UpdateTenantSettings merges settings into the caller's tenant settings (an
+// empty value removes a setting) atomically and returns the tenant. The
+// caller needs tenant:update.
+func (v *Vault) UpdateTenantSettings(ctx context.Context, settings map[string]string) (*Tenant, error) {
+	return v.changeTenant(ctx, "UpdateTenantSettings", func(t *tenantRecord) {
+		for k, val := range settings {
+			if val == "" {
+				delete(t.Settings, k)
+			} else {
+				t.Settings[k] = val
+			}
+		}
+	})
+}
+
+// changeTenant applies change to the caller's tenant in one transaction and
+// validates the resulting settings.
+func (v *Vault) changeTenant(ctx context.Context, op string, change func(t *tenantRecord)) (*Tenant, error) {
+	p := v.principal(ctx)
+	if err := p.require(op, PermTenantUpdate); err != nil {
+		return nil, err
+	}
+	var out *Tenant
+	err := v.update(ctx, op, func(tx storage.Tx) error {
+		old, err := liveTenant(tx, op, p.TenantID)
+		if err != nil {
+			return err
+		}
+		t := *old
+		t.Settings = maps.Clone(old.Settings)
+		if t.Settings == nil {
+			t.Settings = map[string]string{}
+		}
+		change(&t)
+		if t.Settings == nil {
+			t.Settings = map[string]string{}
+		}
+		if _, fe := parseSettings(t.Settings); len(fe) > 0 {
+			return fe.err(op)
+		}
+		now := v.now().UTC()
+		t.ModifiedAt = &now
+		out = t.public()
+		return tenantTable.replace(tx, "", old, &t)
+	})
+	v.settings.drop(p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	v.emit(ctx, p.TenantID, "tenant.updated", map[string]any{"tenant": map[string]any{"id": p.TenantID}})
+	return out, nil
+}
+
+// DeleteTenant deletes a tenant by crypto-shredding: its data keys are
+// destroyed at once, so nothing it holds can be decrypted any more, its API
+// keys stop working, and the sweeper then purges its records. The host may
+// delete any tenant but the default one; a management application with
+// tenant:delete may delete its own tenant.
+func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
+	const op = "DeleteTenant"
+	p := v.principal(ctx)
+	if !p.host {
+		if tenantID != p.TenantID {
+			return newError(KindForbidden, op, "an application may delete only its own tenant")
+		}
+		if err := p.require(op, PermTenantDelete); err != nil {
+			return err
+		}
+	}
+	if tenantID == v.defaultTenant {
+		return newError(KindConflict, op, "the default tenant cannot be deleted")
+	}
+	err := v.update(ctx, op, func(tx storage.Tx) error {
+		old, err := liveTenant(tx, op, tenantID)
+		if err != nil {
+			return err
+		}
+		t := *old
+		now := v.now().UTC()
+		t.DeletedAt = &now
+		if err := tenantTable.replace(tx, "", old, &t); err != nil {
+			return err
+		}
+		return deleteTenantKeys(tx, tenantID)
+	})
+	v.auth.dropTenant(tenantID)
+	v.settings.drop(tenantID)
+	if err != nil {
+		return err
+	}
+	if err := v.keys.DeleteTenant(ctx, tenantID); err != nil && !errors.Is(err, keys.ErrTenantDeleted) {
+		return wrapErr(op, err)
+	}
+	v.emit(ctx, tenantID, "tenant.deleted", map[string]any{"tenant": map[string]any{"id": tenantID}})
+	return nil
+}
+
+// deleteTenantKeys removes every API key of a tenant.
+func deleteTenantKeys(tx storage.Tx, tenant string) error {
+	var ids []string
+	if err := apiKeyByOwner.scan(tx, "", tenantPrefix(tenant), nil, false, func(id string, _ []byte) error {
+		ids = append(ids, id)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		k, err := apiKeyTable.get(tx, "", id)
+		if errors.Is(err, errRecordNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := apiKeyTable.remove(tx, "", k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tenantBuckets are the buckets whose keys start with a tenant id: every
+// table and non-global index but the tenants table itself.
+func tenantBuckets() []string {
+	var out []string
+	add := func(bucket string, indexes []string) {
+		out = append(out, bucket)
+		out = append(out, indexes...)
+	}
+	add(tokenTable.bucket, tokenTable.localIndexBuckets())
+	add(applicationTable.bucket, applicationTable.localIndexBuckets())
+	add(sessionTable.bucket, sessionTable.localIndexBuckets())
+	return out
+}
+
+const purgeBatch = 1000
+
+// purgeDeletedTenants deletes the records of tenants marked deleted, a batch
+// at a time, and finally the tenant records themselves.
+func (v *Vault) purgeDeletedTenants(ctx context.Context) (int, error) {
+	var deleted []string
+	err := v.view(ctx, "PurgeTenants", func(tx storage.Tx) error {
+		deleted = nil
+		return tenantTable.scan(tx, "", "", false, func(t *tenantRecord) error {
+			if t.DeletedAt != nil {
+				deleted = append(deleted, t.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, id := range deleted {
+		for {
+			n := 0
+			err := v.update(ctx, "PurgeTenants", func(tx storage.Tx) error {
+				n = 0
+				for _, bucket := range tenantBuckets() {
+					var keys [][]byte
+					if err := tx.Scan(bucket, storage.ScanOptions{Prefix: tenantPrefix(id), Limit: purgeBatch - n}, func(k, _ []byte) error {
+						keys = append(keys, append([]byte{}, k...))
+						return nil
+					}); err != nil {
+						return err
+					}
+					for _, k := range keys {
+						if err := tx.Delete(bucket, k); err != nil {
+							return err
+						}
+					}
+					if n += len(keys); n >= purgeBatch {
+						return nil
+					}
+				}
+				t, err := tenantTable.get(tx, "", id)
+				if err != nil {
+					return err
+				}
+				return tenantTable.remove(tx, "", t)
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < purgeBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}

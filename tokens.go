@@ -1,0 +1,1296 @@
+package vault
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
+
+	"github.com/tokenvault/vault/expr"
+	"github.com/tokenvault/vault/internal/keyenc"
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/storage"
+)
+
+// Token is a token as a caller sees it. What Data holds depends on the
+// transform of the access rule that let the caller see the token: the
+// plaintext (reveal), the evaluated mask (mask) or nothing (redact).
+//
+// Token never prints its data: fmt's verbs and slog show only the id, type
+// and containers. Use the fields, or JSON encoding, to get at the data.
+type Token struct {
+	ID                    string            `json:"id"`
+	TenantID              string            `json:"tenant_id"`
+	Type                  string            `json:"type"`
+	Data                  any               `json:"data,omitempty"`
+	Mask                  any               `json:"mask,omitempty"`
+	Metadata              map[string]string `json:"metadata,omitempty"`
+	Fingerprint           string            `json:"fingerprint,omitempty"`
+	FingerprintExpression string            `json:"fingerprint_expression,omitempty"`
+	SearchIndexes         []string          `json:"search_indexes,omitempty"`
+	Containers            []string          `json:"containers,omitempty"`
+	DeduplicateToken      *bool             `json:"deduplicate_token,omitempty"`
+	ExpiresAt             *time.Time        `json:"expires_at,omitempty"`
+	CreatedBy             string            `json:"created_by,omitempty"`
+	CreatedAt             *time.Time        `json:"created_at,omitempty"`
+	ModifiedBy            string            `json:"modified_by,omitempty"`
+	ModifiedAt            *time.Time        `json:"modified_at,omitempty"`
+	Card                  *CardDetails      `json:"card,omitempty"`
+	Bank                  *BankDetails      `json:"bank,omitempty"`
+	Extras                *TokenExtras      `json:"_extras,omitempty"`
+}
+
+// TokenExtras are response-only facts about a token operation.
+type TokenExtras struct {
+	Deduplicated          bool   `json:"deduplicated"`
+	DeduplicationBehavior string `json:"deduplication_behavior,omitempty"`
+}
+
+// Deduplication behaviours, for the tenant setting
+// token_deduplication_behavior.
+const (
+	DedupReadExisting   = "read_existing"
+	DedupUpdateExisting = "update_existing"
+)
+
+// String describes the token without its data.
+func (t Token) String() string {
+	return fmt.Sprintf("Token{ID:%s Type:%s Containers:%v}", t.ID, t.Type, t.Containers)
+}
+
+// Format prints the token without its data, whatever the verb.
+func (t Token) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
+
+// LogValue logs the token without its data.
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", t.ID), slog.String("type", t.Type))
+}
+
+// UnmarshalData decodes the token's Data into dst, as encoding/json would.
+func (t *Token) UnmarshalData(dst any) error {
+	b, err := json.Marshal(t.Data)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, dst)
+}
+
+// CreateTokenRequest creates a token. Type and Data are required; everything
+// else falls back to the type's defaults (see [TokenTypes]).
+type CreateTokenRequest struct {
+	// ID is a custom id (3 to 400 characters, none of # / \ + ? [ ] | & = %
+	// < > { } ^ and no whitespace), or an alias template such as
+	// "{{ data | alias_preserve_format }}"; a random UUID when empty.
+	ID   string `json:"id,omitempty"`
+	Type string `json:"type"`
+	// Data is the sensitive value: any JSON value for "token", an object
+	// for card and bank, a string for the other types.
+	Data                  any               `json:"data"`
+	Metadata              map[string]string `json:"metadata,omitempty"`
+	SearchIndexes         []string          `json:"search_indexes,omitempty"`
+	FingerprintExpression string            `json:"fingerprint_expression,omitempty"`
+	// Mask is a template, or an object or array of templates, evaluated
+	// against data for callers whose transform is mask.
+	Mask any `json:"mask,omitempty"`
+	// DeduplicateToken overrides the tenant's deduplicate_tokens setting.
+	DeduplicateToken *bool `json:"deduplicate_token,omitempty"`
+	// ExpiresAt makes the token disappear at that instant.
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Containers []string   `json:"containers,omitempty"`
+}
+
+// String describes the request without its data.
+func (r CreateTokenRequest) String() string {
+	return fmt.Sprintf("CreateTokenRequest{Type:%s Containers:%v}", r.Type, r.Containers)
+}
+
+// Format prints the request without its data, whatever the verb.
+func (r CreateTokenRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the request without its data.
+func (r CreateTokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// UpdateTokenRequest changes a token. Data, Mask and Metadata are RFC 7386
+// JSON merge patches (object keys merge, null removes a key, anything else
+// replaces); nil leaves them as they are. The other fields replace the
+// current value when set. The type cannot change.
+type UpdateTokenRequest struct {
+	Data                  json.RawMessage `json:"data,omitempty"`
+	Mask                  json.RawMessage `json:"mask,omitempty"`
+	Metadata              json.RawMessage `json:"metadata,omitempty"`
+	SearchIndexes         *[]string       `json:"search_indexes,omitempty"`
+	FingerprintExpression *string         `json:"fingerprint_expression,omitempty"`
+	DeduplicateToken      *bool           `json:"deduplicate_token,omitempty"`
+	// ExpiresAt replaces the expiry; the zero time removes it.
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	Containers []string   `json:"containers,omitempty"`
+}
+
+// String describes the request without its data.
+func (r UpdateTokenRequest) String() string {
+	return fmt.Sprintf("UpdateTokenRequest{Containers:%v}", r.Containers)
+}
+
+// Format prints the request without its data, whatever the verb.
+func (r UpdateTokenRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the request without its data.
+func (r UpdateTokenRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// tokenRecord is a token as stored. Data and CVC are sealed with the tenant's
+// data key, bound to (tenant, "token", id, field); search terms are keyed
+// hashes of the evaluated search indexes. Nothing else is sensitive.
+type tokenRecord struct {
+	ID                    string            `json:"id"`
+	Type                  string            `json:"t"`
+	Data                  []byte            `json:"d"`
+	CVC                   []byte            `json:"c,omitempty"`
+	CVCUntil              *time.Time        `json:"cu,omitempty"`
+	Mask                  json.RawMessage   `json:"m,omitempty"`
+	Metadata              map[string]string `json:"md,omitempty"`
+	Fingerprint           string            `json:"f,omitempty"`
+	FingerprintExpression string            `json:"fe,omitempty"`
+	SearchIndexes         []string          `json:"si,omitempty"`
+	SearchTerms           [][]byte          `json:"st,omitempty"`
+	Containers            []string          `json:"co"`
+	Deduplicate           *bool             `json:"dd,omitempty"`
+	ExpiresAt             *time.Time        `json:"x,omitempty"`
+	CreatedBy             string            `json:"cb,omitempty"`
+	CreatedAt             time.Time         `json:"ca"`
+	ModifiedBy            string            `json:"mb,omitempty"`
+	ModifiedAt            *time.Time        `json:"ma,omitempty"`
+}
+
+const (
+	tokenKind         = "token"
+	sealFieldData     = "data"
+	sealFieldCVC      = "cvc"
+	macSearch         = "search-index"
+	macFingerprint    = "fingerprint"
+	searchTermLen     = 16
+	maxTokenDataBytes = 1 << 20
+	maxMetadataPairs  = 100
+	maxMetadataBytes  = 8 << 10
+	maxContainers     = 10
+	maxSearchIndexes  = 10
+	aliasAttempts     = 5
+)
+
+var tokenTable = &table[tokenRecord]{
+	bucket: "tokens",
+	schema: 1,
+	id:     func(r *tokenRecord) string { return r.ID },
+	indexes: []*index[tokenRecord]{
+		tokenByFingerprint, tokenBySearchTerm, tokenByMetadata, tokenByContainer, tokenByType,
+		tokenByExpiry, tokenByCVCExpiry,
+	},
+}
+
+var (
+	tokenByFingerprint = &index[tokenRecord]{bucket: "tokens.fingerprint", terms: func(r *tokenRecord) [][]byte {
+		if r.Fingerprint == "" {
+			return nil
+		}
+		return [][]byte{keyenc.AppendString(nil, r.Fingerprint)}
+	}}
+	tokenBySearchTerm = &index[tokenRecord]{bucket: "tokens.search", terms: func(r *tokenRecord) [][]byte {
+		return r.SearchTerms
+	}}
+	tokenByMetadata = &index[tokenRecord]{bucket: "tokens.metadata", terms: func(r *tokenRecord) [][]byte {
+		terms := make([][]byte, 0, len(r.Metadata))
+		for k, v := range r.Metadata {
+			terms = append(terms, keyenc.AppendString(keyenc.AppendString(nil, k), v))
+		}
+		return terms
+	}}
+	// tokenByContainer orders tokens by container, then newest first.
+	tokenByContainer = &index[tokenRecord]{bucket: "tokens.container", terms: func(r *tokenRecord) [][]byte {
+		terms := make([][]byte, 0, len(r.Containers))
+		for _, c := range r.Containers {
+			terms = append(terms, keyenc.AppendTimeDesc(keyenc.AppendString(nil, c), r.CreatedAt))
+		}
+		return terms
+	}}
+	tokenByType = &index[tokenRecord]{bucket: "tokens.type", terms: func(r *tokenRecord) [][]byte {
+		return [][]byte{keyenc.AppendString(nil, r.Type)}
+	}}
+	// tokenByExpiry and tokenByCVCExpiry are global: the sweeper walks them
+	// across tenants in time order.
+	tokenByExpiry = &index[tokenRecord]{bucket: "tokens.expiry", global: true, terms: func(r *tokenRecord) [][]byte {
+		if r.ExpiresAt == nil {
+			return nil
+		}
+		return [][]byte{keyenc.AppendTime(nil, *r.ExpiresAt)}
+	}}
+	tokenByCVCExpiry = &index[tokenRecord]{bucket: "tokens.cvc", global: true, terms: func(r *tokenRecord) [][]byte {
+		if r.CVCUntil == nil || r.CVC == nil {
+			return nil
+		}
+		return [][]byte{keyenc.AppendTime(nil, *r.CVCUntil)}
+	}}
+)
+
+// expired reports whether the token is past its expiry at now.
+func (r *tokenRecord) expired(now time.Time) bool {
+	return r.ExpiresAt != nil && !now.Before(*r.ExpiresAt)
+}
+
+func tokenAD(tenant, id, field string) keys.AD {
+	return keys.AD{Tenant: tenant, Kind: tokenKind, ID: id, Field: field}
+}
+
+// tokenDraft is a validated create request, with everything computed that
+// does not need the store: normalised data, rendered fingerprint and search
+// terms, alias candidates.
+type tokenDraft struct {
+	rec        *tokenRecord
+	data       any    // normalised plaintext data, without cvc
+	dataJSON   []byte // JSON of data
+	cvc        string
+	ids        []string // candidates for the id, tried in order; UUID fallback if all are taken
+	fixedID    bool     // the caller chose the id: a collision is a conflict
+	dedup      bool
+	dedupBy    string
+	settings   *tenantSettings
+	maskSource any
+}
+
+// CreateToken creates a token and returns it as the caller may see it.
+//
+// The caller needs token:create on the token's containers. With
+// deduplication on (the request's DeduplicateToken, else the tenant's
+// deduplicate_tokens setting) and a live token of the same type, fingerprint
+// and containers, no token is created: the existing one is returned with
+// Extras.Deduplicated set, updated first if the tenant's
+// token_deduplication_behavior is update_existing.
+//
+// Errors: KindInvalid with field paths for a bad request, KindConflict for a
+// custom id that is taken, KindForbidden without permission.
+func (v *Vault) CreateToken(ctx context.Context, req CreateTokenRequest) (*Token, error) {
+	const op = "CreateToken"
+	p := v.principal(ctx)
+	tk, settings, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	d, err := v.prepareToken(op, p, tk, settings, &req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.authorizeToken(op, p, PermTokenCreate, d.rec.ID, d.rec.Containers); err != nil {
+		return nil, err
+	}
+	var res *createResult
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		var err error
+		res, err = v.insertToken(tx, p, tk, d)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.finishCreate(ctx, op, p, tk, res)
+}
+
+// createResult is what insertToken did: created rec, or found (and maybe
+// updated) the duplicate rec.
+type createResult struct {
+	rec          *tokenRecord
+	data         any
+	cvc          string
+	deduplicated bool
+	behavior     string
+	updated      bool
+}
+
+// insertToken stores a draft inside tx, or resolves it to a duplicate.
+func (v *Vault) insertToken(tx storage.Tx, p Principal, tk *keys.TenantKeys, d *tokenDraft) (*createResult, error) {
+	now := v.now()
+	if d.dedup && d.rec.Fingerprint != "" {
+		dup, err := findDuplicate(tx, p.TenantID, d.rec, now)
+		if err != nil {
+			return nil, err
+		}
+		if dup != nil {
+			res := &createResult{rec: dup, deduplicated: true, behavior: d.dedupBy}
+			if d.dedupBy == DedupUpdateExisting {
+				if err := v.mergeIntoDuplicate(tx, p, tk, dup, d, now); err != nil {
+					return nil, err
+				}
+				res.updated = true
+			}
+			return res, nil
+		}
+	}
+	rec := *d.rec // a copy: tx functions may run more than once
+	rec.CreatedAt = now.UTC()
+	if d.cvc != "" && d.settings.cvcRetention > 0 {
+		until := rec.CreatedAt.Add(d.settings.cvcRetention)
+		rec.CVCUntil = &until
+	}
+	var err error
+	if rec.ID, err = chooseTokenID(tx, p.TenantID, d); err != nil {
+		return nil, err
+	}
+	if err := sealTokenData(tk, p.TenantID, &rec, d.dataJSON, d.cvc); err != nil {
+		return nil, err
+	}
+	if err := tokenTable.insert(tx, p.TenantID, &rec); err != nil {
+		if errors.Is(err, errRecordExists) {
+			return nil, newError(KindConflict, "", "a token with this id already exists")
+		}
+		return nil, err
+	}
+	return &createResult{rec: &rec, data: d.data, cvc: d.cvc}, nil
+}
+
+func sealTokenData(tk *keys.TenantKeys, tenant string, rec *tokenRecord, dataJSON []byte, cvc string) error {
+	sealed, err := tk.Seal(dataJSON, tokenAD(tenant, rec.ID, sealFieldData))
+	if err != nil {
+		return err
+	}
+	rec.Data = sealed
+	rec.CVC = nil
+	if cvc != "" {
+		if rec.CVC, err = tk.Seal([]byte(cvc), tokenAD(tenant, rec.ID, sealFieldCVC)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chooseTokenID returns the first free candidate id. A taken fixed id is a
+// conflict; taken alias candidates fall back to a random UUID, as the hosted
+// platform does.
+func chooseTokenID(tx storage.Tx, tenant string, d *tokenDraft) (string, error) {
+	for _, id := range d.ids {
+		taken, err := tokenTable.exists(tx, tenant, id)
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			return id, nil
+		}
+		if d.fixedID {
+			return "", newError(KindConflict, "", "a token with this id already exists")
+		}
+	}
+	return uuid.NewString(), nil
+}
+
+// findDuplicate returns the live token with the same fingerprint (which
+// includes the type) and the same containers as rec, or nil.
+func findDuplicate(tx storage.Tx, tenant string, rec *tokenRecord, now time.Time) (*tokenRecord, error) {
+	var found *tokenRecord
+	err := tokenByFingerprint.scan(tx, tenant, keyenc.AppendString(nil, rec.Fingerprint), nil, false, func(id string, _ []byte) error {
+		other, err := tokenTable.get(tx, tenant, id)
+		if errors.Is(err, errRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if other.expired(now) || other.Type != rec.Type || !slices.Equal(other.Containers, rec.Containers) {
+			return nil
+		}
+		found = other
+		return storage.StopScan
+	})
+	return found, err
+}
+
+// mergeIntoDuplicate applies the draft's data and metadata to dup as a merge
+// patch (deduplication behaviour update_existing).
+func (v *Vault) mergeIntoDuplicate(tx storage.Tx, p Principal, tk *keys.TenantKeys, dup *tokenRecord, d *tokenDraft, now time.Time) error {
+	plain, err := tk.Open(dup.Data, tokenAD(p.TenantID, dup.ID, sealFieldData))
+	if err != nil {
+		return err
+	}
+	merged, err := jsonpatch.MergePatch(plain, d.dataJSON)
+	if err != nil {
+		return err
+	}
+	updated := *dup
+	if len(d.rec.Metadata) > 0 {
+		md := make(map[string]string, len(dup.Metadata)+len(d.rec.Metadata))
+		for k, val := range dup.Metadata {
+			md[k] = val
+		}
+		for k, val := range d.rec.Metadata {
+			md[k] = val
+		}
+		updated.Metadata = md
+	}
+	cvc := d.cvc
+	if err := sealTokenData(tk, p.TenantID, &updated, merged, cvc); err != nil {
+		return err
+	}
+	if cvc == "" && dup.CVC != nil {
+		updated.CVC, updated.CVCUntil = dup.CVC, dup.CVCUntil
+	} else if cvc != "" && d.settings.cvcRetention > 0 {
+		until := now.UTC().Add(d.settings.cvcRetention)
+		updated.CVCUntil = &until
+	}
+	updated.ModifiedBy = p.ApplicationID
+	t := now.UTC()
+	updated.ModifiedAt = &t
+	if err := tokenTable.replace(tx, p.TenantID, dup, &updated); err != nil {
+		return err
+	}
+	*dup = updated
+	return nil
+}
+
+// finishCreate shapes the result of a create for the caller and raises events.
+func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *keys.TenantKeys, res *createResult) (*Token, error) {
+	rec := res.rec
+	if !res.deduplicated {
+		v.emit(ctx, p.TenantID, EventTokenCreated, tokenEventData(rec))
+		tf, err := v.authorizeToken(op, p, PermTokenCreate, rec.ID, rec.Containers)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := v.shapeToken(p.TenantID, tk, rec, tf, res.data, res.cvc)
+		if err != nil {
+			return nil, wrapErr(op, err)
+		}
+		tok.Extras = &TokenExtras{}
+		return tok, nil
+	}
+	if res.updated {
+		v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(rec))
+	}
+	extras := &TokenExtras{Deduplicated: true, DeduplicationBehavior: res.behavior}
+	tf, err := v.authorizeToken(op, p, PermTokenRead, rec.ID, rec.Containers)
+	if err != nil {
+		// The caller may not read the token it collided with: only its
+		// identity is returned.
+		return &Token{ID: rec.ID, TenantID: p.TenantID, Type: rec.Type, Fingerprint: rec.Fingerprint,
+			Containers: slices.Clone(rec.Containers), Extras: extras}, nil
+	}
+	tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	tok.Extras = extras
+	return tok, nil
+}
+
+func tokenEventData(rec *tokenRecord) map[string]any {
+	t := map[string]any{
+		"id": rec.ID, "type": rec.Type, "containers": slices.Clone(rec.Containers),
+		"created_by": rec.CreatedBy, "created_at": rec.CreatedAt,
+	}
+	if len(rec.Metadata) > 0 {
+		t["metadata"] = rec.Metadata
+	}
+	if rec.Fingerprint != "" {
+		t["fingerprint"] = rec.Fingerprint
+		t["fingerprint_expression"] = rec.FingerprintExpression
+	}
+	if len(rec.SearchIndexes) > 0 {
+		t["search_indexes"] = slices.Clone(rec.SearchIndexes)
+	}
+	if rec.ExpiresAt != nil {
+		t["expires_at"] = *rec.ExpiresAt
+	}
+	if rec.ModifiedAt != nil {
+		t["modified_by"], t["modified_at"] = rec.ModifiedBy, *rec.ModifiedAt
+	}
+	return map[string]any{"token": t}
+}
+
+// prepareToken validates a create request and computes everything that does
+// not need the store. Field paths in errors are those of the request.
+func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settings *tenantSettings, req *CreateTokenRequest) (*tokenDraft, error) {
+	fe := fieldErrors{}
+	tt, ok := tokenTypes[req.Type]
+	if !ok {
+		if req.Type == "" {
+			fe.add("type", "is required")
+		} else {
+			fe.add("type", "is not a known token type")
+		}
+		return nil, fe.err(op)
+	}
+	data, err := normalizeJSON(req.Data)
+	if err != nil {
+		fe.add("data", "must be JSON")
+		return nil, fe.err(op)
+	}
+	data, dataErrs := tt.validate(data)
+	fe.merge("data", dataErrs)
+
+	rec := &tokenRecord{Type: tt.Name, CreatedBy: p.ApplicationID, Deduplicate: req.DeduplicateToken}
+	d := &tokenDraft{rec: rec, settings: settings}
+	if len(dataErrs) == 0 {
+		if m, ok := data.(map[string]any); ok && tt.Name == TypeCard {
+			if cvc, ok := m["cvc"].(string); ok {
+				d.cvc = cvc
+				data = withoutKey(m, "cvc")
+			}
+		}
+		d.data = data
+		if d.dataJSON, err = json.Marshal(data); err != nil {
+			return nil, wrapErr(op, err)
+		}
+		if len(d.dataJSON) > maxTokenDataBytes {
+			fe.add("data", "must be at most %d bytes of JSON", maxTokenDataBytes)
+		}
+	}
+
+	rec.Containers = checkContainers(fe, "containers", req.Containers, tt.DefaultContainer)
+	rec.Metadata = checkMetadata(fe, "metadata", req.Metadata)
+	if req.ExpiresAt != nil {
+		if !req.ExpiresAt.After(v.now()) {
+			fe.add("expires_at", "must be in the future")
+		}
+		t := req.ExpiresAt.UTC()
+		rec.ExpiresAt = &t
+	}
+
+	// Templates: check they compile before rendering anything.
+	mask := req.Mask
+	if mask == nil {
+		mask = tt.Mask
+	} else if mask, err = normalizeJSON(mask); err != nil {
+		fe.add("mask", "must be JSON")
+	}
+	if mask != nil {
+		checkTemplates(fe, "mask", mask)
+		if rec.Mask, err = json.Marshal(mask); err != nil {
+			return nil, wrapErr(op, err)
+		}
+	}
+	d.maskSource = mask
+	rec.SearchIndexes = req.SearchIndexes
+	if rec.SearchIndexes == nil {
+		rec.SearchIndexes = slices.Clone(tt.SearchIndexes)
+	}
+	if len(rec.SearchIndexes) > maxSearchIndexes {
+		fe.add("search_indexes", "must hold at most %d expressions", maxSearchIndexes)
+	}
+	for i, s := range rec.SearchIndexes {
+		checkTemplates(fe, fmt.Sprintf("search_indexes[%d]", i), s)
+	}
+	rec.FingerprintExpression = req.FingerprintExpression
+	if rec.FingerprintExpression == "" && settings.fingerprint {
+		rec.FingerprintExpression = tt.FingerprintExpression
+	}
+	if rec.FingerprintExpression != "" {
+		checkTemplates(fe, "fingerprint_expression", rec.FingerprintExpression)
+	}
+	switch {
+	case req.ID == "":
+		d.ids = []string{uuid.NewString()}
+	case strings.Contains(req.ID, "{{"):
+		checkTemplates(fe, "id", req.ID)
+	default:
+		if msg := checkTokenID(req.ID); msg != "" {
+			fe.add("id", msg)
+		}
+		d.ids, d.fixedID = []string{req.ID}, true
+	}
+	if len(fe) > 0 {
+		return nil, fe.err(op)
+	}
+
+	// Render what depends on data.
+	vars := map[string]any{"data": data}
+	if err := renderSearchTerms(tk, rec, vars, fe); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	if rec.FingerprintExpression != "" {
+		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata)
+		if msg != "" {
+			fe.add("fingerprint_expression", msg)
+		}
+		rec.Fingerprint = fp
+	}
+	if strings.Contains(req.ID, "{{") {
+		d.ids = aliasCandidates(fe, req.ID, vars)
+	}
+	if len(fe) > 0 {
+		return nil, fe.err(op)
+	}
+	d.dedup = settings.dedup
+	if req.DeduplicateToken != nil {
+		d.dedup = *req.DeduplicateToken
+	}
+	d.dedupBy = settings.dedupBehavior
+	return d, nil
+}
+
+// withoutKey returns a copy of m without key.
+func withoutKey(m map[string]any, key string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// normalizeJSON turns any Go value into the generic JSON form the vault works
+// with (maps, slices, strings, bools, nil and json.Number), so that data given
+// as a struct or a number keeps every digit.
+func normalizeJSON(v any) (any, error) {
+	switch v.(type) {
+	case nil, string, bool, json.Number:
+		return v, nil
+	}
+	var b []byte
+	switch raw := v.(type) {
+	case json.RawMessage:
+		b = raw
+	case []byte:
+		return nil, errors.New("data must be JSON, not bytes")
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkTokenID validates a custom token id and returns a message, or "".
+func checkTokenID(id string) string {
+	n := len([]rune(id))
+	if n < 3 || n > 400 {
+		return "must be 3 to 400 characters"
+	}
+	for _, r := range id {
+		if strings.ContainsRune(`#/\+?[]|&=%<>{}^`, r) {
+			return `must not contain any of # / \ + ? [ ] | & = % < > { } ^`
+		}
+		if r <= ' ' || r == 0x7f {
+			return "must not contain whitespace or control characters"
+		}
+	}
+	return ""
+}
+
+// checkContainers validates and normalises containers (lower case, leading
+// and trailing slash, segments of letters, digits, '-' and '_'); none given
+// means the type's default.
+func checkContainers(fe fieldErrors, path string, in []string, def string) []string {
+	if len(in) == 0 {
+		return []string{def}
+	}
+	if len(in) > maxContainers {
+		fe.add(path, "must hold at most %d containers", maxContainers)
+		return nil
+	}
+	out := make([]string, 0, len(in))
+	for i, c := range in {
+		n, ok := normalizeContainer(c)
+		if !ok {
+			fe.add(fmt.Sprintf("%s[%d]", path, i), "must be a path like /pci/high/: segments of letters, digits, '-' and '_' between slashes")
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// normalizeContainer lower-cases a container path and checks its form.
+func normalizeContainer(c string) (string, bool) {
+	c = strings.ToLower(c)
+	if len(c) == 0 || len(c) > 256 || c[0] != '/' || c[len(c)-1] != '/' {
+		return "", false
+	}
+	if c == "/" {
+		return c, true
+	}
+	for _, seg := range strings.Split(c[1:len(c)-1], "/") {
+		if seg == "" {
+			return "", false
+		}
+		for i := 0; i < len(seg); i++ {
+			ch := seg[i]
+			if !('a' <= ch && ch <= 'z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_') {
+				return "", false
+			}
+		}
+	}
+	return c, true
+}
+
+func checkMetadata(fe fieldErrors, path string, md map[string]string) map[string]string {
+	if len(md) == 0 {
+		return nil
+	}
+	if len(md) > maxMetadataPairs {
+		fe.add(path, "must hold at most %d entries", maxMetadataPairs)
+	}
+	size := 0
+	for k, val := range md {
+		size += len(k) + len(val)
+		if k == "" {
+			fe.add(path, "keys must not be empty")
+		}
+	}
+	if size > maxMetadataBytes {
+		fe.add(path, "must be at most %d bytes", maxMetadataBytes)
+	}
+	return md
+}
+
+// checkTemplates compiles every template in v (a string, or an object or
+// array of them) and records syntax errors under path.
+func checkTemplates(fe fieldErrors, path string, v any) {
+	switch v := v.(type) {
+	case string:
+		if _, err := expr.Compile(v); err != nil {
+			fe.add(path, "%s", exprMessage(err))
+		}
+	case map[string]any:
+		for k, e := range v {
+			checkTemplates(fe, joinPath(path, k), e)
+		}
+	case []any:
+		for i, e := range v {
+			checkTemplates(fe, fmt.Sprintf("%s[%d]", path, i), e)
+		}
+	}
+}
+
+// exprMessage is the client-safe message of an expression error.
+func exprMessage(err error) string {
+	if e, ok := errors.AsType[*expr.Error](err); ok {
+		return e.Error()
+	}
+	return "is not a valid expression"
+}
+
+// renderSearchTerms evaluates the search index expressions and stores their
+// keyed hashes. Each must evaluate to one non-empty value.
+func renderSearchTerms(tk *keys.TenantKeys, rec *tokenRecord, vars map[string]any, fe fieldErrors) error {
+	rec.SearchTerms = nil
+	for i, src := range rec.SearchIndexes {
+		t, err := expr.Compile(src)
+		if err != nil {
+			fe.add(fmt.Sprintf("search_indexes[%d]", i), "%s", exprMessage(err))
+			continue
+		}
+		val, err := t.EvalString(vars)
+		if err != nil {
+			fe.add(fmt.Sprintf("search_indexes[%d]", i), "%s", exprMessage(err))
+			continue
+		}
+		if val == "" {
+			fe.add(fmt.Sprintf("search_indexes[%d]", i), "must evaluate to a non-empty value")
+			continue
+		}
+		term := searchTerm(tk, val)
+		if !containsTerm(rec.SearchTerms, term) {
+			rec.SearchTerms = append(rec.SearchTerms, term)
+		}
+	}
+	return nil
+}
+
+// searchTerm is the blind index term of a search value.
+func searchTerm(tk *keys.TenantKeys, value string) []byte {
+	return tk.MAC(macSearch, []byte(value))[:searchTermLen]
+}
+
+// fingerprintOf renders the fingerprint expression and returns the keyed hash
+// (base58, like the hosted platform's), or a message for the caller.
+func fingerprintOf(tk *keys.TenantKeys, typ, src string, data any, md map[string]string) (string, string) {
+	t, err := expr.Compile(src)
+	if err != nil {
+		return "", exprMessage(err)
+	}
+	mdv := make(map[string]any, len(md))
+	for k, v := range md {
+		mdv[k] = v
+	}
+	val, err := t.EvalString(map[string]any{"data": data, "metadata": mdv})
+	if err != nil {
+		return "", exprMessage(err)
+	}
+	if val == "" {
+		return "", "must evaluate to a non-empty value"
+	}
+	return base58(tk.MAC(macFingerprint, []byte(typ), []byte(val))), ""
+}
+
+// aliasCandidates renders an alias template a few times (alias filters are
+// random) and keeps the valid, distinct results.
+func aliasCandidates(fe fieldErrors, src string, vars map[string]any) []string {
+	t, err := expr.Compile(src)
+	if err != nil {
+		fe.add("id", "%s", exprMessage(err))
+		return nil
+	}
+	var ids []string
+	for range aliasAttempts {
+		id, err := t.EvalString(vars)
+		if err != nil {
+			fe.add("id", "%s", exprMessage(err))
+			return nil
+		}
+		if checkTokenID(id) == "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// GetToken returns a token as the caller may see it. Errors: KindNotFound
+// if there is no such live token, KindForbidden if the caller may not read it.
+func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
+	const op = "GetToken"
+	p := v.principal(ctx)
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	var rec *tokenRecord
+	err = v.view(ctx, op, func(tx storage.Tx) error {
+		var err error
+		rec, err = v.liveToken(tx, p.TenantID, id)
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	tf, err := v.authorizeToken(op, p, PermTokenRead, rec.ID, rec.Containers)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
+	return tok, wrapErr(op, err)
+}
+
+// liveToken reads a token that exists and has not expired.
+func (v *Vault) liveToken(tx storage.Tx, tenant, id string) (*tokenRecord, error) {
+	if id == "" {
+		return nil, newError(KindNotFound, "", "token not found")
+	}
+	rec, err := tokenTable.get(tx, tenant, id)
+	if errors.Is(err, errRecordNotFound) || err == nil && rec.expired(v.now()) {
+		return nil, newError(KindNotFound, "", "token not found")
+	}
+	return rec, err
+}
+
+// openTokenData decrypts a token's data (with its cvc while retained).
+func (v *Vault) openTokenData(tenant string, tk *keys.TenantKeys, rec *tokenRecord) (any, error) {
+	plain, err := tk.Open(rec.Data, tokenAD(tenant, rec.ID, sealFieldData))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(plain))
+	dec.UseNumber()
+	var data any
+	if err := dec.Decode(&data); err != nil {
+		return nil, err
+	}
+	if rec.CVC != nil && (rec.CVCUntil == nil || v.now().Before(*rec.CVCUntil)) {
+		cvc, err := tk.Open(rec.CVC, tokenAD(tenant, rec.ID, sealFieldCVC))
+		if err != nil {
+			return nil, err
+		}
+		if m, ok := data.(map[string]any); ok {
+			m["cvc"] = string(cvc)
+		}
+	}
+	return data, nil
+}
+
+// shapeToken builds the caller's view of a token under transform tf. data
+// is the plaintext if the caller already has it (nil: decrypt when needed).
+func (v *Vault) shapeToken(tenant string, tk *keys.TenantKeys, rec *tokenRecord, tf transform, data any, cvc string) (*Token, error) {
+	created := rec.CreatedAt
+	tok := &Token{
+		ID: rec.ID, TenantID: tenant, Type: rec.Type,
+		Metadata:              maps.Clone(rec.Metadata),
+		Fingerprint:           rec.Fingerprint,
+		FingerprintExpression: rec.FingerprintExpression,
+		SearchIndexes:         slices.Clone(rec.SearchIndexes),
+		Containers:            slices.Clone(rec.Containers),
+		DeduplicateToken:      rec.Deduplicate,
+		ExpiresAt:             rec.ExpiresAt,
+		CreatedBy:             rec.CreatedBy,
+		CreatedAt:             &created,
+		ModifiedBy:            rec.ModifiedBy,
+		ModifiedAt:            rec.ModifiedAt,
+	}
+	if len(rec.Mask) > 0 {
+		var mask any
+		if err := json.Unmarshal(rec.Mask, &mask); err != nil {
+			return nil, err
+		}
+		tok.Mask = mask
+	}
+	if tf == transformRedact {
+		return tok, nil
+	}
+	if data == nil {
+		var err error
+		if data, err = v.openTokenData(tenant, tk, rec); err != nil {
+			return nil, err
+		}
+	} else if cvc != "" && (rec.CVCUntil == nil || v.now().Before(*rec.CVCUntil)) {
+		if m, ok := data.(map[string]any); ok {
+			m = maps.Clone(m)
+			m["cvc"] = cvc
+			data = m
+		}
+	}
+	switch rec.Type {
+	case TypeCard, TypeNetworkToken:
+		tok.Card = cardDetails(data)
+	case TypeBank:
+		tok.Bank = bankDetails(data)
+	}
+	switch tf {
+	case transformReveal:
+		tok.Data = data
+	case transformMask:
+		if tok.Mask == nil {
+			return tok, nil // no mask: the data is redacted
+		}
+		masked, err := evalMask(tok.Mask, data)
+		if err != nil {
+			return nil, err
+		}
+		tok.Data = masked
+	}
+	return tok, nil
+}
+
+// evalMask evaluates a mask template (a string, or an object or array of
+// them) against data.
+func evalMask(mask, data any) (any, error) {
+	return expr.EvalJSON(mask, map[string]any{"data": data})
+}
+
+// UpdateToken changes a token (see [UpdateTokenRequest]) and returns it as
+// the caller may see it. The caller needs token:update on the token's
+// containers, and on the new ones when they change.
+//
+// With deduplication on, an update that would make the token a duplicate of
+// another live token (same type, fingerprint and containers) is not applied:
+// the other token is returned with Extras.Deduplicated set (updated first
+// under update_existing), redacted to its identity if the caller may not
+// read it.
+func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenRequest) (*Token, error) {
+	const op = "UpdateToken"
+	p := v.principal(ctx)
+	tk, settings, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	fe := fieldErrors{}
+	var newContainers []string
+	if req.Containers != nil {
+		newContainers = checkContainers(fe, "containers", req.Containers, "")
+	}
+	var newExpiry *time.Time
+	if req.ExpiresAt != nil && !req.ExpiresAt.IsZero() {
+		if !req.ExpiresAt.After(v.now()) {
+			fe.add("expires_at", "must be in the future")
+		}
+		t := req.ExpiresAt.UTC()
+		newExpiry = &t
+	}
+	if req.SearchIndexes != nil {
+		if len(*req.SearchIndexes) > maxSearchIndexes {
+			fe.add("search_indexes", "must hold at most %d expressions", maxSearchIndexes)
+		}
+		for i, s := range *req.SearchIndexes {
+			checkTemplates(fe, fmt.Sprintf("search_indexes[%d]", i), s)
+		}
+	}
+	if req.FingerprintExpression != nil && *req.FingerprintExpression != "" {
+		checkTemplates(fe, "fingerprint_expression", *req.FingerprintExpression)
+	}
+	for path, raw := range map[string]json.RawMessage{"data": req.Data, "mask": req.Mask, "metadata": req.Metadata} {
+		if raw != nil && !json.Valid(raw) {
+			fe.add(path, "must be a JSON merge patch")
+		}
+	}
+	if err := fe.err(op); err != nil {
+		return nil, err
+	}
+
+	var res *updateResult
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		var err error
+		res, err = v.applyTokenUpdate(tx, op, p, tk, settings, id, &req, newContainers, newExpiry)
+		return err
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	if res.dup != nil {
+		return v.finishCreate(ctx, op, p, tk, res.dup)
+	}
+	v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(res.rec))
+	tf, err := v.authorizeToken(op, p, PermTokenUpdate, res.rec.ID, res.rec.Containers)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := v.shapeToken(p.TenantID, tk, res.rec, tf, nil, "")
+	return tok, wrapErr(op, err)
+}
+
+type updateResult struct {
+	rec *tokenRecord
+	dup *createResult
+}
+
+// applyTokenUpdate reads, patches, validates and writes a token inside tx.
+func (v *Vault) applyTokenUpdate(tx storage.Tx, op string, p Principal, tk *keys.TenantKeys, settings *tenantSettings,
+	id string, req *UpdateTokenRequest, newContainers []string, newExpiry *time.Time) (*updateResult, error) {
+	old, err := v.liveToken(tx, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, old.Containers); err != nil {
+		return nil, err
+	}
+	if newContainers != nil && !slices.Equal(newContainers, old.Containers) {
+		if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, newContainers); err != nil {
+			return nil, err
+		}
+	}
+	tt := tokenTypes[old.Type]
+	rec := *old
+	now := v.now().UTC()
+	rec.ModifiedBy, rec.ModifiedAt = p.ApplicationID, &now
+	fe := fieldErrors{}
+
+	plain, err := tk.Open(old.Data, tokenAD(p.TenantID, old.ID, sealFieldData))
+	if err != nil {
+		return nil, err
+	}
+	dataJSON := plain
+	cvc := ""
+	if req.Data != nil {
+		patched, err := jsonpatch.MergePatch(plain, req.Data)
+		if err != nil {
+			fe.add("data", "must be a JSON merge patch")
+			return nil, fe.err(op)
+		}
+		dataJSON = patched
+	}
+	data, err := normalizeJSON(json.RawMessage(dataJSON))
+	if err != nil {
+		fe.add("data", "must be JSON")
+		return nil, fe.err(op)
+	}
+	if req.Data != nil {
+		var dataErrs fieldErrors
+		data, dataErrs = tt.validate(data)
+		fe.merge("data", dataErrs)
+		if len(dataErrs) == 0 {
+			if m, ok := data.(map[string]any); ok && tt.Name == TypeCard {
+				if c, ok := m["cvc"].(string); ok {
+					cvc = c
+					data = withoutKey(m, "cvc")
+				}
+			}
+			if dataJSON, err = json.Marshal(data); err != nil {
+				return nil, err
+			}
+			if len(dataJSON) > maxTokenDataBytes {
+				fe.add("data", "must be at most %d bytes of JSON", maxTokenDataBytes)
+			}
+		}
+	}
+	if req.Mask != nil {
+		base := old.Mask
+		if base == nil {
+			base = json.RawMessage("null")
+		}
+		patched, err := jsonpatch.MergePatch(base, req.Mask)
+		if err != nil {
+			fe.add("mask", "must be a JSON merge patch")
+		} else if string(patched) == "null" {
+			rec.Mask = nil
+		} else {
+			var m any
+			if err := json.Unmarshal(patched, &m); err != nil {
+				fe.add("mask", "must be a JSON merge patch")
+			} else {
+				checkTemplates(fe, "mask", m)
+				rec.Mask = patched
+			}
+		}
+	}
+	if req.Metadata != nil {
+		base, _ := json.Marshal(old.Metadata)
+		if old.Metadata == nil {
+			base = []byte("{}")
+		}
+		patched, err := jsonpatch.MergePatch(base, req.Metadata)
+		var md map[string]string
+		if err != nil || json.Unmarshal(patched, &md) != nil {
+			fe.add("metadata", "must be a merge patch resulting in an object of strings")
+		} else {
+			rec.Metadata = checkMetadata(fe, "metadata", md)
+		}
+	}
+	if newContainers != nil {
+		rec.Containers = newContainers
+	}
+	if req.ExpiresAt != nil {
+		rec.ExpiresAt = newExpiry
+	}
+	if req.SearchIndexes != nil {
+		rec.SearchIndexes = slices.Clone(*req.SearchIndexes)
+	}
+	if req.FingerprintExpression != nil {
+		rec.FingerprintExpression = *req.FingerprintExpression
+	}
+	if req.DeduplicateToken != nil {
+		rec.Deduplicate = req.DeduplicateToken
+	}
+	if len(fe) > 0 {
+		return nil, fe.err(op)
+	}
+	vars := map[string]any{"data": data}
+	if err := renderSearchTerms(tk, &rec, vars, fe); err != nil {
+		return nil, err
+	}
+	rec.Fingerprint = ""
+	if rec.FingerprintExpression != "" {
+		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata)
+		if msg != "" {
+			fe.add("fingerprint_expression", msg)
+		}
+		rec.Fingerprint = fp
+	}
+	if len(fe) > 0 {
+		return nil, fe.err(op)
+	}
+
+	dedup := settings.dedup
+	if rec.Deduplicate != nil {
+		dedup = *rec.Deduplicate
+	}
+	if dedup && rec.Fingerprint != "" && rec.Fingerprint != old.Fingerprint {
+		dup, err := findDuplicate(tx, p.TenantID, &rec, now)
+		if err != nil {
+			return nil, err
+		}
+		if dup != nil && dup.ID != rec.ID {
+			res := &createResult{rec: dup, deduplicated: true, behavior: settings.dedupBehavior}
+			if settings.dedupBehavior == DedupUpdateExisting {
+				d := &tokenDraft{rec: &rec, dataJSON: dataJSON, cvc: cvc, settings: settings}
+				if err := v.mergeIntoDuplicate(tx, p, tk, dup, d, now); err != nil {
+					return nil, err
+				}
+				res.updated = true
+			}
+			return &updateResult{dup: res}, nil
+		}
+	}
+	if req.Data != nil || rec.ID != old.ID {
+		if err := sealTokenData(tk, p.TenantID, &rec, dataJSON, cvc); err != nil {
+			return nil, err
+		}
+		if cvc != "" {
+			if settings.cvcRetention > 0 {
+				until := now.Add(settings.cvcRetention)
+				rec.CVCUntil = &until
+			}
+		} else if !cvcRemovedByPatch(req.Data) {
+			rec.CVC, rec.CVCUntil = old.CVC, old.CVCUntil
+		} else {
+			rec.CVCUntil = nil
+		}
+	}
+	if err := tokenTable.replace(tx, p.TenantID, old, &rec); err != nil {
+		return nil, err
+	}
+	return &updateResult{rec: &rec}, nil
+}
+
+// cvcRemovedByPatch reports whether a data merge patch sets cvc to null.
+func cvcRemovedByPatch(patch json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(patch, &m) != nil {
+		return false
+	}
+	v, ok := m["cvc"]
+	return ok && string(bytes.TrimSpace(v)) == "null"
+}
+
+// DeleteToken deletes a token and its data forever. The caller needs
+// token:delete on its containers. Errors: KindNotFound, KindForbidden.
+func (v *Vault) DeleteToken(ctx context.Context, id string) error {
+	const op = "DeleteToken"
+	p := v.principal(ctx)
+	var rec *tokenRecord
+	err := v.update(ctx, op, func(tx storage.Tx) error {
+		var err error
+		if rec, err = v.liveToken(tx, p.TenantID, id); err != nil {
+			return err
+		}
+		if _, err := v.authorizeToken(op, p, PermTokenDelete, rec.ID, rec.Containers); err != nil {
+			return err
+		}
+		return tokenTable.remove(tx, p.TenantID, rec)
+	})
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	v.emit(ctx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
+	return nil
+}
+
+// base58 encodes b with the Bitcoin alphabet, as the hosted platform's
+// fingerprints are.
+func base58(b []byte) string {
+	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	digits := make([]byte, 0, len(b)*138/100+1)
+	for _, c := range b {
+		carry := int(c)
+		for i := range digits {
+			carry += int(digits[i]) << 8
+			digits[i] = byte(carry % 58)
+			carry /= 58
+		}
+		for carry > 0 {
+			digits = append(digits, byte(carry%58))
+			carry /= 58
+		}
+	}
+	out := make([]byte, 0, len(digits)+len(b))
+	for _, c := range b {
+		if c != 0 {
+			break
+		}
+		out = append(out, '1')
+	}
+	for i := len(digits) - 1; i >= 0; i-- {
+		out = append(out, alphabet[digits[i]])
+	}
+	return string(out)
+}

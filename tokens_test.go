@@ -1,0 +1,349 @@
+package vault_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault"
+)
+
+func openTestVault(t testing.TB, opts ...vault.Option) *vault.Vault {
+	t.Helper()
+	v, err := vault.OpenMemory(append([]vault.Option{vault.WithSweepInterval(0)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
+func errorsAsVault(err error) (*vault.Error, bool) {
+	return errors.AsType[*vault.Error](err)
+}
+
+func requireKind(t *testing.T, err error, kind vault.Kind) *vault.Error {
+	t.Helper()
+	e, ok := errorsAsVault(err)
+	require.True(t, ok, "want a *vault.Error of kind %s, got %v", kind, err)
+	require.Equal(t, kind, e.Kind, "error: %v", err)
+	return e
+}
+
+func setSettings(t *testing.T, v *vault.Vault, settings map[string]string) {
+	t.Helper()
+	_, err := v.UpdateTenantSettings(t.Context(), settings)
+	require.NoError(t, err)
+}
+
+func dataJSON(t *testing.T, tok *vault.Token) string {
+	t.Helper()
+	b, err := json.Marshal(tok.Data)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestCreateGetUpdateDelete(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{
+		Type: vault.TypeToken, Data: map[string]any{"name": "Jane", "big": json.Number("12345678901234567890")},
+		Metadata: map[string]string{"customer": "42"},
+	})
+	require.NoError(t, err)
+	assert.NotEmpty(t, tok.ID)
+	assert.Equal(t, v.DefaultTenantID(), tok.TenantID)
+	assert.Equal(t, []string{"/general/high/"}, tok.Containers)
+	require.NotNil(t, tok.Extras)
+	assert.False(t, tok.Extras.Deduplicated)
+
+	got, err := v.GetToken(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"Jane","big":12345678901234567890}`, dataJSON(t, got), "numbers keep every digit")
+	assert.Equal(t, map[string]string{"customer": "42"}, got.Metadata)
+	assert.Nil(t, got.ModifiedAt)
+
+	upd, err := v.UpdateToken(ctx, tok.ID, vault.UpdateTokenRequest{
+		Data:     json.RawMessage(`{"name":"Janet","big":null,"city":"Oslo"}`),
+		Metadata: json.RawMessage(`{"customer":null,"tier":"gold"}`),
+	})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"Janet","city":"Oslo"}`, dataJSON(t, upd), "data is merge-patched")
+	assert.Equal(t, map[string]string{"tier": "gold"}, upd.Metadata, "metadata is merge-patched")
+	assert.NotNil(t, upd.ModifiedAt)
+
+	require.NoError(t, v.DeleteToken(ctx, tok.ID))
+	_, err = v.GetToken(ctx, tok.ID)
+	requireKind(t, err, vault.KindNotFound)
+	requireKind(t, v.DeleteToken(ctx, tok.ID), vault.KindNotFound)
+	_, err = v.UpdateToken(ctx, tok.ID, vault.UpdateTokenRequest{Metadata: json.RawMessage(`{}`)})
+	requireKind(t, err, vault.KindNotFound)
+}
+
+func TestUpdateValidatesPatchedData(t *testing.T) {
+	v := openTestVault(t)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeCard,
+		Data: map[string]any{"number": "4242424242424242", "expiration_month": 1, "expiration_year": 2030}})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`{"number":"4242424242424241"}`)})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "data.number")
+	got, err := v.GetToken(t.Context(), tok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":1,"expiration_year":2030}`, dataJSON(t, got), "no partial write")
+
+	upd, err := v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`{"expiration_year":2031}`)})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":1,"expiration_year":2031}`, dataJSON(t, upd))
+}
+
+func TestCustomIDs(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	_, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: "1234_phone", Type: vault.TypeToken, Data: "555-0100"})
+	require.NoError(t, err)
+	got, err := v.GetToken(ctx, "1234_phone")
+	require.NoError(t, err)
+	assert.Equal(t, "555-0100", got.Data)
+
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{ID: "1234_phone", Type: vault.TypeToken, Data: "other"})
+	requireKind(t, err, vault.KindConflict)
+
+	for _, bad := range []string{"ab", strings.Repeat("x", 401), "a/b/c", "has space", "q?x", "50%", "a{b"} {
+		_, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: bad, Type: vault.TypeToken, Data: "x"})
+		e := requireKind(t, err, vault.KindInvalid)
+		assert.Contains(t, e.Fields, "id", bad)
+	}
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{ID: strings.Repeat("é", 400), Type: vault.TypeToken, Data: "x"})
+	assert.NoError(t, err, "400 characters, not bytes")
+}
+
+func TestAliasIDs(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{
+		ID: "{{ data | alias_preserve_format }}", Type: vault.TypeCardNumber, Data: "4242424242424242"})
+	require.NoError(t, err)
+	assert.Len(t, tok.ID, 16)
+	assert.NotEqual(t, "4242424242424242", tok.ID)
+	assert.Regexp(t, `^[0-9]{16}$`, tok.ID)
+
+	// A deterministic alias that collides falls back to a random UUID.
+	first, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: "{{ data | last4 }}_x", Type: vault.TypeToken, Data: "abcd1234"})
+	require.NoError(t, err)
+	assert.Equal(t, "1234_x", first.ID)
+	second, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: "{{ data | last4 }}_x", Type: vault.TypeToken, Data: "zzzz1234"})
+	require.NoError(t, err)
+	assert.Regexp(t, `^[0-9a-f-]{36}$`, second.ID)
+}
+
+func TestMaskAndCardDetails(t *testing.T) {
+	v := openTestVault(t)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "Sensitive Value",
+		Mask: "{{ data | reveal_last: 4 }}"})
+	require.NoError(t, err)
+	assert.Equal(t, "{{ data | reveal_last: 4 }}", tok.Mask)
+
+	_, err = v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: "{{ data | nosuchfilter }}"})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask")
+}
+
+func TestContainers(t *testing.T) {
+	v := openTestVault(t)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x",
+		Containers: []string{"/PCI/Custom/", "/general/"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/general/", "/pci/custom/"}, tok.Containers, "lower-cased and sorted")
+	for _, bad := range []string{"pci/", "/pci", "/pci//x/", "/p c/"} {
+		_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Containers: []string{bad}})
+		e := requireKind(t, err, vault.KindInvalid)
+		assert.Contains(t, e.Fields, "containers[0]", bad)
+	}
+}
+
+func TestFingerprints(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	plain, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242"})
+	require.NoError(t, err)
+	assert.Empty(t, plain.Fingerprint, "no default fingerprint unless the tenant asks")
+
+	setSettings(t, v, map[string]string{vault.SettingFingerprintTokens: "true"})
+	a, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242"})
+	require.NoError(t, err)
+	b, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242"})
+	require.NoError(t, err)
+	c, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "4242424242424242"})
+	require.NoError(t, err)
+	assert.NotEmpty(t, a.Fingerprint)
+	assert.Equal(t, a.Fingerprint, b.Fingerprint, "same data, same type")
+	assert.NotEqual(t, a.Fingerprint, c.Fingerprint, "fingerprints are per type")
+	assert.Equal(t, "{{ data }}", a.FingerprintExpression)
+	assert.Regexp(t, `^[1-9A-HJ-NP-Za-km-z]{40,50}$`, a.Fingerprint, "base58")
+
+	other := openTestVault(t)
+	setSettings(t, other, map[string]string{vault.SettingFingerprintTokens: "true"})
+	d, err := other.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242"})
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Fingerprint, d.Fingerprint, "fingerprints are keyed per tenant")
+
+	ssn1, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123-45-6789"})
+	require.NoError(t, err)
+	ssn2, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123456789"})
+	require.NoError(t, err)
+	assert.Equal(t, ssn1.Fingerprint, ssn2.Fingerprint, "the SSN fingerprint removes dashes")
+}
+
+func TestDeduplication(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	yes := true
+	req := vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242", FingerprintExpression: "{{ data }}",
+		DeduplicateToken: &yes, Metadata: map[string]string{"a": "1"}}
+	first, err := v.CreateToken(ctx, req)
+	require.NoError(t, err)
+	second, err := v.CreateToken(ctx, req)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, second.ID)
+	assert.True(t, second.Extras.Deduplicated)
+	assert.Equal(t, vault.DedupReadExisting, second.Extras.DeduplicationBehavior)
+
+	other := req
+	other.Containers = []string{"/pci/other/"}
+	third, err := v.CreateToken(ctx, other)
+	require.NoError(t, err)
+	assert.NotEqual(t, first.ID, third.ID, "different containers are not duplicates")
+
+	setSettings(t, v, map[string]string{vault.SettingDeduplicateTokens: "true", vault.SettingDeduplicationBehavior: vault.DedupUpdateExisting})
+	upd := req
+	upd.DeduplicateToken = nil
+	upd.Metadata = map[string]string{"b": "2"}
+	fourth, err := v.CreateToken(ctx, upd)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, fourth.ID)
+	assert.Equal(t, vault.DedupUpdateExisting, fourth.Extras.DeduplicationBehavior)
+	assert.Equal(t, map[string]string{"a": "1", "b": "2"}, fourth.Metadata, "update_existing merges metadata")
+
+	no := false
+	upd.DeduplicateToken = &no
+	fifth, err := v.CreateToken(ctx, upd)
+	require.NoError(t, err)
+	assert.NotEqual(t, first.ID, fifth.ID, "the request flag overrides the tenant setting")
+}
+
+func TestConcurrentDeduplicationCreatesOne(t *testing.T) {
+	v := openTestVault(t)
+	setSettings(t, v, map[string]string{vault.SettingDeduplicateTokens: "true", vault.SettingFingerprintTokens: "true"})
+	var wg sync.WaitGroup
+	ids := make([]string, 32)
+	for i := range ids {
+		wg.Go(func() {
+			tok, err := v.CreateToken(context.Background(), vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123-45-6789"})
+			if assert.NoError(t, err) {
+				ids[i] = tok.ID
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var events []vault.Event
+	var evMu sync.Mutex
+	v := openTestVault(t, vault.WithClock(clock), vault.WithEventHandler(func(_ context.Context, e vault.Event) {
+		evMu.Lock()
+		events = append(events, e)
+		evMu.Unlock()
+	}))
+	ctx := t.Context()
+	past := now.Add(-time.Second)
+	_, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", ExpiresAt: &past})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "expires_at")
+
+	at := now.Add(time.Hour)
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", ExpiresAt: &at, Metadata: map[string]string{"k": "v"}})
+	require.NoError(t, err)
+	_, err = v.GetToken(ctx, tok.ID)
+	require.NoError(t, err)
+
+	advance(time.Hour)
+	_, err = v.GetToken(ctx, tok.ID)
+	requireKind(t, err, vault.KindNotFound)
+	page, err := v.ListTokens(ctx, vault.ListTokensRequest{Metadata: map[string]string{"k": "v"}})
+	require.NoError(t, err)
+	assert.Empty(t, page.Data, "an expired token is invisible at once")
+
+	n, err := vault.SweepForTest(ctx, v)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	evMu.Lock()
+	defer evMu.Unlock()
+	var expired []string
+	for _, e := range events {
+		if e.Type == vault.EventTokenExpired {
+			expired = append(expired, e.Data["token"].(map[string]any)["id"].(string))
+		}
+	}
+	assert.Equal(t, []string{tok.ID}, expired)
+}
+
+func TestCVCRetention(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	var props []string
+	v := openTestVault(t, vault.WithClock(clock), vault.WithEventHandler(func(_ context.Context, e vault.Event) {
+		if e.Type == vault.EventTokenPropertyExpired {
+			props = append(props, e.Data["token"].(map[string]any)["property_name"].(string))
+		}
+	}))
+	ctx := t.Context()
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCard,
+		Data: map[string]any{"number": "4242424242424242", "expiration_month": 1, "expiration_year": 2030, "cvc": "123"}})
+	require.NoError(t, err)
+	got, err := v.GetToken(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":1,"expiration_year":2030,"cvc":"123"}`, dataJSON(t, got))
+
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	got, err = v.GetToken(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":1,"expiration_year":2030}`, dataJSON(t, got), "hidden at once")
+	n, err := vault.SweepForTest(ctx, v)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	assert.Equal(t, []string{"cvc"}, props)
+	got, err = v.GetToken(ctx, tok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":1,"expiration_year":2030}`, dataJSON(t, got))
+}
+
+func TestTokenNeverPrintsData(t *testing.T) {
+	v := openTestVault(t)
+	const secret = "4242424242424242"
+	req := vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: secret}
+	tok, err := v.CreateToken(t.Context(), req)
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		assert.NotContains(t, fmt.Sprintf(verb, tok), secret, verb)
+		assert.NotContains(t, fmt.Sprintf(verb, &req), secret, verb)
+		assert.NotContains(t, fmt.Sprintf(verb, []*vault.Token{tok}), secret, verb)
+	}
+}

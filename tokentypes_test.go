@@ -1,0 +1,122 @@
+package vault_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault"
+)
+
+func TestTokenTypeValidation(t *testing.T) {
+	v := openTestVault(t)
+	type tc struct {
+		typ   string
+		data  any
+		field string // "" means the data is valid
+	}
+	card := func(m map[string]any) map[string]any { return m }
+	cases := map[string]tc{
+		"token string":                   {vault.TypeToken, "anything", ""},
+		"token object":                   {vault.TypeToken, map[string]any{"a": []any{1, 2}}, ""},
+		"token number":                   {vault.TypeToken, 42, ""},
+		"token null":                     {vault.TypeToken, nil, "data"},
+		"card ok":                        {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030, "cvc": "123"}), ""},
+		"card number only":               {vault.TypeCard, card(map[string]any{"number": "4242424242424242"}), ""},
+		"card 13 digits":                 {vault.TypeCard, card(map[string]any{"number": "4222222222222"}), ""},
+		"card 19 digits luhn":            {vault.TypeCard, card(map[string]any{"number": "6011000990139424"}), ""},
+		"card luhn fails":                {vault.TypeCard, card(map[string]any{"number": "4242424242424241"}), "data.number"},
+		"card letters":                   {vault.TypeCard, card(map[string]any{"number": "4242abcd42424242"}), "data.number"},
+		"card separators":                {vault.TypeCard, card(map[string]any{"number": "4242 4242 4242 4242"}), "data.number"},
+		"card too short":                 {vault.TypeCard, card(map[string]any{"number": "424242424242"}), "data.number"},
+		"card number missing":            {vault.TypeCard, card(map[string]any{"expiration_month": 1}), "data.number"},
+		"card number as number":          {vault.TypeCard, card(map[string]any{"number": 4242424242424242}), "data.number"},
+		"card month 13":                  {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "expiration_month": 13}), "data.expiration_month"},
+		"card month string":              {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "expiration_month": "12"}), "data.expiration_month"},
+		"card month fraction":            {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "expiration_month": 1.5}), "data.expiration_month"},
+		"card year two digits":           {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "expiration_year": 30}), "data.expiration_year"},
+		"card cvc letters":               {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "cvc": "12a"}), "data.cvc"},
+		"card cvc five":                  {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "cvc": "12345"}), "data.cvc"},
+		"card unknown property":          {vault.TypeCard, card(map[string]any{"number": "4242424242424242", "name": "x"}), "data.name"},
+		"card not object":                {vault.TypeCard, "4242424242424242", "data"},
+		"network token no cvc":           {vault.TypeNetworkToken, card(map[string]any{"number": "4242424242424242", "cvc": "123"}), "data.cvc"},
+		"network token ok":               {vault.TypeNetworkToken, card(map[string]any{"number": "4242424242424242", "expiration_month": 1, "expiration_year": 2031}), ""},
+		"bank ok":                        {vault.TypeBank, map[string]any{"routing_number": "021000021", "account_number": "1234567890"}, ""},
+		"bank routing checksum":          {vault.TypeBank, map[string]any{"routing_number": "021000022", "account_number": "1234567890"}, "data.routing_number"},
+		"bank account too long":          {vault.TypeBank, map[string]any{"routing_number": "021000021", "account_number": "123456789012345678"}, "data.account_number"},
+		"bank account missing":           {vault.TypeBank, map[string]any{"routing_number": "021000021"}, "data.account_number"},
+		"bank unknown property":          {vault.TypeBank, map[string]any{"routing_number": "021000021", "account_number": "123", "x": "y"}, "data.x"},
+		"card_number ok":                 {vault.TypeCardNumber, "4242424242424242", ""},
+		"card_number luhn":               {vault.TypeCardNumber, "4242424242424243", "data"},
+		"card_number 20 digits":          {vault.TypeCardNumber, "42424242424242424242", "data"},
+		"card_number as number":          {vault.TypeCardNumber, 4242424242424242, "data"},
+		"account number ok":              {vault.TypeUSBankAccountNumber, "123", ""},
+		"account number 2 digits":        {vault.TypeUSBankAccountNumber, "12", "data"},
+		"account number 17 digits":       {vault.TypeUSBankAccountNumber, "12345678901234567", ""},
+		"account number dash":            {vault.TypeUSBankAccountNumber, "123-456", "data"},
+		"routing number ok":              {vault.TypeUSBankRoutingNumber, "011000015", ""},
+		"routing number checksum":        {vault.TypeUSBankRoutingNumber, "011000016", "data"},
+		"routing number 8 digits":        {vault.TypeUSBankRoutingNumber, "01100001", "data"},
+		"ssn plain":                      {vault.TypeSocialSecurityNumber, "123456789", ""},
+		"ssn dashed":                     {vault.TypeSocialSecurityNumber, "123-45-6789", ""},
+		"ssn wrong dashes":               {vault.TypeSocialSecurityNumber, "12-345-6789", "data"},
+		"ssn short":                      {vault.TypeSocialSecurityNumber, "12345678", "data"},
+		"ssn letters":                    {vault.TypeSocialSecurityNumber, "12345678a", "data"},
+		"ein plain":                      {vault.TypeEmployerIDNumber, "123456789", ""},
+		"ein dashed":                     {vault.TypeEmployerIDNumber, "12-3456789", ""},
+		"ein ssn dashes":                 {vault.TypeEmployerIDNumber, "123-45-6789", "data"},
+		"ein trailing dash":              {vault.TypeEmployerIDNumber, "123456789-", "data"},
+		"unknown type":                   {"passport", "x", "type"},
+		"card 16 digit mastercard 2-ser": {vault.TypeCardNumber, "2223003122003222", ""},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: c.typ, Data: c.data})
+			if c.field == "" {
+				require.NoError(t, err)
+				assert.Equal(t, c.typ, tok.Type)
+				return
+			}
+			e, ok := errorsAsVault(err)
+			require.True(t, ok, "want *vault.Error, got %v", err)
+			assert.Equal(t, vault.KindInvalid, e.Kind)
+			assert.Contains(t, e.Fields, c.field, "fields: %v", e.Fields)
+			for path := range e.Fields {
+				for _, msg := range e.Fields[path] {
+					if s, isString := c.data.(string); isString && len(s) > 4 {
+						assert.NotContains(t, msg, s, "messages never echo data")
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestTokenTypeDefaults(t *testing.T) {
+	v := openTestVault(t)
+	for _, tt := range vault.TokenTypes() {
+		t.Run(tt.Name, func(t *testing.T) {
+			assert.NotEmpty(t, tt.DefaultContainer)
+			assert.NotEmpty(t, tt.FingerprintExpression)
+		})
+	}
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123-45-6789"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/pii/high/"}, tok.Containers)
+	assert.Equal(t, []string{"{{ data }}", "{{ data | replace: '-' }}", "{{ data | last4 }}"}, tok.SearchIndexes)
+	assert.Equal(t, "{{ data | reveal_last: 4 }}", tok.Mask)
+
+	tok, err = v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeCard,
+		Data: map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"/pci/high/"}, tok.Containers)
+	require.NotNil(t, tok.Card)
+	assert.Equal(t, "42424242", tok.Card.BIN)
+	assert.Equal(t, "4242", tok.Card.Last4)
+	assert.Equal(t, "visa", tok.Card.Brand)
+	b, err := json.Marshal(tok.Data)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":12,"expiration_year":2030}`, string(b))
+}

@@ -1,0 +1,226 @@
+package vault
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/storage"
+	"github.com/tokenvault/vault/storage/bolt"
+	"github.com/tokenvault/vault/storage/memory"
+)
+
+// Vault is an embedded tokenization vault. Open one with [Open] (a bbolt file),
+// [Open] with [WithStore] (any storage engine) or [OpenMemory] (tests).
+//
+// A Vault is safe for concurrent use by multiple goroutines. Every method
+// takes a context first; the caller's identity rides in it (see
+// [WithPrincipal]). Close it when done: Close waits for the background work
+// the vault started.
+type Vault struct {
+	store storage.Store
+	keys  *keys.Keyring
+	log   *slog.Logger
+	now   func() time.Time
+
+	defaultTenant string
+	events        []func(ctx context.Context, e Event)
+	settings      settingsCache
+	instance      string // identifies this process in leases
+	system        *keys.TenantKeys
+	auth          authCache
+
+	bootMu  sync.Mutex
+	bootKey string // the bootstrap management key of a new vault, until taken
+
+	// Background work runs under bg and is tracked by wg, so Close can stop
+	// it and wait for it.
+	bg     context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type config struct {
+	store    storage.Store
+	provider keys.Provider
+	log      *slog.Logger
+	now      func() time.Time
+	bolt     bolt.Config
+	events   []func(ctx context.Context, e Event)
+
+	sweepEvery time.Duration
+}
+
+// Option configures a Vault at Open.
+type Option func(*config)
+
+// WithStore makes the vault keep its data in store instead of a bbolt file.
+// The vault takes ownership: Close closes the store. With a store, Open's path
+// is not used and must be empty, and the master key comes from
+// [WithKeyProvider] or the VAULT_MASTER_KEY environment variable.
+func WithStore(store storage.Store) Option { return func(c *config) { c.store = store } }
+
+// WithKeyProvider sets the provider of the key-encryption key that wraps the
+// vault's data keys (a KMS, for instance). By default the master key comes
+// from the VAULT_MASTER_KEY environment variable or from a key file beside
+// the vault file (see [keys.LoadMasterKey]).
+func WithKeyProvider(p keys.Provider) Option { return func(c *config) { c.provider = p } }
+
+// WithLogger sets the logger for background work and internal errors. The
+// vault never logs token data, keys, credentials or request bodies. By default
+// it logs nothing.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithBoltConfig sets the options of the default bbolt store (see
+// [bolt.Config]). It has no effect with [WithStore].
+func WithBoltConfig(cfg bolt.Config) Option { return func(c *config) { c.bolt = cfg } }
+
+// Open opens the vault kept in the bbolt file at path, creating it (mode
+// 0600) if it does not exist. The master key that protects the data keys is
+// read from VAULT_MASTER_KEY (base64 of 32 bytes) or from the key file
+// path+".key", which Open creates with mode 0600 beside a new vault file.
+// Opening an existing vault with another master key fails at once with an
+// error of kind KindUnauthenticated.
+//
+// With [WithStore], path must be empty and the store is used instead.
+func Open(path string, opts ...Option) (*Vault, error) {
+	const op = "Open"
+	cfg := config{log: slog.New(slog.DiscardHandler), now: time.Now, sweepEvery: DefaultSweepInterval}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	switch {
+	case cfg.store == nil && path == "":
+		return nil, newError(KindInvalid, op, "a vault path or a store is required")
+	case cfg.store != nil && path != "":
+		return nil, newError(KindInvalid, op, "give a vault path or a store, not both")
+	case cfg.log == nil || cfg.now == nil:
+		return nil, newError(KindInvalid, op, "logger and clock must not be nil")
+	}
+
+	store := cfg.store
+	provider := cfg.provider
+	if store == nil {
+		_, statErr := os.Stat(path)
+		isNew := errors.Is(statErr, fs.ErrNotExist)
+		if provider == nil {
+			p, err := keys.LoadMasterKey(path, isNew)
+			if err != nil {
+				return nil, &Error{Kind: KindInvalid, Op: op, Detail: "the master key could not be loaded", Err: err}
+			}
+			provider = p
+		}
+		s, err := bolt.Open(path, &cfg.bolt)
+		if err != nil {
+			return nil, &Error{Kind: KindUnavailable, Op: op, Detail: "the vault file could not be opened", Err: err}
+		}
+		store = s
+	} else if provider == nil {
+		p, err := keys.LoadMasterKey("", false)
+		if err != nil {
+			return nil, &Error{Kind: KindInvalid, Op: op, Detail: "the master key could not be loaded", Err: err}
+		}
+		provider = p
+	}
+	v, err := open(store, provider, cfg)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// OpenMemory returns a vault that keeps everything in memory under a random
+// master key, for tests and examples: nothing survives Close.
+func OpenMemory(opts ...Option) (*Vault, error) {
+	kek := make([]byte, 32)
+	_, _ = rand.Read(kek)
+	p, err := keys.NewLocal(kek)
+	clear(kek)
+	if err != nil {
+		return nil, wrapErr("OpenMemory", err)
+	}
+	return Open("", append([]Option{WithKeyProvider(p)}, append(opts, WithStore(memory.New()))...)...)
+}
+
+func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, error) {
+	const op = "Open"
+	ctx := context.Background()
+	kr, err := keys.Open(ctx, store, provider, keys.WithLogger(cfg.log), keys.WithClock(cfg.now))
+	if err != nil {
+		if errors.Is(err, keys.ErrWrongMasterKey) {
+			return nil, &Error{Kind: KindUnauthenticated, Op: op, Detail: "the master key does not open this vault", Err: err}
+		}
+		return nil, wrapErr(op, err)
+	}
+	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID()}
+	v.bg, v.cancel = context.WithCancel(context.Background())
+	if err := v.init(ctx); err != nil {
+		v.cancel()
+		kr.Close()
+		return nil, wrapErr(op, err)
+	}
+	v.startSweeper(cfg.sweepEvery)
+	return v, nil
+}
+
+// Close stops the vault's background work, waits for it, wipes the cached
+// data keys and closes the store. It is idempotent; every other method
+// returns an error matching [ErrClosed] afterwards.
+func (v *Vault) Close() error {
+	v.closeOnce.Do(func() {
+		v.closed.Store(true)
+		v.cancel()
+		v.wg.Wait()
+		v.keys.Close()
+		v.closeErr = v.store.Close()
+	})
+	return v.closeErr
+}
+
+// Store returns the storage engine under the vault, for tools such as
+// backups. Writing to it directly bypasses every rule of the vault.
+func (v *Vault) Store() storage.Store { return v.store }
+
+// go runs fn in the background until Close; fn must return once ctx is done.
+func (v *Vault) goBackground(fn func(ctx context.Context)) {
+	v.wg.Go(func() { fn(v.bg) })
+}
+
+// view runs fn in a read-only transaction, mapping errors for op.
+func (v *Vault) view(ctx context.Context, op string, fn func(tx storage.Tx) error) error {
+	if v.closed.Load() {
+		return ErrClosed
+	}
+	return v.storeErr(op, v.store.View(ctx, fn))
+}
+
+// update runs fn in a read-write transaction, mapping errors for op. fn may run
+// more than once (see storage.Store).
+func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) error) error {
+	if v.closed.Load() {
+		return ErrClosed
+	}
+	return v.storeErr(op, v.store.Update(ctx, fn))
+}
+
+func (v *Vault) storeErr(op string, err error) error {
+	if errors.Is(err, storage.ErrClosed) {
+		return ErrClosed
+	}
+	return wrapErr(op, err)
+}

@@ -1,0 +1,210 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/storage"
+	"github.com/tokenvault/vault/storage/memory"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// secrets are values the tests store and then look for in raw storage.
+var secrets = []string{"4242424242424242", "123-45-6789", "123456789", "Sensitive Value", "s3cr3t-c0nfig"}
+
+func createSecrets(t *testing.T, v *vault.Vault) {
+	t.Helper()
+	ctx := t.Context()
+	_, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCard,
+		Data:          map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030, "cvc": "987"},
+		SearchIndexes: []string{"{{ data.number }}", "{{ data.number | last4 }}"}, FingerprintExpression: "{{ data.number }}"})
+	require.NoError(t, err)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123-45-6789", FingerprintExpression: "{{ data }}"})
+	require.NoError(t, err)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"note": "Sensitive Value", "key": "s3cr3t-c0nfig"},
+		SearchIndexes: []string{"{{ data.note }}"}})
+	require.NoError(t, err)
+}
+
+func TestNoPlaintextInBoltFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.db")
+	v, err := vault.Open(path, vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	createSecrets(t, v)
+	require.NoError(t, v.Close())
+
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Greater(t, len(raw), 1000)
+	for _, s := range secrets {
+		assert.False(t, bytes.Contains(raw, []byte(s)), "the vault file holds %q in plaintext", s)
+	}
+	assert.False(t, bytes.Contains(raw, []byte("987")) && bytes.Contains(raw, []byte(`"cvc"`)), "the cvc is sealed")
+
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "vault file mode")
+	info, err = os.Stat(path + ".key")
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "key file mode")
+}
+
+func TestNoPlaintextInStore(t *testing.T) {
+	store := memory.New()
+	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	createSecrets(t, v)
+	dump := dumpAll(t, store)
+	for _, s := range secrets {
+		assert.False(t, bytes.Contains(dump, []byte(s)), "the store holds %q in plaintext", s)
+	}
+	require.NoError(t, v.Close())
+}
+
+// dumpAll concatenates every bucket name, key and value of a memory store.
+func dumpAll(t *testing.T, store *memory.Store) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, store.ForEach(func(bucket string, k, val []byte) error {
+		buf.WriteString(bucket)
+		buf.Write(k)
+		buf.Write(val)
+		return nil
+	}))
+	return buf.Bytes()
+}
+
+func testProvider(t *testing.T) keys.Provider {
+	t.Helper()
+	p, err := keys.NewLocal(bytes.Repeat([]byte{7}, 32))
+	require.NoError(t, err)
+	return p
+}
+
+func TestWrongMasterKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.db")
+	v, err := vault.Open(path, vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	require.NoError(t, v.Close())
+
+	t.Setenv(keys.EnvMasterKey, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	_, err = vault.Open(path, vault.WithSweepInterval(0))
+	e := requireKind(t, err, vault.KindUnauthenticated)
+	assert.ErrorIs(t, e, keys.ErrWrongMasterKey)
+	assert.NotContains(t, err.Error(), "AAAAAAAA")
+}
+
+func TestTamperedRecordIsTypedError(t *testing.T) {
+	store := memory.New()
+	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	defer v.Close()
+	ctx := t.Context()
+	a, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: "token_a", Type: vault.TypeToken, Data: "alpha"})
+	require.NoError(t, err)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{ID: "token_b", Type: vault.TypeToken, Data: "bravo"})
+	require.NoError(t, err)
+
+	// Swap the sealed data of a onto b: the ciphertext is bound to its record.
+	var recA, recB, keyA, keyB []byte
+	require.NoError(t, store.View(ctx, func(tx storage.Tx) error {
+		return tx.Scan("tokens", storage.ScanOptions{}, func(k, val []byte) error {
+			switch {
+			case bytes.Contains(k, []byte("token_a")):
+				keyA, recA = bytes.Clone(k), bytes.Clone(val)
+			case bytes.Contains(k, []byte("token_b")):
+				keyB, recB = bytes.Clone(k), bytes.Clone(val)
+			}
+			return nil
+		})
+	}))
+	require.NotNil(t, recA)
+	require.NotNil(t, recB)
+	moved := bytes.Replace(recB, sealedField(t, recB), sealedField(t, recA), 1)
+	require.NoError(t, store.Update(ctx, func(tx storage.Tx) error { return tx.Put("tokens", keyB, moved) }))
+	_, err = v.GetToken(ctx, "token_b")
+	e := requireKind(t, err, vault.KindInternal)
+	assert.ErrorIs(t, e, keys.ErrDecrypt)
+	assert.NotContains(t, err.Error(), "alpha")
+
+	// Flip one byte of a's ciphertext.
+	field := sealedField(t, recA)
+	flipped := bytes.Clone(field)
+	flipped[len(flipped)/2] ^= 'A' ^ 'B'
+	if bytes.Equal(flipped, field) {
+		flipped[len(flipped)/2] ^= 1
+	}
+	require.NoError(t, store.Update(ctx, func(tx storage.Tx) error {
+		return tx.Put("tokens", keyA, bytes.Replace(recA, field, flipped, 1))
+	}))
+	_, err = v.GetToken(ctx, a.ID)
+	e = requireKind(t, err, vault.KindInternal)
+	assert.True(t, errors.Is(e, keys.ErrDecrypt) || strings.Contains(e.Error(), "decode"), "a flipped byte fails to open or decode: %v", err)
+}
+
+// sealedField returns the base64 text of the "d" (sealed data) field of an
+// encoded token record.
+func sealedField(t *testing.T, rec []byte) []byte {
+	t.Helper()
+	i := bytes.Index(rec, []byte(`"d":"`))
+	require.GreaterOrEqual(t, i, 0)
+	rest := rec[i+5:]
+	j := bytes.IndexByte(rest, '"')
+	require.Greater(t, j, 0)
+	return rest[:j]
+}
+
+func TestOpenArguments(t *testing.T) {
+	_, err := vault.Open("")
+	requireKind(t, err, vault.KindInvalid)
+	_, err = vault.Open("x.db", vault.WithStore(memory.New()))
+	requireKind(t, err, vault.KindInvalid)
+	t.Setenv(keys.EnvMasterKey, "")
+	_, err = vault.Open("", vault.WithStore(memory.New()))
+	requireKind(t, err, vault.KindInvalid)
+}
+
+func TestCloseIsIdempotentAndFinal(t *testing.T) {
+	v, err := vault.OpenMemory()
+	require.NoError(t, err)
+	require.NoError(t, v.Close())
+	require.NoError(t, v.Close())
+	_, err = v.CreateToken(context.Background(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x"})
+	assert.ErrorIs(t, err, vault.ErrClosed)
+	requireKind(t, err, vault.KindUnavailable)
+	_, err = v.GetToken(context.Background(), "abc")
+	assert.ErrorIs(t, err, vault.ErrClosed)
+}
+
+func TestReopenKeepsTokens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.db")
+	v, err := vault.Open(path, vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	tenant := v.DefaultTenantID()
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeSocialSecurityNumber, Data: "123-45-6789"})
+	require.NoError(t, err)
+	require.NoError(t, v.Close())
+
+	v, err = vault.Open(path, vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	defer v.Close()
+	assert.Equal(t, tenant, v.DefaultTenantID())
+	got, err := v.GetToken(t.Context(), tok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "123-45-6789", got.Data)
+	page, err := v.SearchTokens(t.Context(), vault.SearchTokensRequest{Query: "data:6789"})
+	require.NoError(t, err)
+	assert.Len(t, page.Data, 1)
+}
