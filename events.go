@@ -22,8 +22,23 @@ type Event struct {
 	ID        string         `json:"id"`
 	Type      string         `json:"type"`
 	TenantID  string         `json:"tenant_id"`
+	TraceID   string         `json:"trace_id,omitempty"`
 	Timestamp time.Time      `json:"timestamp"`
 	Data      map[string]any `json:"data"`
+}
+
+type traceKey struct{}
+
+// WithTraceID returns a context whose calls raise events carrying the
+// correlation id (the BT-TRACE-ID header).
+func WithTraceID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, traceKey{}, id)
+}
+
+// TraceID returns the correlation id of ctx, or "".
+func TraceID(ctx context.Context) string {
+	id, _ := ctx.Value(traceKey{}).(string)
+	return id
 }
 
 // WithEventHandler registers fn to receive every event after the change it
@@ -40,7 +55,7 @@ func (v *Vault) emit(ctx context.Context, tenant, typ string, data map[string]an
 	if len(v.events) == 0 {
 		return
 	}
-	e := Event{ID: uuid.NewString(), Type: typ, TenantID: tenant, Timestamp: v.now().UTC(), Data: data}
+	e := Event{ID: uuid.NewString(), Type: typ, TenantID: tenant, TraceID: TraceID(ctx), Timestamp: v.now().UTC(), Data: data}
 	for _, fn := range v.events {
 		fn(ctx, e)
 	}

@@ -45,12 +45,15 @@ func (e *uniqueTakenError) Error() string { return "unique index " + e.index + "
 // table describes how records of type R are stored.
 type table[R any] struct {
 	bucket  string
+	kind    string // the AD kind of the record's sealed fields
 	schema  uint8
 	id      func(*R) string
 	indexes []*index[R]
 	// upgrade, if set, rewrites the JSON of an older schema version into the
 	// current one before decoding.
 	upgrade func(schema uint8, payload []byte) ([]byte, error)
+	// sealed lists the record's sealed fields, for key rotation.
+	sealed func(r *R) []sealedField
 }
 
 // index is a secondary index of a table. terms returns the index terms of a

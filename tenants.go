@@ -364,6 +364,7 @@ func tenantBuckets() []string {
 	add(tokenTable.bucket, tokenTable.localIndexBuckets())
 	add(applicationTable.bucket, applicationTable.localIndexBuckets())
 	add(sessionTable.bucket, sessionTable.localIndexBuckets())
+	add(idempotencyTable.bucket, idempotencyTable.localIndexBuckets())
 	return out
 }
 

@@ -188,7 +188,11 @@ const (
 
 var tokenTable = &table[tokenRecord]{
 	bucket: "tokens",
+	kind:   tokenKind,
 	schema: 1,
+	sealed: func(r *tokenRecord) []sealedField {
+		return []sealedField{{sealFieldData, &r.Data}, {sealFieldCVC, &r.CVC}}
+	},
 	id:     func(r *tokenRecord) string { return r.ID },
 	indexes: []*index[tokenRecord]{
 		tokenByFingerprint, tokenBySearchTerm, tokenByMetadata, tokenByContainer, tokenByType,
@@ -246,7 +250,12 @@ func (r *tokenRecord) expired(now time.Time) bool {
 }
 
 func tokenAD(tenant, id, field string) keys.AD {
-	return keys.AD{Tenant: tenant, Kind: tokenKind, ID: id, Field: field}
+	return keysAD(tenant, tokenKind, id, field)
+}
+
+// keysAD binds a sealed value to its record.
+func keysAD(tenant, kind, id, field string) keys.AD {
+	return keys.AD{Tenant: tenant, Kind: kind, ID: id, Field: field}
 }
 
 // tokenDraft is a validated create request, with everything computed that
