@@ -193,7 +193,7 @@ var tokenTable = &table[tokenRecord]{
 	sealed: func(r *tokenRecord) []sealedField {
 		return []sealedField{{sealFieldData, &r.Data}, {sealFieldCVC, &r.CVC}}
 	},
-	id:     func(r *tokenRecord) string { return r.ID },
+	id: func(r *tokenRecord) string { return r.ID },
 	indexes: []*index[tokenRecord]{
 		tokenByFingerprint, tokenBySearchTerm, tokenByMetadata, tokenByContainer, tokenByType,
 		tokenByExpiry, tokenByCVCExpiry,

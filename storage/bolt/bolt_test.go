@@ -107,9 +107,10 @@ func TestOpenNotABoltFile(t *testing.T) {
 }
 
 // hold keeps the committer busy inside a transaction function until the
-// returned release is called, so that tests can queue Updates behind it and
-// have the committer take them as one batch.
-func hold(t *testing.T, s *bolt.Store) (release func()) {
+// returned release is called, so that tests can queue Updates meanwhile: the
+// committer takes them into the holder's batch (up to MaxBatch) before it
+// commits. release returns the holder's Update error.
+func hold(t *testing.T, s *bolt.Store) (release func() error) {
 	t.Helper()
 	holding, unblock, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
@@ -120,9 +121,9 @@ func hold(t *testing.T, s *bolt.Store) (release func()) {
 		})
 	}()
 	<-holding
-	return func() {
+	return func() error {
 		close(unblock)
-		require.NoError(t, <-done)
+		return <-done
 	}
 }
 
@@ -132,6 +133,8 @@ func waitQueued(t *testing.T, s *bolt.Store, n int) {
 	require.Eventually(t, func() bool { return s.QueueLen() >= n }, 10*time.Second, time.Millisecond)
 }
 
+// TestGroupCommitTakesEveryWaitingUpdate queues Updates while the committer
+// runs a function: they all join that function's commit.
 func TestGroupCommitTakesEveryWaitingUpdate(t *testing.T) {
 	s := mustOpen(t)
 	c0, t0 := s.CommitStats()
@@ -146,16 +149,16 @@ func TestGroupCommitTakesEveryWaitingUpdate(t *testing.T) {
 		})
 	}
 	waitQueued(t, s, n)
-	release()
+	require.NoError(t, release())
 	wg.Wait()
 	c1, t1 := s.CommitStats()
-	assert.Equal(t, uint64(2), c1-c0, "one commit for the holder, one for everything queued behind it")
+	assert.Equal(t, uint64(1), c1-c0, "one commit for the holder and everything queued meanwhile")
 	assert.Equal(t, uint64(n+1), t1-t0)
 }
 
-func TestMaxBatch(t *testing.T) {
+func TestBatchLimit(t *testing.T) {
 	s := openAt(t, filepath.Join(t.TempDir(), "vault.db"), &bolt.Config{MaxBatch: 4})
-	c0, _ := s.CommitStats()
+	c0, t0 := s.CommitStats()
 	release := hold(t, s)
 	var wg sync.WaitGroup
 	for i := range 10 {
@@ -166,10 +169,11 @@ func TestMaxBatch(t *testing.T) {
 		})
 	}
 	waitQueued(t, s, 10)
-	release()
+	require.NoError(t, release())
 	wg.Wait()
-	c1, _ := s.CommitStats()
-	assert.Equal(t, uint64(1+3), c1-c0, "10 queued Updates in batches of at most 4")
+	c1, t1 := s.CommitStats()
+	assert.Equal(t, uint64(3), c1-c0, "the holder and 10 queued Updates in batches of at most 4")
+	assert.Equal(t, uint64(11), t1-t0)
 }
 
 // TestFailedFunctionsRunOnce checks that failing and panicking functions in a
@@ -204,7 +208,7 @@ func TestFailedFunctionsRunOnce(t *testing.T) {
 		})
 	}
 	waitQueued(t, s, n)
-	release()
+	require.NoError(t, release())
 	wg.Wait()
 
 	var want []string
@@ -277,7 +281,7 @@ func TestUndoRestoresEarlierWritesOfTheBatch(t *testing.T) {
 		})
 	}()
 	waitQueued(t, s, 2)
-	release()
+	require.NoError(t, release())
 	require.NoError(t, <-first)
 	require.ErrorIs(t, <-second, boom)
 
@@ -303,7 +307,9 @@ func TestUndoRestoresEarlierWritesOfTheBatch(t *testing.T) {
 	}))
 }
 
-func TestGoexitEndsTheCaller(t *testing.T) {
+// TestFunctionEndingItsGoroutine has a function call runtime.Goexit, as
+// t.FailNow does: the caller's goroutine ends too, and the batch commits.
+func TestFunctionEndingItsGoroutine(t *testing.T) {
 	s := mustOpen(t)
 	release := hold(t, s)
 	exited, returned := make(chan struct{}), atomic.Bool{}
@@ -326,7 +332,7 @@ func TestGoexitEndsTheCaller(t *testing.T) {
 		})
 	}()
 	waitQueued(t, s, 2)
-	release()
+	require.NoError(t, release())
 	<-exited
 	assert.False(t, returned.Load(), "Update does not return to a caller whose function called Goexit")
 	require.NoError(t, <-other, "the rest of the batch commits")
@@ -357,7 +363,7 @@ func TestCommitFailureReachesEveryCaller(t *testing.T) {
 		}()
 		waitQueued(t, s, i+1)
 	}
-	release()
+	assert.ErrorIs(t, release(), berrors.ErrMaxSizeReached, "the holder shares the failed commit")
 	for range n {
 		err := <-errs
 		assert.ErrorIs(t, err, berrors.ErrMaxSizeReached)
@@ -405,7 +411,7 @@ func TestCloseFinishesQueuedUpdates(t *testing.T) {
 		return errors.Is(s.View(context.Background(), func(storage.Tx) error { return nil }), storage.ErrClosed)
 	}, 10*time.Second, time.Millisecond, "Close stops accepting at once")
 	assert.ErrorIs(t, s.Update(context.Background(), func(storage.Tx) error { return nil }), storage.ErrClosed)
-	release()
+	require.NoError(t, release())
 	require.NoError(t, <-closed)
 	for range n {
 		assert.NoError(t, <-errs)

@@ -42,9 +42,10 @@ type batch struct {
 }
 
 // commitLoop is the committer: it takes the first waiting request and
-// whatever else is queued at that moment, runs them, commits once, answers
-// them, and starts over. It never waits for more work to arrive once it has
-// some. It returns when the store is closed and the queue is empty.
+// whatever else is queued at that moment, runs them, takes and runs what was
+// queued meanwhile (up to maxBatch in all), commits once, answers them, and
+// starts over. It never waits for more work to arrive once it has some. It
+// returns when the store is closed and the queue is empty.
 func (s *Store) commitLoop() {
 	var buf []*request
 	for {
@@ -52,7 +53,9 @@ func (s *Store) commitLoop() {
 		if len(buf) == 0 {
 			return
 		}
-		s.runBatch(&batch{reqs: buf})
+		b := &batch{reqs: buf}
+		s.runBatch(b)
+		buf = b.reqs[:0]
 	}
 }
 
@@ -69,18 +72,31 @@ func (s *Store) take(buf []*request) []*request {
 		<-s.wake
 		s.mu.Lock()
 	}
-	n := min(len(s.queue), s.maxBatch)
-	buf = append(buf[:0], s.queue[:n]...)
-	rest := copy(s.queue, s.queue[n:])
-	clear(s.queue[rest:])
-	s.queue = s.queue[:rest]
+	buf = s.moveLocked(buf[:0])
 	s.mu.Unlock()
 	return buf
 }
 
-// runBatch runs the requests of b from b.next on and finishes b. It also
-// resumes a batch whose previous committer goroutine was ended by
-// runtime.Goexit in a transaction function.
+// takeMore appends to buf what is queued right now, up to maxBatch requests
+// in all, without waiting.
+func (s *Store) takeMore(buf []*request) []*request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.moveLocked(buf)
+}
+
+func (s *Store) moveLocked(buf []*request) []*request {
+	n := min(len(s.queue), s.maxBatch-len(buf))
+	buf = append(buf, s.queue[:n]...)
+	rest := copy(s.queue, s.queue[n:])
+	clear(s.queue[rest:])
+	s.queue = s.queue[:rest]
+	return buf
+}
+
+// runBatch runs the requests of b from b.next on, and those queued while
+// they ran, then finishes b. It also resumes a batch whose previous
+// committer goroutine was ended by runtime.Goexit in a transaction function.
 func (s *Store) runBatch(b *batch) {
 	if b.tx == nil && b.err == nil {
 		tx, err := s.db.Begin(true)
@@ -89,6 +105,24 @@ func (s *Store) runBatch(b *batch) {
 		}
 		b.tx = tx
 	}
+	for {
+		s.runQueued(b)
+		// Requests that arrived while the functions ran join this commit:
+		// typically the callers of the previous batch, queuing again.
+		if b.err != nil || len(b.reqs) >= s.maxBatch {
+			break
+		}
+		more := s.takeMore(b.reqs)
+		if len(more) == len(b.reqs) {
+			break
+		}
+		b.reqs = more
+	}
+	s.finish(b)
+}
+
+// runQueued runs the requests of b from b.next on.
+func (s *Store) runQueued(b *batch) {
 	for b.next < len(b.reqs) {
 		r := b.reqs[b.next]
 		b.next++
@@ -108,7 +142,6 @@ func (s *Store) runBatch(b *batch) {
 		}
 		s.runOne(b, r)
 	}
-	s.finish(b)
 }
 
 // runOne runs r.fn in b's transaction. On an error, a panic or
