@@ -77,8 +77,7 @@ func TestLockedFile(t *testing.T) {
 		_ = other.Close()
 	}
 	require.ErrorIs(t, err, bolt.ErrLocked)
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Contains(t, err.Error(), "locked by another process")
+	assert.Less(t, time.Since(start), 5*time.Second, "Open gives up after the timeout")
 
 	require.NoError(t, s.Close())
 	other, err = bolt.Open(s.Path(), nil)
