@@ -77,6 +77,11 @@ func (v *Vault) sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return total, err
 	}
+	n, err = v.sweepTransactions(ctx)
+	total += n
+	if err != nil {
+		return total, err
+	}
 	n, err = v.sweepIdempotency(ctx)
 	total += n
 	if err != nil {

@@ -54,7 +54,7 @@ var (
 		id:      func(r *idempotencyRecord) string { return r.ID },
 		indexes: []*index[idempotencyRecord]{idempotencyByExpiry},
 		sealed: func(r *idempotencyRecord) []sealedField {
-			return []sealedField{{"body", &r.Body}}
+			return []sealedField{{"body", &r.Body, r.ID}}
 		},
 	}
 	idempotencyByExpiry = &index[idempotencyRecord]{bucket: "idempotency.expiry", global: true, terms: func(r *idempotencyRecord) [][]byte {

@@ -20,6 +20,7 @@ import (
 type sealedField struct {
 	field string
 	value *[]byte
+	id    string // the record id the value is bound to
 }
 
 // resealer is a table with sealed fields.
@@ -30,7 +31,7 @@ type resealer interface {
 
 // resealTables are the tables holding sealed values.
 func resealTables() []resealer {
-	return []resealer{tokenTable, idempotencyTable}
+	return []resealer{tokenTable, stagedTable, idempotencyTable}
 }
 
 const resealBatch = 500
@@ -84,7 +85,7 @@ func (t *table[R]) reseal(ctx context.Context, v *Vault, tenant string, tk *keys
 					if version == current {
 						continue
 					}
-					ad := keys.AD{Tenant: tenant, Kind: t.kind, ID: last, Field: f.field}
+					ad := keys.AD{Tenant: tenant, Kind: t.kind, ID: f.id, Field: f.field}
 					plain, err := tk.Open(*f.value, ad)
 					if err != nil {
 						return err

@@ -128,11 +128,13 @@ func sortedKeys(m map[string]string) []string {
 const maxScanPerPage = 10_000
 
 // A cursor is base64url of a kind byte and a position: 'k' and the last index
-// entry key visited (one OR branch), or 'i' and the last token id returned
-// (several branches, merged in id order).
+// entry key visited (one OR branch), 'i' and the last token id returned
+// (several branches, merged in id order), or 's' and the last staged token
+// returned (in a transaction, whose changes come first).
 const (
-	cursorKey = 'k'
-	cursorID  = 'i'
+	cursorKey    = 'k'
+	cursorID     = 'i'
+	cursorStaged = 's' // the last staged token returned, in a transaction
 )
 
 func encodeCursor(kind byte, pos []byte) string {
@@ -144,7 +146,7 @@ func decodeCursor(s string) (kind byte, pos []byte, ok bool) {
 		return 0, nil, true
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < 2 || (b[0] != cursorKey && b[0] != cursorID) {
+	if err != nil || len(b) < 2 || (b[0] != cursorKey && b[0] != cursorID && b[0] != cursorStaged) {
 		return 0, nil, false
 	}
 	return b[0], b[1:], true
@@ -324,26 +326,68 @@ func (v *Vault) searchTokens(ctx context.Context, op, perm string, branches [][]
 	var next string
 	err = v.view(ctx, op, func(tx storage.Tx) error {
 		hits, next = nil, ""
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
+		// In a transaction, the tokens it changed are served from its staged
+		// state, ahead of the committed results, which skip them.
+		var staged []stagedToken
+		if w.txn != nil {
+			if staged, err = stagedOf(tx, p.TenantID, w.txn.ID); err != nil {
+				return err
+			}
+		}
+		changed := make(map[string]bool, len(staged))
+		for _, s := range staged {
+			changed[s.Token] = true
+		}
 		visible := func(rec *tokenRecord) (transform, bool) {
-			if rec.expired(v.now()) {
+			if rec.expired(v.now()) || changed[rec.ID] {
 				return 0, false
 			}
 			tf, err := v.authorizeToken(op, p, perm, rec.ID, rec.Containers)
 			return tf, err == nil
 		}
+		if w.txn != nil && (kind == 0 || kind == cursorStaged) {
+			slices.SortFunc(staged, func(a, b stagedToken) int { return strings.Compare(a.Token, b.Token) })
+			for _, s := range staged {
+				if s.Deleted || kind == cursorStaged && s.Token <= string(pos) || s.Record.expired(v.now()) {
+					continue
+				}
+				if !slices.ContainsFunc(branches, func(b []queryTerm) bool { return matchAll(tk, s.Record, b) }) {
+					continue
+				}
+				tf, err := v.authorizeToken(op, p, perm, s.Token, s.Record.Containers)
+				if err != nil {
+					continue
+				}
+				if len(hits) == size {
+					next = encodeCursor(cursorStaged, []byte(hits[len(hits)-1].rec.ID))
+					return nil
+				}
+				hits = append(hits, searchHit{s.Record, tf})
+			}
+			kind, pos = 0, nil // the committed results follow from their start
+			if len(hits) == size {
+				next = encodeCursor(cursorStaged, []byte(hits[len(hits)-1].rec.ID))
+				return nil
+			}
+		}
+		rest := size - len(hits)
+		var more []searchHit
 		if len(branches) == 1 {
-			if kind == cursorID {
+			if kind == cursorID || kind == cursorStaged {
 				return invalidField(op, "start", "is not a cursor of this query")
 			}
-			var err error
-			hits, next, err = v.scanBranch(tx, p.TenantID, tk, branches[0], pos, size, visible)
-			return err
+			more, next, err = v.scanBranch(tx, p.TenantID, tk, branches[0], pos, rest, visible)
+		} else {
+			if kind == cursorKey || kind == cursorStaged {
+				return invalidField(op, "start", "is not a cursor of this query")
+			}
+			more, next, err = v.scanBranches(tx, p.TenantID, tk, branches, string(pos), pos != nil, rest, visible)
 		}
-		if kind == cursorKey {
-			return invalidField(op, "start", "is not a cursor of this query")
-		}
-		var err error
-		hits, next, err = v.scanBranches(tx, p.TenantID, tk, branches, string(pos), pos != nil, size, visible)
+		hits = append(hits, more...)
 		return err
 	})
 	if err != nil {

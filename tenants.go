@@ -365,6 +365,9 @@ func tenantBuckets() []string {
 	add(applicationTable.bucket, applicationTable.localIndexBuckets())
 	add(sessionTable.bucket, sessionTable.localIndexBuckets())
 	add(idempotencyTable.bucket, idempotencyTable.localIndexBuckets())
+	add(txnTable.bucket, txnTable.localIndexBuckets())
+	add(stagedTable.bucket, stagedTable.localIndexBuckets())
+	add(lockBucket, nil)
 	return out
 }
 

@@ -116,9 +116,13 @@ func (v *Vault) Tokenize(ctx context.Context, doc any) (any, error) {
 	}
 	var results []*createResult
 	err = v.update(ctx, op, func(tx storage.Tx) error {
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
 		results = make([]*createResult, len(drafts))
 		for i, d := range drafts {
-			res, err := v.insertToken(tx, p, tk, d)
+			res, err := v.insertToken(w, p, tk, d)
 			if err != nil {
 				if e, ok := errors.AsType[*Error](err); ok && e.Kind == KindConflict {
 					return &Error{Kind: KindConflict, Detail: e.Detail, Fields: map[string][]string{paths[i]: {e.Detail}}}
@@ -250,6 +254,10 @@ func (v *Vault) detokenize(ctx context.Context, op string, p Principal, doc any,
 func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *keys.TenantKeys, refs []expr.Ref, perm string) (map[expr.Ref]any, error) {
 	recs := map[string]*tokenRecord{}
 	err := v.view(ctx, op, func(tx storage.Tx) error {
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
 		for _, r := range refs {
 			if r.Kind != expr.RefData && r.Kind != expr.RefToken {
 				continue
@@ -257,7 +265,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 			if _, done := recs[r.ID]; done {
 				continue
 			}
-			rec, err := tokenTable.get(tx, p.TenantID, r.ID)
+			rec, err := w.get(r.ID)
 			if errors.Is(err, errRecordNotFound) || err == nil && rec.expired(v.now()) {
 				recs[r.ID] = nil
 				continue

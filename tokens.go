@@ -191,7 +191,7 @@ var tokenTable = &table[tokenRecord]{
 	kind:   tokenKind,
 	schema: 1,
 	sealed: func(r *tokenRecord) []sealedField {
-		return []sealedField{{sealFieldData, &r.Data}, {sealFieldCVC, &r.CVC}}
+		return []sealedField{{sealFieldData, &r.Data, r.ID}, {sealFieldCVC, &r.CVC, r.ID}}
 	},
 	id: func(r *tokenRecord) string { return r.ID },
 	indexes: []*index[tokenRecord]{
@@ -301,8 +301,11 @@ func (v *Vault) CreateToken(ctx context.Context, req CreateTokenRequest) (*Token
 	}
 	var res *createResult
 	err = v.update(ctx, op, func(tx storage.Tx) error {
-		var err error
-		res, err = v.insertToken(tx, p, tk, d)
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
+		res, err = v.insertToken(w, p, tk, d)
 		return err
 	})
 	if err != nil {
@@ -320,20 +323,21 @@ type createResult struct {
 	deduplicated bool
 	behavior     string
 	updated      bool
+	staged       bool // in a transaction: events wait for the commit
 }
 
-// insertToken stores a draft inside tx, or resolves it to a duplicate.
-func (v *Vault) insertToken(tx storage.Tx, p Principal, tk *keys.TenantKeys, d *tokenDraft) (*createResult, error) {
+// insertToken stores a draft through w, or resolves it to a duplicate.
+func (v *Vault) insertToken(w *tokenView, p Principal, tk *keys.TenantKeys, d *tokenDraft) (*createResult, error) {
 	now := v.now()
 	if d.dedup && d.rec.Fingerprint != "" {
-		dup, err := findDuplicate(tx, p.TenantID, d.rec, now)
+		dup, err := w.findDuplicate(d.rec, now)
 		if err != nil {
 			return nil, err
 		}
 		if dup != nil {
-			res := &createResult{rec: dup, deduplicated: true, behavior: d.dedupBy}
+			res := &createResult{rec: dup, deduplicated: true, behavior: d.dedupBy, staged: w.txn != nil}
 			if d.dedupBy == DedupUpdateExisting {
-				if err := v.mergeIntoDuplicate(tx, p, tk, dup, d, now); err != nil {
+				if err := v.mergeIntoDuplicate(w, p, tk, dup, d, now); err != nil {
 					return nil, err
 				}
 				res.updated = true
@@ -348,19 +352,16 @@ func (v *Vault) insertToken(tx storage.Tx, p Principal, tk *keys.TenantKeys, d *
 		rec.CVCUntil = &until
 	}
 	var err error
-	if rec.ID, err = chooseTokenID(tx, p.TenantID, d); err != nil {
+	if rec.ID, err = chooseTokenID(w, d); err != nil {
 		return nil, err
 	}
 	if err := sealTokenData(tk, p.TenantID, &rec, d.dataJSON, d.cvc); err != nil {
 		return nil, err
 	}
-	if err := tokenTable.insert(tx, p.TenantID, &rec); err != nil {
-		if errors.Is(err, errRecordExists) {
-			return nil, newError(KindConflict, "", "a token with this id already exists")
-		}
+	if err := w.insert(&rec); err != nil {
 		return nil, err
 	}
-	return &createResult{rec: &rec, data: d.data, cvc: d.cvc}, nil
+	return &createResult{rec: &rec, data: d.data, cvc: d.cvc, staged: w.txn != nil}, nil
 }
 
 func sealTokenData(tk *keys.TenantKeys, tenant string, rec *tokenRecord, dataJSON []byte, cvc string) error {
@@ -381,9 +382,9 @@ func sealTokenData(tk *keys.TenantKeys, tenant string, rec *tokenRecord, dataJSO
 // chooseTokenID returns the first free candidate id. A taken fixed id is a
 // conflict; taken alias candidates fall back to a random UUID, as the hosted
 // platform does.
-func chooseTokenID(tx storage.Tx, tenant string, d *tokenDraft) (string, error) {
+func chooseTokenID(w *tokenView, d *tokenDraft) (string, error) {
 	for _, id := range d.ids {
-		taken, err := tokenTable.exists(tx, tenant, id)
+		taken, err := w.taken(id)
 		if err != nil {
 			return "", err
 		}
@@ -397,30 +398,9 @@ func chooseTokenID(tx storage.Tx, tenant string, d *tokenDraft) (string, error) 
 	return uuid.NewString(), nil
 }
 
-// findDuplicate returns the live token with the same fingerprint (which
-// includes the type) and the same containers as rec, or nil.
-func findDuplicate(tx storage.Tx, tenant string, rec *tokenRecord, now time.Time) (*tokenRecord, error) {
-	var found *tokenRecord
-	err := tokenByFingerprint.scan(tx, tenant, keyenc.AppendString(nil, rec.Fingerprint), nil, false, func(id string, _ []byte) error {
-		other, err := tokenTable.get(tx, tenant, id)
-		if errors.Is(err, errRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if other.expired(now) || other.Type != rec.Type || !slices.Equal(other.Containers, rec.Containers) {
-			return nil
-		}
-		found = other
-		return storage.StopScan
-	})
-	return found, err
-}
-
 // mergeIntoDuplicate applies the draft's data and metadata to dup as a merge
 // patch (deduplication behaviour update_existing).
-func (v *Vault) mergeIntoDuplicate(tx storage.Tx, p Principal, tk *keys.TenantKeys, dup *tokenRecord, d *tokenDraft, now time.Time) error {
+func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKeys, dup *tokenRecord, d *tokenDraft, now time.Time) error {
 	plain, err := tk.Open(dup.Data, tokenAD(p.TenantID, dup.ID, sealFieldData))
 	if err != nil {
 		return err
@@ -453,7 +433,7 @@ func (v *Vault) mergeIntoDuplicate(tx storage.Tx, p Principal, tk *keys.TenantKe
 	updated.ModifiedBy = p.ApplicationID
 	t := now.UTC()
 	updated.ModifiedAt = &t
-	if err := tokenTable.replace(tx, p.TenantID, dup, &updated); err != nil {
+	if err := w.replace(dup, &updated); err != nil {
 		return err
 	}
 	*dup = updated
@@ -464,7 +444,9 @@ func (v *Vault) mergeIntoDuplicate(tx storage.Tx, p Principal, tk *keys.TenantKe
 func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *keys.TenantKeys, res *createResult) (*Token, error) {
 	rec := res.rec
 	if !res.deduplicated {
-		v.emit(ctx, p.TenantID, EventTokenCreated, tokenEventData(rec))
+		if !res.staged {
+			v.emit(ctx, p.TenantID, EventTokenCreated, tokenEventData(rec))
+		}
 		tf, err := v.authorizeToken(op, p, PermTokenCreate, rec.ID, rec.Containers)
 		if err != nil {
 			return nil, err
@@ -476,7 +458,7 @@ func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *ke
 		tok.Extras = &TokenExtras{}
 		return tok, nil
 	}
-	if res.updated {
+	if res.updated && !res.staged {
 		v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(rec))
 	}
 	extras := &TokenExtras{Deduplicated: true, DeduplicationBehavior: res.behavior}
@@ -879,8 +861,11 @@ func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
 	}
 	var rec *tokenRecord
 	err = v.view(ctx, op, func(tx storage.Tx) error {
-		var err error
-		rec, err = v.liveToken(tx, p.TenantID, id)
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
+		rec, err = w.live(id)
 		return err
 	})
 	if err != nil {
@@ -892,18 +877,6 @@ func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
 	}
 	tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
 	return tok, wrapErr(op, err)
-}
-
-// liveToken reads a token that exists and has not expired.
-func (v *Vault) liveToken(tx storage.Tx, tenant, id string) (*tokenRecord, error) {
-	if id == "" {
-		return nil, newError(KindNotFound, "", "token not found")
-	}
-	rec, err := tokenTable.get(tx, tenant, id)
-	if errors.Is(err, errRecordNotFound) || err == nil && rec.expired(v.now()) {
-		return nil, newError(KindNotFound, "", "token not found")
-	}
-	return rec, err
 }
 
 // openTokenData decrypts a token's data (with its cvc while retained).
@@ -1049,8 +1022,11 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 
 	var res *updateResult
 	err = v.update(ctx, op, func(tx storage.Tx) error {
-		var err error
-		res, err = v.applyTokenUpdate(tx, op, p, tk, settings, id, &req, newContainers, newExpiry)
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
+		res, err = v.applyTokenUpdate(w, op, p, tk, settings, id, &req, newContainers, newExpiry)
 		return err
 	})
 	if err != nil {
@@ -1059,7 +1035,9 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 	if res.dup != nil {
 		return v.finishCreate(ctx, op, p, tk, res.dup)
 	}
-	v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(res.rec))
+	if TransactionFrom(ctx) == "" {
+		v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(res.rec))
+	}
 	tf, err := v.authorizeToken(op, p, PermTokenUpdate, res.rec.ID, res.rec.Containers)
 	if err != nil {
 		return nil, err
@@ -1074,9 +1052,9 @@ type updateResult struct {
 }
 
 // applyTokenUpdate reads, patches, validates and writes a token inside tx.
-func (v *Vault) applyTokenUpdate(tx storage.Tx, op string, p Principal, tk *keys.TenantKeys, settings *tenantSettings,
+func (v *Vault) applyTokenUpdate(w *tokenView, op string, p Principal, tk *keys.TenantKeys, settings *tenantSettings,
 	id string, req *UpdateTokenRequest, newContainers []string, newExpiry *time.Time) (*updateResult, error) {
-	old, err := v.liveToken(tx, p.TenantID, id)
+	old, err := w.live(id)
 	if err != nil {
 		return nil, err
 	}
@@ -1204,15 +1182,15 @@ func (v *Vault) applyTokenUpdate(tx storage.Tx, op string, p Principal, tk *keys
 		dedup = *rec.Deduplicate
 	}
 	if dedup && rec.Fingerprint != "" && rec.Fingerprint != old.Fingerprint {
-		dup, err := findDuplicate(tx, p.TenantID, &rec, now)
+		dup, err := w.findDuplicate(&rec, now)
 		if err != nil {
 			return nil, err
 		}
 		if dup != nil && dup.ID != rec.ID {
-			res := &createResult{rec: dup, deduplicated: true, behavior: settings.dedupBehavior}
+			res := &createResult{rec: dup, deduplicated: true, behavior: settings.dedupBehavior, staged: w.txn != nil}
 			if settings.dedupBehavior == DedupUpdateExisting {
 				d := &tokenDraft{rec: &rec, dataJSON: dataJSON, cvc: cvc, settings: settings}
-				if err := v.mergeIntoDuplicate(tx, p, tk, dup, d, now); err != nil {
+				if err := v.mergeIntoDuplicate(w, p, tk, dup, d, now); err != nil {
 					return nil, err
 				}
 				res.updated = true
@@ -1235,7 +1213,7 @@ func (v *Vault) applyTokenUpdate(tx storage.Tx, op string, p Principal, tk *keys
 			rec.CVCUntil = nil
 		}
 	}
-	if err := tokenTable.replace(tx, p.TenantID, old, &rec); err != nil {
+	if err := w.replace(old, &rec); err != nil {
 		return nil, err
 	}
 	return &updateResult{rec: &rec}, nil
@@ -1258,19 +1236,24 @@ func (v *Vault) DeleteToken(ctx context.Context, id string) error {
 	p := v.principal(ctx)
 	var rec *tokenRecord
 	err := v.update(ctx, op, func(tx storage.Tx) error {
-		var err error
-		if rec, err = v.liveToken(tx, p.TenantID, id); err != nil {
+		w, err := v.tokenView(tx, op, p, TransactionFrom(ctx))
+		if err != nil {
+			return err
+		}
+		if rec, err = w.live(id); err != nil {
 			return err
 		}
 		if _, err := v.authorizeToken(op, p, PermTokenDelete, rec.ID, rec.Containers); err != nil {
 			return err
 		}
-		return tokenTable.remove(tx, p.TenantID, rec)
+		return w.remove(rec)
 	})
 	if err != nil {
 		return wrapErr(op, err)
 	}
-	v.emit(ctx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
+	if TransactionFrom(ctx) == "" {
+		v.emit(ctx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
+	}
 	return nil
 }
 

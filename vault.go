@@ -34,6 +34,7 @@ type Vault struct {
 	events        []func(ctx context.Context, e Event)
 	settings      settingsCache
 	instance      string // identifies this process in leases
+	txnTTL        time.Duration
 	system        *keys.TenantKeys
 	auth          authCache
 
@@ -60,6 +61,7 @@ type config struct {
 	events   []func(ctx context.Context, e Event)
 
 	sweepEvery time.Duration
+	txnTTL     time.Duration
 }
 
 // Option configures a Vault at Open.
@@ -99,7 +101,7 @@ func WithBoltConfig(cfg bolt.Config) Option { return func(c *config) { c.bolt = 
 // With [WithStore], path must be empty and the store is used instead.
 func Open(path string, opts ...Option) (*Vault, error) {
 	const op = "Open"
-	cfg := config{log: slog.New(slog.DiscardHandler), now: time.Now, sweepEvery: DefaultSweepInterval}
+	cfg := config{log: slog.New(slog.DiscardHandler), now: time.Now, sweepEvery: DefaultSweepInterval, txnTTL: DefaultTransactionTTL}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -167,7 +169,7 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		}
 		return nil, wrapErr(op, err)
 	}
-	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID()}
+	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL}
 	v.bg, v.cancel = context.WithCancel(context.Background())
 	if err := v.init(ctx); err != nil {
 		v.cancel()

@@ -208,3 +208,26 @@ func TestReopenKeepsTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, page.Data, 1)
 }
+
+func TestCheckFindsIndexDamage(t *testing.T) {
+	store := memory.New()
+	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	defer v.Close()
+	createSecrets(t, v)
+	require.NoError(t, v.Check(t.Context()))
+
+	// Drop one search index entry: Check must notice.
+	var victim []byte
+	require.NoError(t, store.View(t.Context(), func(tx storage.Tx) error {
+		return tx.Scan("tokens.search", storage.ScanOptions{Limit: 1}, func(k, _ []byte) error {
+			victim = bytes.Clone(k)
+			return nil
+		})
+	}))
+	require.NotNil(t, victim)
+	require.NoError(t, store.Update(t.Context(), func(tx storage.Tx) error { return tx.Delete("tokens.search", victim) }))
+	err = v.Check(t.Context())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tokens.search: 1 entries missing")
+}
