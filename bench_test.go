@@ -316,3 +316,50 @@ func fill(b *testing.B, v *vault.Vault, n int) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkTransaction100 begins a transaction, stages 100 creates and
+// commits it, on bolt. Compare with BenchmarkCreate100 (the same 100 creates
+// outside a transaction): the transaction should not be slower. The commit
+// alone is reported as commit-ns.
+func BenchmarkTransaction100(b *testing.B) {
+	v := openBenchBolt(b)
+	ctx := context.Background()
+	var commit time.Duration
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		txn, err := v.BeginTransaction(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := vault.WithTransaction(ctx, txn.ID)
+		for range 100 {
+			n++
+			if _, err := v.CreateToken(in, cardRequest(n)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		start := time.Now()
+		if err := v.CommitTransaction(ctx, txn.ID); err != nil {
+			b.Fatal(err)
+		}
+		commit += time.Since(start)
+	}
+	b.ReportMetric(float64(commit.Nanoseconds())/float64(b.N), "commit-ns")
+}
+
+// BenchmarkCreate100 is the baseline of BenchmarkTransaction100.
+func BenchmarkCreate100(b *testing.B) {
+	v := openBenchBolt(b)
+	ctx := context.Background()
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		for range 100 {
+			n++
+			if _, err := v.CreateToken(ctx, cardRequest(n)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
