@@ -54,6 +54,10 @@ type table[R any] struct {
 	upgrade func(schema uint8, payload []byte) ([]byte, error)
 	// sealed lists the record's sealed fields, for key rotation.
 	sealed func(r *R) []sealedField
+	// marshal and unmarshal, when set, replace JSON as the payload encoding
+	// (hot tables use a binary one).
+	marshal   func(r *R) []byte
+	unmarshal func(b []byte) (*R, error)
 }
 
 // index is a secondary index of a table. terms returns the index terms of a
@@ -84,10 +88,13 @@ func (t *table[R]) localIndexBuckets() []string {
 func tenantPrefix(tenant string) []byte { return keyenc.AppendString(nil, tenant) }
 
 func (t *table[R]) key(tenant, id string) []byte {
-	return keyenc.AppendString(tenantPrefix(tenant), id)
+	return keyenc.AppendString(keyenc.AppendString(make([]byte, 0, len(tenant)+len(id)+8), tenant), id)
 }
 
 func (t *table[R]) encode(r *R) ([]byte, error) {
+	if t.marshal != nil {
+		return t.marshal(r), nil
+	}
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", t.bucket, err)
@@ -110,6 +117,13 @@ func (t *table[R]) decode(b []byte) (*R, error) {
 		if payload, err = t.upgrade(schema, payload); err != nil {
 			return nil, fmt.Errorf("decode %s: upgrade from schema %d: %w", t.bucket, schema, err)
 		}
+	}
+	if t.unmarshal != nil {
+		r, err := t.unmarshal(payload)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", t.bucket, err)
+		}
+		return r, nil
 	}
 	r := new(R)
 	if err := json.Unmarshal(payload, r); err != nil {

@@ -2,7 +2,6 @@ package vault_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"path/filepath"
 	"testing"
@@ -23,11 +22,7 @@ func sealedVersions(t *testing.T, store *memory.Store) []uint32 {
 		if bucket != "tokens" {
 			return nil
 		}
-		var rec struct {
-			D string `json:"d"`
-		}
-		require.NoError(t, json.Unmarshal(val[2:], &rec))
-		sealed, err := base64.StdEncoding.DecodeString(rec.D)
+		sealed, err := vault.TokenSealedData(val)
 		require.NoError(t, err)
 		ver, err := keys.SealedVersion(sealed)
 		require.NoError(t, err)

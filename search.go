@@ -395,7 +395,7 @@ func (v *Vault) searchTokens(ctx context.Context, op, perm string, branches [][]
 	}
 	page := &Page[*Token]{Data: make([]*Token, 0, len(hits)), Pagination: Pagination{PageSize: size, Next: next}}
 	for _, h := range hits {
-		tok, err := v.shapeToken(p.TenantID, tk, h.rec, h.tf, nil, "")
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, h.rec, h.tf, nil, "")
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}

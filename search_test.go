@@ -135,7 +135,7 @@ func TestListTokens(t *testing.T) {
 	for i := 1; i < len(all); i++ {
 		prev, cur := all[i-1], all[i]
 		if prev.Containers[0] == cur.Containers[0] {
-			assert.False(t, cur.CreatedAt.After(*prev.CreatedAt), "newest first within a container")
+			assert.False(t, cur.CreatedAt.After(prev.CreatedAt), "newest first within a container")
 		} else {
 			assert.Less(t, prev.Containers[0], cur.Containers[0])
 		}

@@ -293,7 +293,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		if err != nil {
 			return nil, err
 		}
-		tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
 		if err != nil {
 			return nil, err
 		}

@@ -11,12 +11,15 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/google/uuid"
 
 	"github.com/tokenvault/vault/expr"
+	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/internal/keyenc"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
@@ -42,7 +45,7 @@ type Token struct {
 	DeduplicateToken      *bool             `json:"deduplicate_token,omitempty"`
 	ExpiresAt             *time.Time        `json:"expires_at,omitempty"`
 	CreatedBy             string            `json:"created_by,omitempty"`
-	CreatedAt             *time.Time        `json:"created_at,omitempty"`
+	CreatedAt             time.Time         `json:"created_at,omitzero"`
 	ModifiedBy            string            `json:"modified_by,omitempty"`
 	ModifiedAt            *time.Time        `json:"modified_at,omitempty"`
 	Card                  *CardDetails      `json:"card,omitempty"`
@@ -187,9 +190,11 @@ const (
 )
 
 var tokenTable = &table[tokenRecord]{
-	bucket: "tokens",
-	kind:   tokenKind,
-	schema: 1,
+	bucket:    "tokens",
+	kind:      tokenKind,
+	schema:    tokenSchema,
+	marshal:   marshalToken,
+	unmarshal: unmarshalToken,
 	sealed: func(r *tokenRecord) []sealedField {
 		return []sealedField{{sealFieldData, &r.Data, r.ID}, {sealFieldCVC, &r.CVC, r.ID}}
 	},
@@ -451,7 +456,7 @@ func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *ke
 		if err != nil {
 			return nil, err
 		}
-		tok, err := v.shapeToken(p.TenantID, tk, rec, tf, res.data, res.cvc)
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, res.data, res.cvc)
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
@@ -469,7 +474,7 @@ func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *ke
 		return &Token{ID: rec.ID, TenantID: p.TenantID, Type: rec.Type, Fingerprint: rec.Fingerprint,
 			Containers: slices.Clone(rec.Containers), Extras: extras}, nil
 	}
-	tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
+	tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -653,13 +658,7 @@ func normalizeJSON(v any) (any, error) {
 			return nil, err
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var out any
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return jsonv.Decode(b)
 }
 
 // checkTokenID validates a custom token id and returns a message, or "".
@@ -875,24 +874,35 @@ func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := v.shapeToken(p.TenantID, tk, rec, tf, nil, "")
+	tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
 	return tok, wrapErr(op, err)
 }
 
-// openTokenData decrypts a token's data (with its cvc while retained).
-func (v *Vault) openTokenData(tenant string, tk *keys.TenantKeys, rec *tokenRecord) (any, error) {
-	plain, err := tk.Open(rec.Data, tokenAD(tenant, rec.ID, sealFieldData))
+// openTokenData decrypts a token's data (with its cvc while retained). It is
+// called outside store transactions: a data-key version it does not know
+// (another process rotated) makes it reload the tenant's keys and try once
+// more.
+func (v *Vault) openTokenData(ctx context.Context, tenant string, tk *keys.TenantKeys, rec *tokenRecord) (any, error) {
+	open := func(sealed []byte, field string) ([]byte, error) {
+		plain, err := tk.Open(sealed, tokenAD(tenant, rec.ID, field))
+		if errors.Is(err, keys.ErrKeyNotFound) && !errors.Is(err, keys.ErrTenantDeleted) {
+			if _, rerr := v.keys.Tenant(ctx, tenant); rerr == nil {
+				plain, err = tk.Open(sealed, tokenAD(tenant, rec.ID, field))
+			}
+		}
+		return plain, err
+	}
+	plain, err := open(rec.Data, sealFieldData)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(plain))
-	dec.UseNumber()
-	var data any
-	if err := dec.Decode(&data); err != nil {
+	data, err := jsonv.Decode(plain)
+	clear(plain)
+	if err != nil {
 		return nil, err
 	}
 	if rec.CVC != nil && (rec.CVCUntil == nil || v.now().Before(*rec.CVCUntil)) {
-		cvc, err := tk.Open(rec.CVC, tokenAD(tenant, rec.ID, sealFieldCVC))
+		cvc, err := open(rec.CVC, sealFieldCVC)
 		if err != nil {
 			return nil, err
 		}
@@ -905,25 +915,26 @@ func (v *Vault) openTokenData(tenant string, tk *keys.TenantKeys, rec *tokenReco
 
 // shapeToken builds the caller's view of a token under transform tf. data
 // is the plaintext if the caller already has it (nil: decrypt when needed).
-func (v *Vault) shapeToken(tenant string, tk *keys.TenantKeys, rec *tokenRecord, tf transform, data any, cvc string) (*Token, error) {
-	created := rec.CreatedAt
+func (v *Vault) shapeToken(ctx context.Context, tenant string, tk *keys.TenantKeys, rec *tokenRecord, tf transform, data any, cvc string) (*Token, error) {
+	// rec is the caller's own copy (decoded from the store, or built for
+	// this call), so its slices and maps are handed out without copying.
 	tok := &Token{
 		ID: rec.ID, TenantID: tenant, Type: rec.Type,
-		Metadata:              maps.Clone(rec.Metadata),
+		Metadata:              rec.Metadata,
 		Fingerprint:           rec.Fingerprint,
 		FingerprintExpression: rec.FingerprintExpression,
-		SearchIndexes:         slices.Clone(rec.SearchIndexes),
-		Containers:            slices.Clone(rec.Containers),
+		SearchIndexes:         rec.SearchIndexes,
+		Containers:            rec.Containers,
 		DeduplicateToken:      rec.Deduplicate,
 		ExpiresAt:             rec.ExpiresAt,
 		CreatedBy:             rec.CreatedBy,
-		CreatedAt:             &created,
+		CreatedAt:             rec.CreatedAt,
 		ModifiedBy:            rec.ModifiedBy,
 		ModifiedAt:            rec.ModifiedAt,
 	}
 	if len(rec.Mask) > 0 {
-		var mask any
-		if err := json.Unmarshal(rec.Mask, &mask); err != nil {
+		mask, err := parseMask(rec.Mask)
+		if err != nil {
 			return nil, err
 		}
 		tok.Mask = mask
@@ -933,7 +944,7 @@ func (v *Vault) shapeToken(tenant string, tk *keys.TenantKeys, rec *tokenRecord,
 	}
 	if data == nil {
 		var err error
-		if data, err = v.openTokenData(tenant, tk, rec); err != nil {
+		if data, err = v.openTokenData(ctx, tenant, tk, rec); err != nil {
 			return nil, err
 		}
 	} else if cvc != "" && (rec.CVCUntil == nil || v.now().Before(*rec.CVCUntil)) {
@@ -964,6 +975,29 @@ func (v *Vault) shapeToken(tenant string, tk *keys.TenantKeys, rec *tokenRecord,
 	}
 	return tok, nil
 }
+
+// maskCache holds parsed mask templates: a few distinct masks (the types'
+// defaults, mostly) are parsed on every read otherwise.
+var maskCache sync.Map // string → any
+
+// parseMask returns a private copy of the parsed mask template.
+func parseMask(raw []byte) (any, error) {
+	if v, ok := maskCache.Load(string(raw)); ok {
+		return cloneJSON(v), nil
+	}
+	v, err := jsonv.Decode(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) <= 4096 {
+		if n := maskCacheSize.Add(1); n <= 10_000 {
+			maskCache.Store(string(raw), v)
+		}
+	}
+	return cloneJSON(v), nil
+}
+
+var maskCacheSize atomic.Int64
 
 // evalMask evaluates a mask template (a string, or an object or array of
 // them) against data.
@@ -1042,7 +1076,7 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 	if err != nil {
 		return nil, err
 	}
-	tok, err := v.shapeToken(p.TenantID, tk, res.rec, tf, nil, "")
+	tok, err := v.shapeToken(ctx, p.TenantID, tk, res.rec, tf, nil, "")
 	return tok, wrapErr(op, err)
 }
 

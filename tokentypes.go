@@ -380,8 +380,8 @@ func jsonInt(v any) (int64, bool) {
 type CardDetails struct {
 	BIN             string `json:"bin"`
 	Last4           string `json:"last4"`
-	ExpirationMonth *int   `json:"expiration_month,omitempty"`
-	ExpirationYear  *int   `json:"expiration_year,omitempty"`
+	ExpirationMonth int    `json:"expiration_month,omitzero"`
+	ExpirationYear  int    `json:"expiration_year,omitzero"`
 	Brand           string `json:"brand,omitempty"`
 }
 
@@ -407,12 +407,10 @@ func cardDetails(data any) *CardDetails {
 	}
 	cd := &CardDetails{BIN: number[:binLen], Last4: number[len(number)-4:], Brand: cardBrand(number)}
 	if v, ok := jsonInt(m["expiration_month"]); ok {
-		n := int(v)
-		cd.ExpirationMonth = &n
+		cd.ExpirationMonth = int(v)
 	}
 	if v, ok := jsonInt(m["expiration_year"]); ok {
-		n := int(v)
-		cd.ExpirationYear = &n
+		cd.ExpirationYear = int(v)
 	}
 	return cd
 }
@@ -433,16 +431,18 @@ func bankDetails(data any) *BankDetails {
 // cardBrand identifies the card network from the leading digits (the IIN
 // ranges published by the networks); "" when unknown.
 func cardBrand(number string) string {
-	prefix := func(n int) int {
+	// p[n] is the number formed by the first n digits (n <= 6), or -1.
+	var p [7]int
+	for n := 1; n <= 6; n++ {
 		if len(number) < n {
-			return -1
+			p[n] = -1
+			continue
 		}
-		v, _ := strconv.Atoi(number[:n])
-		return v
+		p[n] = p[n-1]*10 + int(number[n-1]-'0')
 	}
-	in := func(n, lo, hi int) bool { p := prefix(n); return p >= lo && p <= hi }
+	in := func(n, lo, hi int) bool { return p[n] >= lo && p[n] <= hi }
 	switch {
-	case in(4, 4011, 4011) && in(6, 401178, 401179), in(6, 431274, 431274), in(6, 438935, 438935),
+	case in(6, 401178, 401179), in(6, 431274, 431274), in(6, 438935, 438935),
 		in(6, 451416, 451416), in(6, 457393, 457393), in(6, 504175, 504175), in(6, 506699, 506778),
 		in(6, 509000, 509999), in(6, 627780, 627780), in(6, 636297, 636297), in(6, 636368, 636368),
 		in(6, 650031, 650033), in(6, 650035, 650051), in(6, 650405, 650439), in(6, 650485, 650538),

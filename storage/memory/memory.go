@@ -31,7 +31,7 @@ type item struct {
 	top    bool // sorts after every key of its bucket; used only as a pivot
 }
 
-func less(a, b item) bool {
+func less(a, b *item) bool {
 	if a.bucket != b.bucket {
 		return a.bucket < b.bucket
 	}
@@ -43,9 +43,9 @@ func less(a, b item) bool {
 
 // Store is an in-memory storage.Store. It is safe for concurrent use.
 type Store struct {
-	published atomic.Pointer[btree.BTreeG[item]] // read by View; never mutated once stored
-	writer    chan struct{}                      // a one-slot semaphore: one Update at a time
-	base      *btree.BTreeG[item]                // the writer's copy; guarded by writer
+	published atomic.Pointer[btree.BTreeG[*item]] // read by View; never mutated once stored
+	writer    chan struct{}                       // a one-slot semaphore: one Update at a time
+	base      *btree.BTreeG[*item]                // the writer's copy; guarded by writer
 
 	closeMu sync.RWMutex // held shared by every transaction, exclusively by Close
 	closed  bool
@@ -53,7 +53,9 @@ type Store struct {
 
 // New returns an empty store.
 func New() *Store {
-	s := &Store{writer: make(chan struct{}, 1), base: btree.NewG(32, less)}
+	// The tree holds pointers, so that the copy-on-write of a node copies
+	// words, not items.
+	s := &Store{writer: make(chan struct{}, 1), base: btree.NewG(16, less)}
 	s.published.Store(s.base.Clone())
 	return s
 }
@@ -124,9 +126,10 @@ func (s *Store) Close() error {
 }
 
 type tx struct {
-	tree     *btree.BTreeG[item]
+	tree     *btree.BTreeG[*item]
 	writable bool
 	done     atomic.Bool
+	pivot    item // reused by Get, so a lookup does not allocate
 }
 
 func (t *tx) check(bucket string, key []byte) error {
@@ -143,7 +146,9 @@ func (t *tx) Get(bucket string, key []byte) ([]byte, error) {
 	if err := t.check(bucket, key); err != nil {
 		return nil, err
 	}
-	it, ok := t.tree.Get(item{bucket: bucket, key: key})
+	t.pivot = item{bucket: bucket, key: key}
+	it, ok := t.tree.Get(&t.pivot)
+	t.pivot = item{}
 	if !ok {
 		return nil, fmt.Errorf("memory: get %s: %w", bucket, storage.ErrNotFound)
 	}
@@ -160,7 +165,7 @@ func (t *tx) Put(bucket string, key, value []byte) error {
 	if err := storage.CheckPut(bucket, key, value); err != nil {
 		return err
 	}
-	t.tree.ReplaceOrInsert(item{bucket: bucket, key: bytes.Clone(key), value: append([]byte{}, value...)})
+	t.tree.ReplaceOrInsert(&item{bucket: bucket, key: bytes.Clone(key), value: append([]byte{}, value...)})
 	return nil
 }
 
@@ -171,7 +176,7 @@ func (t *tx) Delete(bucket string, key []byte) error {
 	if !t.writable {
 		return storage.ErrReadOnly
 	}
-	t.tree.Delete(item{bucket: bucket, key: key})
+	t.tree.Delete(&item{bucket: bucket, key: key})
 	return nil
 }
 
@@ -188,7 +193,7 @@ func (t *tx) Scan(bucket string, opts storage.ScanOptions, fn func(key, value []
 	}
 	var err error
 	n := 0
-	visit := func(it item) bool {
+	visit := func(it *item) bool {
 		if it.bucket != bucket {
 			return false
 		}
@@ -208,13 +213,13 @@ func (t *tx) Scan(bucket string, opts storage.ScanOptions, fn func(key, value []
 		return opts.Limit <= 0 || n < opts.Limit
 	}
 	if opts.Reverse {
-		pivot := item{bucket: bucket, top: true}
+		pivot := &item{bucket: bucket, top: true}
 		if hi != nil {
-			pivot = item{bucket: bucket, key: hi}
+			pivot = &item{bucket: bucket, key: hi}
 		}
 		t.tree.DescendLessOrEqual(pivot, visit)
 	} else {
-		t.tree.AscendGreaterOrEqual(item{bucket: bucket, key: lo}, visit)
+		t.tree.AscendGreaterOrEqual(&item{bucket: bucket, key: lo}, visit)
 	}
 	if err == storage.StopScan {
 		return nil
@@ -230,7 +235,7 @@ func (s *Store) ForEach(fn func(bucket string, key, value []byte) error) error {
 	}
 	defer s.closeMu.RUnlock()
 	var err error
-	s.published.Load().Ascend(func(it item) bool {
+	s.published.Load().Ascend(func(it *item) bool {
 		err = fn(it.bucket, it.key, it.value)
 		return err == nil
 	})

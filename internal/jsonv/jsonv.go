@@ -1,0 +1,357 @@
+// Package jsonv decodes JSON into the generic values the vault works with:
+// map[string]any, []any, string, json.Number, bool and nil, exactly as
+// encoding/json does with UseNumber, but several times faster. Token data is
+// decoded on every read, so this is on the hot path.
+//
+// The decoder accepts what encoding/json accepts and rejects what it rejects
+// (a differential fuzz test holds it to that), including invalid UTF-8,
+// which it replaces with U+FFFD as encoding/json does.
+package jsonv
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting accepted, as in encoding/json.
+const MaxDepth = 10000
+
+// ErrSyntax is returned (wrapped with the offset) for input that is not one
+// JSON value.
+var ErrSyntax = errors.New("jsonv: invalid JSON")
+
+// SyntaxError reports where decoding failed; it never quotes the input.
+type SyntaxError struct {
+	Offset int
+	msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return "jsonv: " + e.msg + " at offset " + strconv.Itoa(e.Offset)
+}
+
+// Unwrap returns ErrSyntax.
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+type decoder struct {
+	b     []byte
+	i     int
+	depth int
+}
+
+// Decode parses b, which must hold exactly one JSON value (surrounding
+// whitespace allowed).
+func Decode(b []byte) (any, error) {
+	d := decoder{b: b}
+	d.space()
+	v, err := d.value()
+	if err != nil {
+		return nil, err
+	}
+	d.space()
+	if d.i != len(d.b) {
+		return nil, d.fail("unexpected data after the value")
+	}
+	return v, nil
+}
+
+func (d *decoder) fail(msg string) error { return &SyntaxError{Offset: d.i, msg: msg} }
+
+func (d *decoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value() (any, error) {
+	if d.i >= len(d.b) {
+		return nil, d.fail("unexpected end of input")
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		return d.object()
+	case c == '[':
+		return d.array()
+	case c == '"':
+		return d.str()
+	case c == 't':
+		return d.literal("true", true)
+	case c == 'f':
+		return d.literal("false", false)
+	case c == 'n':
+		return d.literal("null", nil)
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	}
+	return nil, d.fail("unexpected character")
+}
+
+func (d *decoder) literal(word string, v any) (any, error) {
+	if len(d.b)-d.i < len(word) || string(d.b[d.i:d.i+len(word)]) != word {
+		return nil, d.fail("invalid literal")
+	}
+	d.i += len(word)
+	return v, nil
+}
+
+func (d *decoder) enter() error {
+	if d.depth++; d.depth > MaxDepth {
+		return d.fail("nested too deeply")
+	}
+	return nil
+}
+
+func (d *decoder) object() (any, error) {
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	d.i++ // {
+	m := make(map[string]any)
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		d.depth--
+		return m, nil
+	}
+	for {
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return nil, d.fail("expected a string key")
+		}
+		k, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return nil, d.fail("expected a colon")
+		}
+		d.i++
+		d.space()
+		v, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, d.fail("unexpected end of input")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			d.depth--
+			return m, nil
+		default:
+			return nil, d.fail("expected a comma or a closing brace")
+		}
+	}
+}
+
+func (d *decoder) array() (any, error) {
+	if err := d.enter(); err != nil {
+		return nil, err
+	}
+	d.i++ // [
+	a := make([]any, 0, 4)
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+		d.depth--
+		return a, nil
+	}
+	for {
+		d.space()
+		v, err := d.value()
+		if err != nil {
+			return nil, err
+		}
+		a = append(a, v)
+		d.space()
+		if d.i >= len(d.b) {
+			return nil, d.fail("unexpected end of input")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			d.depth--
+			return a, nil
+		default:
+			return nil, d.fail("expected a comma or a closing bracket")
+		}
+	}
+}
+
+// number accepts the JSON number grammar and returns it as json.Number.
+func (d *decoder) number() (any, error) {
+	start := d.i
+	if d.b[d.i] == '-' {
+		d.i++
+	}
+	switch {
+	case d.i < len(d.b) && d.b[d.i] == '0':
+		d.i++
+	case d.i < len(d.b) && d.b[d.i] >= '1' && d.b[d.i] <= '9':
+		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+			d.i++
+		}
+	default:
+		return nil, d.fail("invalid number")
+	}
+	if d.i < len(d.b) && d.b[d.i] == '.' {
+		d.i++
+		if d.i >= len(d.b) || d.b[d.i] < '0' || d.b[d.i] > '9' {
+			return nil, d.fail("invalid number")
+		}
+		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+			d.i++
+		}
+	}
+	if d.i < len(d.b) && (d.b[d.i] == 'e' || d.b[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.b) && (d.b[d.i] == '+' || d.b[d.i] == '-') {
+			d.i++
+		}
+		if d.i >= len(d.b) || d.b[d.i] < '0' || d.b[d.i] > '9' {
+			return nil, d.fail("invalid number")
+		}
+		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+			d.i++
+		}
+	}
+	return json.Number(d.b[start:d.i]), nil
+}
+
+// str decodes a string at d.i (the opening quote).
+func (d *decoder) str() (string, error) {
+	d.i++ // opening quote
+	start := d.i
+	// Fast path: no escapes, plain ASCII or valid UTF-8.
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		if c == '"' {
+			s := d.b[start:d.i]
+			d.i++
+			if utf8.Valid(s) {
+				return string(s), nil
+			}
+			return string(fixUTF8(s)), nil
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+		d.i++
+	}
+	out := make([]byte, 0, d.i-start+16)
+	out = append(out, d.b[start:d.i]...)
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			if utf8.Valid(out) {
+				return string(out), nil
+			}
+			return string(fixUTF8(out)), nil
+		case c < 0x20:
+			return "", d.fail("control character in a string")
+		case c == '\\':
+			if d.i+1 >= len(d.b) {
+				return "", d.fail("unexpected end of input")
+			}
+			d.i++
+			switch e := d.b[d.i]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+				d.i++
+			case 'b':
+				out = append(out, '\b')
+				d.i++
+			case 'f':
+				out = append(out, '\f')
+				d.i++
+			case 'n':
+				out = append(out, '\n')
+				d.i++
+			case 'r':
+				out = append(out, '\r')
+				d.i++
+			case 't':
+				out = append(out, '\t')
+				d.i++
+			case 'u':
+				r, ok := d.hex4(d.i + 1)
+				if !ok {
+					return "", d.fail("invalid unicode escape")
+				}
+				d.i += 5
+				if utf16.IsSurrogate(r) {
+					r2, ok2 := rune(-1), false
+					if d.i+1 < len(d.b) && d.b[d.i] == '\\' && d.b[d.i+1] == 'u' {
+						r2, ok2 = d.hex4(d.i + 2)
+					}
+					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
+						d.i += 6
+						r = dec
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				return "", d.fail("invalid escape")
+			}
+		default:
+			out = append(out, c)
+			d.i++
+		}
+	}
+	return "", d.fail("unterminated string")
+}
+
+func (d *decoder) hex4(at int) (rune, bool) {
+	if at+4 > len(d.b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d.b[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// fixUTF8 replaces each invalid byte with U+FFFD, as encoding/json does.
+func fixUTF8(s []byte) []byte {
+	out := make([]byte, 0, len(s)+8)
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, s[:size]...)
+		}
+		s = s[size:]
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package vault
+
+import (
+	"time"
+
+	"github.com/tokenvault/vault/internal/binrec"
+)
+
+// Token records are read on every token operation, so they are stored in a
+// compact binary form (package binrec) rather than JSON: one tag per field,
+// unknown tags skipped, so fields can be added without a migration.
+
+// tokenSchema is the schema version of stored token records.
+const tokenSchema = 1
+
+const (
+	tokTagID byte = iota + 1
+	tokTagType
+	tokTagData
+	tokTagCVC
+	tokTagCVCUntil
+	tokTagMask
+	tokTagMetadata
+	tokTagFingerprint
+	tokTagFingerprintExpression
+	tokTagSearchIndexes
+	tokTagSearchTerms
+	tokTagContainers
+	tokTagDeduplicate
+	tokTagExpiresAt
+	tokTagCreatedBy
+	tokTagCreatedAt
+	tokTagModifiedBy
+	tokTagModifiedAt
+)
+
+func marshalToken(r *tokenRecord) []byte {
+	w := binrec.Writer{B: make([]byte, 2, 256+len(r.Data)+len(r.Mask))}
+	w.B[0], w.B[1] = envelopeV1, tokenSchema
+	w.String(tokTagID, r.ID)
+	w.String(tokTagType, r.Type)
+	w.Bytes(tokTagData, r.Data)
+	w.Bytes(tokTagCVC, r.CVC)
+	if r.CVCUntil != nil {
+		w.Time(tokTagCVCUntil, *r.CVCUntil)
+	}
+	w.Bytes(tokTagMask, r.Mask)
+	w.Map(tokTagMetadata, r.Metadata)
+	w.String(tokTagFingerprint, r.Fingerprint)
+	w.String(tokTagFingerprintExpression, r.FingerprintExpression)
+	w.Strings(tokTagSearchIndexes, r.SearchIndexes)
+	w.List(tokTagSearchTerms, r.SearchTerms)
+	w.Strings(tokTagContainers, r.Containers)
+	w.Bool(tokTagDeduplicate, r.Deduplicate)
+	if r.ExpiresAt != nil {
+		w.Time(tokTagExpiresAt, *r.ExpiresAt)
+	}
+	w.String(tokTagCreatedBy, r.CreatedBy)
+	w.Time(tokTagCreatedAt, r.CreatedAt)
+	w.String(tokTagModifiedBy, r.ModifiedBy)
+	if r.ModifiedAt != nil {
+		w.Time(tokTagModifiedAt, *r.ModifiedAt)
+	}
+	return w.B
+}
+
+func unmarshalToken(b []byte) (*tokenRecord, error) {
+	r := &tokenRecord{}
+	rd := binrec.NewReader(b)
+	for {
+		tag, p, ok := rd.Next()
+		if !ok {
+			break
+		}
+		var err error
+		switch tag {
+		case tokTagID:
+			r.ID = string(p)
+		case tokTagType:
+			r.Type = string(p)
+		case tokTagData:
+			r.Data = append([]byte(nil), p...)
+		case tokTagCVC:
+			r.CVC = append([]byte(nil), p...)
+		case tokTagCVCUntil:
+			r.CVCUntil, err = timePtr(p)
+		case tokTagMask:
+			r.Mask = append([]byte(nil), p...)
+		case tokTagMetadata:
+			r.Metadata, err = binrec.Map(p)
+		case tokTagFingerprint:
+			r.Fingerprint = string(p)
+		case tokTagFingerprintExpression:
+			r.FingerprintExpression = string(p)
+		case tokTagSearchIndexes:
+			r.SearchIndexes, err = binrec.Strings(p)
+		case tokTagSearchTerms:
+			r.SearchTerms, err = binrec.List(p)
+		case tokTagContainers:
+			r.Containers, err = binrec.Strings(p)
+		case tokTagDeduplicate:
+			var b bool
+			b, err = binrec.Bool(p)
+			r.Deduplicate = &b
+		case tokTagExpiresAt:
+			r.ExpiresAt, err = timePtr(p)
+		case tokTagCreatedBy:
+			r.CreatedBy = string(p)
+		case tokTagCreatedAt:
+			r.CreatedAt, err = binrec.Time(p)
+		case tokTagModifiedBy:
+			r.ModifiedBy = string(p)
+		case tokTagModifiedAt:
+			r.ModifiedAt, err = timePtr(p)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	if r.ID == "" || r.Type == "" || r.Data == nil {
+		return nil, binrec.ErrMalformed
+	}
+	return r, nil
+}
+
+func timePtr(p []byte) (*time.Time, error) {
+	t, err := binrec.Time(p)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
