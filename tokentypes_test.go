@@ -120,3 +120,37 @@ func TestTokenTypeDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"number":"4242424242424242","expiration_month":12,"expiration_year":2030}`, string(b))
 }
+
+// FuzzTokenData creates tokens of every type from arbitrary JSON data: never
+// a panic, and a failure is always a validation error (KindInvalid) with
+// field paths, never an internal error.
+func FuzzTokenData(f *testing.F) {
+	seeds := []string{
+		`"4242424242424242"`, `{"number":"4242424242424242","expiration_month":12,"expiration_year":2030,"cvc":"123"}`,
+		`{"routing_number":"021000021","account_number":"1234567890"}`, `"123-45-6789"`, `"12-3456789"`, `null`,
+		`[1,2,{"a":"b"}]`, `{"number":12}`, `{"expiration_month":1e400}`, `"\u0000"`, `99999999999999999999999`,
+	}
+	for i, s := range seeds {
+		f.Add(uint8(i), []byte(s))
+	}
+	types := vault.TokenTypes()
+	v, err := vault.OpenMemory(vault.WithSweepInterval(0))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = v.Close() })
+	f.Fuzz(func(t *testing.T, typ uint8, data []byte) {
+		if !json.Valid(data) {
+			return // the HTTP layer rejects non-JSON before the vault sees it
+		}
+		tt := types[int(typ)%len(types)]
+		_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: tt.Name, Data: json.RawMessage(data)})
+		if err == nil {
+			return
+		}
+		e, ok := errorsAsVault(err)
+		if !ok || e.Kind != vault.KindInvalid || len(e.Fields) == 0 {
+			t.Fatalf("type %s: want a validation error with fields, got %v", tt.Name, err)
+		}
+	})
+}
