@@ -52,7 +52,8 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "the stored record holds no plaintext: %t\n", !containsAny(string(b), "Jane", "6789", "4242", "example"))
+	fmt.Fprintf(w, "the stored record holds no plaintext: %t\n",
+		!containsAny(string(b), "Jane Doe", "123-45-6789", "4242424242424242", "jane@example.com", "j.doe@example.org"))
 
 	// At payment time, detokenize just what the processor needs.
 	req, err := v.Detokenize(ctx, map[string]any{
