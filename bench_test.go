@@ -5,7 +5,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"encoding/binary"
 	"flag"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
@@ -107,7 +107,7 @@ var cardRecordSize = sync.OnceValue(func() int {
 
 // BenchmarkBoltPutParallel is the baseline of BenchmarkCreateCardParallel:
 // the bolt adapter's group commit, 64 goroutines, one put of a token-sized
-// record per transaction.
+// record under a random UUID key per transaction.
 func BenchmarkBoltPutParallel(b *testing.B) {
 	st, err := bolt.Open(filepath.Join(b.TempDir(), "raw.db"), nil)
 	if err != nil {
@@ -120,10 +120,9 @@ func BenchmarkBoltPutParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.SetParallelism(32)
 	b.RunParallel(func(pb *testing.PB) {
-		key := make([]byte, 16)
 		for pb.Next() {
-			_, _ = rand.Read(key[8:])
-			binary.BigEndian.PutUint64(key, uint64(n.Add(1)))
+			n.Add(1)
+			key := []byte(uuid.NewString()) // random keys, as token ids are
 			if err := st.Update(context.Background(), func(tx storage.Tx) error { return tx.Put("raw", key, val) }); err != nil {
 				b.Error(err)
 				return

@@ -38,8 +38,8 @@ type SearchTokensRequest struct {
 }
 
 // ListTokens returns one page of the tokens the caller may read, ordered by
-// container and then newest first (by id when filtering by type, fingerprint
-// or metadata). Tokens the caller may not read are left out silently. A page
+// container and then newest first (by type and newest first when filtering by
+// type; by id when filtering by fingerprint or metadata). Tokens the caller may not read are left out silently. A page
 // may hold fewer than Size tokens while more follow: keep following
 // Pagination.Next until it is empty.
 func (v *Vault) ListTokens(ctx context.Context, req ListTokensRequest) (*Page[*Token], error) {
@@ -200,7 +200,7 @@ func pickDriver(tk *keys.TenantKeys, terms []queryTerm) driver {
 	case best.field == fieldID:
 		return driver{prefix: escapedPrefix(best.value), idOrder: true}
 	case best.field == fieldType:
-		return driver{ix: tokenByType, prefix: keyenc.AppendString(nil, best.value), idOrder: true}
+		return driver{ix: tokenByType, prefix: keyenc.AppendString(nil, best.value)}
 	case best.field == fieldMetadata:
 		return driver{ix: tokenByMetadata, prefix: append(keyenc.AppendString(nil, best.key), escapedPrefix(best.value)...)}
 	default:

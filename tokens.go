@@ -230,8 +230,10 @@ var (
 		}
 		return terms
 	}}
+	// tokenByType orders tokens by type, then newest first: inserts land
+	// at the front of the type's range instead of at random pages.
 	tokenByType = &index[tokenRecord]{bucket: "tokens.type", terms: func(r *tokenRecord) [][]byte {
-		return [][]byte{keyenc.AppendString(nil, r.Type)}
+		return [][]byte{keyenc.AppendTimeDesc(keyenc.AppendString(nil, r.Type), r.CreatedAt)}
 	}}
 	// tokenByExpiry and tokenByCVCExpiry are global: the sweeper walks them
 	// across tenants in time order.
@@ -273,6 +275,7 @@ type tokenDraft struct {
 	cvc        string
 	ids        []string // candidates for the id, tried in order; UUID fallback if all are taken
 	fixedID    bool     // the caller chose the id: a collision is a conflict
+	alias      bool     // the ids are renderings of an alias template
 	dedup      bool
 	dedupBy    string
 	settings   *tenantSettings
@@ -388,6 +391,9 @@ func sealTokenData(tk *keys.TenantKeys, tenant string, rec *tokenRecord, dataJSO
 // conflict; taken alias candidates fall back to a random UUID, as the hosted
 // platform does.
 func chooseTokenID(w *tokenView, d *tokenDraft) (string, error) {
+	if !d.fixedID && len(d.ids) == 1 && !d.alias {
+		return d.ids[0], nil // a fresh random UUID; the insert still checks
+	}
 	for _, id := range d.ids {
 		taken, err := w.taken(id)
 		if err != nil {
@@ -614,7 +620,7 @@ func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settin
 		rec.Fingerprint = fp
 	}
 	if strings.Contains(req.ID, "{{") {
-		d.ids = aliasCandidates(fe, req.ID, vars)
+		d.ids, d.alias = aliasCandidates(fe, req.ID, vars), true
 	}
 	if len(fe) > 0 {
 		return nil, fe.err(op)
