@@ -431,7 +431,7 @@ func (v *Vault) DeleteApplication(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := deleteOwnerKeys(tx, p.TenantID, id, ""); err != nil {
+		if err := deleteKeys(tx, ownerTerm(p.TenantID, id, "")); err != nil {
 			return err
 		}
 		return applicationTable.remove(tx, p.TenantID, rec)
@@ -444,10 +444,12 @@ func (v *Vault) DeleteApplication(ctx context.Context, id string) error {
 	return nil
 }
 
-// deleteOwnerKeys removes every key of an application or session.
-func deleteOwnerKeys(tx storage.Tx, tenant, app, session string) error {
+// deleteKeys removes every API key whose owner term starts with prefix: one
+// application's or session's (ownerTerm), or a whole tenant's
+// (tenantPrefix).
+func deleteKeys(tx storage.Tx, prefix []byte) error {
 	var ids []string
-	if err := apiKeyByOwner.scan(tx, "", ownerTerm(tenant, app, session), nil, false, func(id string, _ []byte) error {
+	if err := apiKeyByOwner.scan(tx, "", prefix, nil, false, func(id string, _ []byte) error {
 		ids = append(ids, id)
 		return nil
 	}); err != nil {

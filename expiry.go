@@ -60,16 +60,11 @@ func (v *Vault) startSweeper(every time.Duration) {
 // changes it made.
 func (v *Vault) sweep(ctx context.Context) (int, error) {
 	total := 0
-	for _, ix := range []*index[tokenRecord]{tokenByExpiry, tokenByCVCExpiry} {
-		for {
-			n, scanned, err := v.sweepBatch(ctx, ix)
-			total += n
-			if err != nil {
-				return total, err
-			}
-			if scanned < sweepBatch {
-				break
-			}
+	for _, sweep := range []func(context.Context) (int, error){v.sweepTokens, v.sweepCVCs} {
+		n, err := sweep(ctx)
+		total += n
+		if err != nil {
+			return total, err
 		}
 	}
 	n, err := v.sweepSessions(ctx)
@@ -116,22 +111,33 @@ type dueEntry struct {
 	key        []byte
 }
 
-// sweepSessions removes expired sessions and their keys.
-func (v *Vault) sweepSessions(ctx context.Context) (int, error) {
+// sweepDue walks the due entries of a global time index of table t, one
+// batch per store transaction. act handles each due record inside the
+// transaction and reports whether it changed it; after runs once the batch
+// committed, for each changed record (to raise events). Entries whose record
+// is gone (its tenant was purged) are removed.
+func sweepDue[R any](ctx context.Context, v *Vault, t *table[R], ix *index[R],
+	act func(tx storage.Tx, tenant string, r *R, now time.Time) (bool, error), after func(tenant string, r *R)) (int, error) {
+	type changed struct {
+		tenant string
+		rec    *R
+	}
 	total := 0
 	for {
-		n, scanned := 0, 0
+		var done []changed
+		scanned := 0
 		err := v.update(ctx, "Sweep", func(tx storage.Tx) error {
-			n = 0
-			todo, err := dueEntries(tx, sessionByExpiry.bucket, v.now())
+			done = done[:0]
+			now := v.now()
+			todo, err := dueEntries(tx, ix.bucket, now)
 			scanned = len(todo)
 			if err != nil {
 				return err
 			}
 			for _, d := range todo {
-				s, err := sessionTable.get(tx, d.tenant, d.id)
+				r, err := t.get(tx, d.tenant, d.id)
 				if errors.Is(err, errRecordNotFound) {
-					if err := tx.Delete(sessionByExpiry.bucket, d.key); err != nil {
+					if err := tx.Delete(ix.bucket, d.key); err != nil {
 						return err
 					}
 					continue
@@ -139,86 +145,69 @@ func (v *Vault) sweepSessions(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if err := deleteOwnerKeys(tx, d.tenant, "", s.ID); err != nil {
+				ok, err := act(tx, d.tenant, r, now)
+				if err != nil {
 					return err
 				}
-				if err := sessionTable.remove(tx, d.tenant, s); err != nil {
-					return err
+				if ok {
+					done = append(done, changed{d.tenant, r})
 				}
-				n++
 			}
 			return nil
 		})
-		total += n
-		if err != nil || scanned < sweepBatch {
+		if err != nil {
 			return total, err
 		}
+		total += len(done)
+		if after != nil {
+			for _, c := range done {
+				after(c.tenant, c.rec)
+			}
+		}
+		if scanned < sweepBatch {
+			return total, nil
+		}
 	}
 }
 
-type sweptToken struct {
-	tenant string
-	rec    *tokenRecord
+// sweepSessions removes expired sessions and their keys.
+func (v *Vault) sweepSessions(ctx context.Context) (int, error) {
+	return sweepDue(ctx, v, sessionTable, sessionByExpiry, func(tx storage.Tx, tenant string, s *sessionRecord, now time.Time) (bool, error) {
+		if now.Before(s.ExpiresAt) {
+			return false, nil
+		}
+		if err := deleteKeys(tx, ownerTerm(tenant, "", s.ID)); err != nil {
+			return false, err
+		}
+		return true, sessionTable.remove(tx, tenant, s)
+	}, nil)
 }
 
-// sweepBatch handles up to sweepBatch due entries of one token expiry index
-// in one transaction, then raises the events. It returns the changes made and
-// the entries visited.
-func (v *Vault) sweepBatch(ctx context.Context, ix *index[tokenRecord]) (int, int, error) {
-	now := v.now()
-	var done []sweptToken
-	scanned := 0
-	err := v.update(ctx, "Sweep", func(tx storage.Tx) error {
-		done = done[:0]
-		todo, err := dueEntries(tx, ix.bucket, now)
-		scanned = len(todo)
-		if err != nil {
-			return err
+// sweepTokens purges expired tokens, raising token.expired.
+func (v *Vault) sweepTokens(ctx context.Context) (int, error) {
+	return sweepDue(ctx, v, tokenTable, tokenByExpiry, func(tx storage.Tx, tenant string, r *tokenRecord, now time.Time) (bool, error) {
+		if !r.expired(now) {
+			return false, nil
 		}
-		for _, d := range todo {
-			rec, err := tokenTable.get(tx, d.tenant, d.id)
-			if errors.Is(err, errRecordNotFound) {
-				// The token went with its tenant: drop the orphan entry.
-				if err := tx.Delete(ix.bucket, d.key); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if ix == tokenByExpiry {
-				if !rec.expired(now) {
-					continue
-				}
-				if err := tokenTable.remove(tx, d.tenant, rec); err != nil {
-					return err
-				}
-			} else {
-				if rec.CVCUntil == nil || now.Before(*rec.CVCUntil) {
-					continue
-				}
-				updated := *rec
-				updated.CVC, updated.CVCUntil = nil, nil
-				if err := tokenTable.replace(tx, d.tenant, rec, &updated); err != nil {
-					return err
-				}
-			}
-			done = append(done, sweptToken{d.tenant, rec})
-		}
-		return nil
+		return true, tokenTable.remove(tx, tenant, r)
+	}, func(tenant string, r *tokenRecord) {
+		v.emit(ctx, tenant, EventTokenExpired, map[string]any{"token": map[string]any{"id": r.ID}})
 	})
-	if err != nil {
-		return 0, scanned, err
-	}
-	for _, s := range done {
-		if ix == tokenByExpiry {
-			v.emit(ctx, s.tenant, EventTokenExpired, map[string]any{"token": map[string]any{"id": s.rec.ID}})
-		} else {
-			v.emit(ctx, s.tenant, EventTokenPropertyExpired, map[string]any{"token": map[string]any{"id": s.rec.ID, "property_name": "cvc"}})
+}
+
+// sweepCVCs removes card codes past retention, raising
+// token.property.expired.
+func (v *Vault) sweepCVCs(ctx context.Context) (int, error) {
+	return sweepDue(ctx, v, tokenTable, tokenByCVCExpiry, func(tx storage.Tx, tenant string, r *tokenRecord, now time.Time) (bool, error) {
+		if r.CVCUntil == nil || now.Before(*r.CVCUntil) {
+			return false, nil
 		}
-	}
-	return len(done), scanned, nil
+		updated := *r
+		updated.CVC, updated.CVCUntil = nil, nil
+		return true, tokenTable.replace(tx, tenant, r, &updated)
+	}, func(tenant string, r *tokenRecord) {
+		v.emit(ctx, tenant, EventTokenPropertyExpired, map[string]any{"token": map[string]any{"id": r.ID, "property_name": "cvc"}})
+	})
 }
 
 // lease is a claim on background work, stored so that processes sharing a

@@ -181,41 +181,10 @@ func (v *Vault) AbortIdempotent(ctx context.Context, key string) error {
 
 // sweepIdempotency removes expired idempotency records.
 func (v *Vault) sweepIdempotency(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, scanned := 0, 0
-		err := v.update(ctx, "Sweep", func(tx storage.Tx) error {
-			n = 0
-			now := v.now()
-			todo, err := dueEntries(tx, idempotencyByExpiry.bucket, now)
-			scanned = len(todo)
-			if err != nil {
-				return err
-			}
-			for _, d := range todo {
-				rec, err := idempotencyTable.get(tx, d.tenant, d.id)
-				if errors.Is(err, errRecordNotFound) {
-					if err := tx.Delete(idempotencyByExpiry.bucket, d.key); err != nil {
-						return err
-					}
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if now.Before(rec.Expires) {
-					continue
-				}
-				if err := idempotencyTable.remove(tx, d.tenant, rec); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		total += n
-		if err != nil || scanned < sweepBatch {
-			return total, err
+	return sweepDue(ctx, v, idempotencyTable, idempotencyByExpiry, func(tx storage.Tx, tenant string, r *idempotencyRecord, now time.Time) (bool, error) {
+		if now.Before(r.Expires) {
+			return false, nil
 		}
-	}
+		return true, idempotencyTable.remove(tx, tenant, r)
+	}, nil)
 }

@@ -315,7 +315,7 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 		if err := tenantTable.replace(tx, "", old, &t); err != nil {
 			return err
 		}
-		return deleteTenantKeys(tx, tenantID)
+		return deleteKeys(tx, tenantPrefix(tenantID))
 	})
 	v.auth.dropTenant(tenantID)
 	v.settings.drop(tenantID)
@@ -326,30 +326,6 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 		return wrapErr(op, err)
 	}
 	v.emit(ctx, tenantID, "tenant.deleted", map[string]any{"tenant": map[string]any{"id": tenantID}})
-	return nil
-}
-
-// deleteTenantKeys removes every API key of a tenant.
-func deleteTenantKeys(tx storage.Tx, tenant string) error {
-	var ids []string
-	if err := apiKeyByOwner.scan(tx, "", tenantPrefix(tenant), nil, false, func(id string, _ []byte) error {
-		ids = append(ids, id)
-		return nil
-	}); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		k, err := apiKeyTable.get(tx, "", id)
-		if errors.Is(err, errRecordNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := apiKeyTable.remove(tx, "", k); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

@@ -548,46 +548,13 @@ func (w *tokenView) findDuplicate(rec *tokenRecord, now time.Time) (*tokenRecord
 // sweepTransactions rolls back expired transactions and forgets finished
 // ones whose retention passed.
 func (v *Vault) sweepTransactions(ctx context.Context) (int, error) {
-	total := 0
-	for {
-		n, scanned := 0, 0
-		err := v.update(ctx, "Sweep", func(tx storage.Tx) error {
-			n = 0
-			now := v.now()
-			todo, err := dueEntries(tx, txnByDeadline.bucket, now)
-			scanned = len(todo)
-			if err != nil {
-				return err
-			}
-			for _, d := range todo {
-				t, err := txnTable.get(tx, d.tenant, d.id)
-				if errors.Is(err, errRecordNotFound) {
-					if err := tx.Delete(txnByDeadline.bucket, d.key); err != nil {
-						return err
-					}
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				switch {
-				case now.Before(t.deadline()):
-					continue
-				case t.State == txnOpen:
-					err = v.finishTxn(tx, d.tenant, t, txnExpired)
-				default:
-					err = txnTable.remove(tx, d.tenant, t)
-				}
-				if err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		total += n
-		if err != nil || scanned < sweepBatch {
-			return total, err
+	return sweepDue(ctx, v, txnTable, txnByDeadline, func(tx storage.Tx, tenant string, t *txnRecord, now time.Time) (bool, error) {
+		switch {
+		case now.Before(t.deadline()):
+			return false, nil
+		case t.State == txnOpen:
+			return true, v.finishTxn(tx, tenant, t, txnExpired)
 		}
-	}
+		return true, txnTable.remove(tx, tenant, t)
+	}, nil)
 }
