@@ -1,0 +1,190 @@
+// Package sandbox runs reactors: JavaScript functions written by vault users,
+// executed in-process on goja (github.com/dop251/goja) with the node-bt
+// contract of Basis Theory. It knows nothing of tokens: the root package
+// compiles a reactor's code with [Sandbox.Compile], detokenizes the args,
+// and calls [Sandbox.Run] with a [Host] that backs req.bt.
+//
+// # Contract
+//
+// The code is a CommonJS module whose export is the reactor:
+//
+//	module.exports = async function (req) {
+//	  const { args, configuration, bt } = req;
+//	  return { raw: {...}, tokenize: {...} };
+//	};
+//
+// req.args is [Request].Args (JSON, read as JSON.parse reads it; empty means
+// {}), req.configuration is an object of the configuration strings, req.bt is
+// a client shaped like basis-theory-js (tokens.create, retrieve, update,
+// delete, list and search, tokenize, detokenize, each returning a promise) or
+// null without a Host. A synchronous function, a returned promise and a
+// returned thenable all work. [Result].Raw and [Result].Tokenize are the JSON
+// of the returned raw and tokenize, encoded with JSON.stringify's rules
+// (toJSON, undefined and functions left out); nil when absent.
+//
+// The event loop runs on the goroutine calling Run: promises, async/await,
+// setTimeout, setInterval, setImmediate (returning Node's Timeout objects,
+// with ref and unref) and queueMicrotask. bt and HTTP calls block on their
+// own goroutines and settle their promises back on the loop. The invocation
+// ends when the reactor's promise settles: timers still pending are dropped,
+// calls still in flight are cancelled and waited for. A promise rejected
+// with no handler at the end of a macrotask, or an exception thrown by a
+// timer callback, fails the invocation (Node 16 would crash the process); so
+// does a promise that can never settle because nothing is left to run.
+//
+// # Isolation
+//
+// Every Run gets a fresh goja runtime, used by one goroutine and dropped
+// afterwards; only compiled programs (immutable) are shared, through a cache
+// of the last [DefaultCacheSize] programs keyed by the SHA-256 of the code.
+// Nothing one invocation does to globals, prototypes or modules is visible to
+// another invocation, reactor or tenant (TestTenantsConcurrently runs two
+// tenants 10,000 times concurrently). A fresh runtime costs tens of
+// microseconds, most of it goja's own and the allocation guards
+// (BenchmarkRunWarm); nothing is pooled, so there is no reset to get wrong.
+//
+// Reactor code reaches only JavaScript values: no reflection-backed Go
+// object, no Go function beyond the natives the sandbox defines (named as
+// JavaScript names them, not after Go symbols), no file, no environment
+// variable, no process. The global object is a fresh object whose prototype
+// chain answers the sandbox's globals lazily and then goja's intrinsics.
+// require resolves only the names listed below; goja_nodejs's process module
+// (which reads os.Environ) is never loaded, and modules registered globally
+// with goja_nodejs are not reachable. goja_nodejs's Buffer constructor keeps a
+// Go value under a symbol: the reactor sees a stand-in constructor instead.
+// TestNoGoValueReachable walks everything reachable by reflection and checks
+// that each object exports as a plain JavaScript value.
+//
+// # Limits
+//
+// [Limits] holds the limits; each has a default:
+//
+//   - Timeout, 30 s ([DefaultTimeout]); Request.Timeout overrides it per call,
+//     [AsyncTimeout] (5 min) for asynchronous invocations. On expiry the
+//     runtime is interrupted (goja's Interrupt, checked between instructions)
+//     and Run returns a *[LimitError] within a few milliseconds, even for
+//     while(true){}. Cancelling ctx does the same with ctx's cause.
+//   - MaxCodeSize, 50,000 characters, checked before compiling.
+//   - MaxPayload, 1 MiB: the args JSON, and separately the JSON of raw, of
+//     tokenize, of a CustomHttpResponseError body and of a bt call's
+//     arguments. Results are encoded against the budget, so a reactor cannot
+//     make the host build a huge string first.
+//   - MaxCallStackSize, 1,000 frames: deeper recursion fails the invocation
+//     (500), never the Go stack.
+//   - MaxLogBytes, 64 KiB of console output per invocation.
+//   - MemoryBudget, 512 MiB: the Go heap is sampled every 10 ms while
+//     invocations run, and an invocation during which it grew by more is
+//     interrupted. goja cannot account memory per runtime, so the measure is
+//     process-wide and approximate: concurrent invocations and the host count
+//     against each other's budget, garbage counts until it is swept, and the
+//     first 10 ms of an invocation are not counted.
+//   - MaxArrayLength (2^20 elements), MaxStringLength (2^24 characters) and
+//     MaxBufferSize (128 MiB) guard the built-ins that allocate or loop in Go
+//     in proportion to a number the code chooses ('x'.repeat(1e9),
+//     new Array(1e9).fill(0), new ArrayBuffer(2**40), f.apply(null,
+//     {length: 1e9}), ...): goja cannot interrupt a built-in, and some of these
+//     end the process, so they throw a RangeError up front. Arrays do not grow
+//     past MaxArrayLength elements by assignment (a non-configurable accessor
+//     sits at that index of Array.prototype and Object.prototype).
+//   - MaxHTTPBody, 10 MiB per outbound request body and per response body.
+//
+// # Modules
+//
+// require accepts exactly [ModuleNames]:
+//
+//   - @basis-theory/basis-theory-reactor-formulas-sdk-js: the error classes
+//     of version 1.5.3, re-implemented with the same statuses, messages,
+//     errors normalisation and toRFC7807;
+//   - crypto (also node:crypto): createHash and createHmac (md5, sha1, sha224,
+//     sha256, sha384, sha512; digest to hex, base64, base64url, latin1 or a
+//     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
+//     on Go's crypto;
+//   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
+//     byteLength and allocUnsafe; Buffer is also a global;
+//   - uuid: v4, validate, version, NIL;
+//   - node-fetch and axios: see HTTP; console.
+//
+// Anything else throws an Error "module X is not available in the reactor
+// sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
+// path, http and every npm package of the node-bt list not named above.
+// Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
+// functions, queueMicrotask and global; process is not defined.
+//
+// # Errors
+//
+// Run's errors, and the HTTP status the vault gives each:
+//
+//	*CompileError                        422, Line and Column only (no code text)
+//	*LimitError LimitCodeSize            422 (from Compile)
+//	*LimitError LimitPayload "args"      413
+//	*LimitError LimitPayload (outputs)   500: the reactor returned too much
+//	*LimitError LimitTimeout             the vault's timeout (matches context.DeadlineExceeded)
+//	*LimitError LimitMemory              500
+//	*ReactorError, an SDK class          its status: AuthenticationError 401,
+//	                                     AuthorizationError 403, BadRequestError 400,
+//	                                     InvalidPaymentMethodError 402,
+//	                                     InvalidReactorConfigurationError 400,
+//	                                     RateLimitError 429, ReactorRuntimeError 500,
+//	                                     ServiceUnavailableError 503,
+//	                                     BasisTheoryReactorError its own status
+//	*ReactorError CustomHttpResponseError  Custom.Status, Headers and Body verbatim
+//	*ReactorError ReactorRuntimeError    500 for anything else thrown or rejected
+//	                                     (a string, an object, an Error, undefined),
+//	                                     with the SDK's errors normalisation
+//	wrapping context.Canceled            the caller went away
+//
+// Detail and Errors come from what the reactor threw, which is the documented
+// contract; the Error text of every error names only a class, a status or a
+// limit, never args, configuration, output or code. A bt call failing with a
+// Host error that implements [HTTPError] rejects with a BasisTheoryApiError
+// carrying .status and .data (camel-cased for token methods, as
+// basis-theory-js does); any other Host error with status -1 and the message
+// "Network Error", its Go text hidden from the reactor.
+//
+// # HTTP
+//
+// fetch (with Headers and Response: status, ok, headers, text, json,
+// arrayBuffer), node-fetch (the same, plus buffer and FetchError) and axios
+// (axios(config), request, get, delete, head, options, post, put, patch,
+// create, isAxiosError; response {data, status, statusText, headers};
+// errors with .response for a status outside 2xx, codes ERR_BAD_REQUEST,
+// ERR_BAD_RESPONSE, ECONNABORTED) all go through one native request that
+// checks the destination against the allow-list ([WithAllowedHosts]: host
+// names and *.domain wildcards; nothing is allowed by default), on every
+// redirect too, and runs on the configured [http.RoundTripper]
+// ([WithTransport], default http.DefaultTransport) with the invocation's
+// context, so the invocation deadline bounds every request. Only http and
+// https are supported; bodies are capped by MaxHTTPBody. The allow-list
+// matches names, not addresses: an allowed name the resolver maps to an
+// internal address is reached, so allow only names you control or trust.
+//
+// # Logging
+//
+// The logger ([WithLogger], default discard) gets one debug record per
+// invocation: outcome, status or limit, duration, program hash. Console
+// output is returned in [Result].Logs and never logged; [Request] and
+// [Result] redact themselves under fmt and slog.
+//
+// # Caveats
+//
+// This is goja, not Node 16. Missing: every Node built-in but the above
+// (no streams, events, util, url, querystring, path, zlib); process, URL,
+// URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
+// crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
+// axios interceptors, cancellation and streams; async generators (goja);
+// console formatting is JSON, not util.inspect; stack traces are goja's;
+// Date uses the host's time zone. The ES2023 array copying methods are
+// removed, as Node 16 does not have them.
+//
+// The guards cover the built-ins whose cost a single number controls. A
+// hostile reactor can still make a built-in run long, which the timeout cannot
+// cut short: a backtracking regular expression (goja uses regexp2 for patterns
+// with back-references or lookaround, with no match timeout unless the host
+// sets regexp2.DefaultMatchTimeout), JSON.stringify or String of structures
+// nested tens of thousands deep (quadratic in goja), or sorting, splitting,
+// joining and replacing data it already holds. Memory such a call allocates is
+// seen by the watchdog only when the call returns. Treat the sandbox as a
+// boundary for data (nothing leaks between invocations or to the host) and a
+// best effort for availability: code that must be contained against denial of
+// service belongs in a separate process.
+package sandbox
