@@ -37,6 +37,46 @@
 // default tenant; [WithPrincipal] and [AsHost] choose another caller or
 // tenant.
 //
+// # Access control
+//
+// Applications are private (backends), public (browsers and mobile apps) or
+// management (administration), each with permissions from
+// [PermissionCatalog] and, for private and public ones, access rules. API
+// keys are shown once and stored as keyed hashes; [Vault.Authenticate] turns
+// a key into a [Principal] (a hot key costs a map lookup) and a revoked key
+// stops working at once in this process, within a second in others sharing
+// the store. Decisions:
+//
+//   - Rules are evaluated in ascending priority; the first that grants the
+//     permission and matches the token decides, and its transform (reveal,
+//     mask, redact) shapes the data. A rule's container matches a token when
+//     every one of the token's containers lies under it.
+//   - When an application has rules, its token permissions come from them
+//     alone; an application without rules holds its token permissions on
+//     every container with the implicit transforms: read, search, create and
+//     update mask, use reveals.
+//   - Single reads the caller may not make are KindForbidden; lists and
+//     searches leave such tokens out silently; tokens of other tenants are
+//     not found.
+//   - token:use, reactor:invoke and proxy:invoke stand in for each other when
+//     reactors use tokens.
+//   - Sessions are created with a public key and authorized with a private
+//     one, which can grant only permissions it holds; they last three minutes
+//     unless the authorization says otherwise, at most a day.
+//   - Idempotency keys are scoped to the caller (tenant and application), and
+//     a replayed response is stored sealed.
+//   - Deleting a tenant destroys its keys at once (crypto-shredding); the
+//     sweeper then purges its records. The default tenant cannot be deleted.
+//
+// # Transactions
+//
+// Token creates, updates, deletes and tokenizes made with a transaction in
+// the context ([Vault.BeginTransaction], [WithTransaction]) are staged as
+// durable records and applied atomically by [Vault.CommitTransaction]. See
+// transactions.go for the rules: read committed isolation, per-token locks
+// (KindConflict), one hour of life by default, staged changes that survive a
+// restart.
+//
 // # Tokens
 //
 // Token types, their validation and defaults follow the hosted platform
