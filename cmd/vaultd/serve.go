@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/tokenvault/vault/httpapi"
+)
+
+// serve runs the server until SIGINT or SIGTERM, then drains it.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	fl := newFlags("serve", stderr, getenv)
+	addr := fl.string("addr", "VAULT_ADDR", "127.0.0.1:8080", "the address to listen on (port 0 picks a free port; the log says which)")
+	store := fl.store()
+	keyFile := fl.string("bootstrap-key-file", "VAULT_BOOTSTRAP_KEY_FILE", "", "on a new vault, also write the bootstrap management key to this file (mode 0600)")
+	level := fl.string("log-level", "VAULT_LOG_LEVEL", "info", "debug, info, warn or error")
+	drain, err := fl.duration("drain-timeout", "VAULT_DRAIN_TIMEOUT", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight requests may take to finish")
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	if code, ok := fl.parse(args); !ok {
+		return code
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+
+	// Signals are caught from the start, so that one arriving while the
+	// vault opens still shuts down cleanly.
+	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	v, err := store.open(sigCtx, log, false)
+	if err != nil {
+		log.Error("vault not opened", slog.String("store", store.describe()), slog.String("error", err.Error()))
+		return exitError
+	}
+	defer func() {
+		if err := v.Close(); err != nil {
+			log.Error("vault not closed cleanly", slog.String("error", err.Error()))
+		}
+	}()
+	if key, ok := v.TakeBootstrapKey(); ok {
+		fmt.Fprintf(stdout, "A new vault was created. Its bootstrap management key is shown only this once:\n\n\t%s\n\n", key)
+		if *keyFile != "" {
+			if err := writeSecret(*keyFile, []byte(key+"\n")); err != nil {
+				log.Error("bootstrap key file not written", slog.String("file", *keyFile), slog.String("error", err.Error()))
+				return exitError
+			}
+			log.Info("bootstrap key file written", slog.String("file", *keyFile))
+		}
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("cannot listen", slog.String("addr", *addr), slog.String("error", err.Error()))
+		return exitError
+	}
+	opts := []httpapi.Option{httpapi.WithLogger(log)}
+	if !store.onPostgres() {
+		// The copy is made beside the vault file: same file system, same
+		// protection as the vault itself.
+		opts = append(opts, httpapi.WithBackups(filepath.Dir(*store.path)))
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(v, opts...),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("store", store.describe()))
+
+	select {
+	case err := <-served:
+		log.Error("server failed", slog.String("error", err.Error()))
+		return exitError
+	case <-sigCtx.Done():
+	}
+	stop() // a second signal kills the process at once
+	log.Info("shutting down: no new connections; draining in-flight requests", slog.Duration("drain_timeout", *drain))
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *drain)
+	defer cancel()
+	code := exitOK
+	if err := srv.Shutdown(drainCtx); err != nil {
+		log.Error("drain deadline passed: closing the remaining connections", slog.String("error", err.Error()))
+		_ = srv.Close()
+		code = exitError
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		log.Error("server failed", slog.String("error", err.Error()))
+	}
+	log.Info("stopped")
+	return code
+}
+
+// writeSecret writes data to path with mode 0600, atomically: readers see
+// the old file or the whole new one, never a part.
+func writeSecret(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

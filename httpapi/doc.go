@@ -1,0 +1,151 @@
+// Package httpapi is the REST API of a vault: an http.Handler that speaks the
+// hosted Basis Theory API closely enough that its official SDKs work against
+// it with only the base URL changed.
+//
+//	v, err := vault.Open("vault.db")
+//	...
+//	http.ListenAndServe("127.0.0.1:8080", httpapi.New(v, httpapi.WithLogger(logger)))
+//
+// The handler only decodes, calls the vault and encodes. Authorization lives
+// in the vault: the handler authenticates the request's API key with
+// Vault.Authenticate and calls the vault as that principal
+// (vault.WithPrincipal), so every permission, access rule and transform is
+// the vault's.
+//
+// # Routes
+//
+//	Route                                    Vault method                 Success
+//	POST   /tokens                           CreateToken                  201 token
+//	GET    /tokens/{id}                      GetToken                     200 token
+//	PATCH  /tokens/{id}                      UpdateToken                  200 token
+//	DELETE /tokens/{id}                      DeleteToken                  204
+//	GET    /v2/tokens                        ListTokens                   200 cursor page
+//	POST   /v2/tokens/search                 SearchTokens                 200 cursor page
+//	GET    /tokens                           AllTokens (deprecated v1)    200 offset page
+//	POST   /tokens/search                    AllSearchTokens (v1)         200 offset page
+//	POST   /tokenize                         Tokenize                     200 document
+//	POST   /detokenize                       Detokenize                   200 document
+//	POST   /applications                     CreateApplication            201 application with key
+//	GET    /applications                     ListApplications             200 offset page
+//	GET    /applications/key                 GetApplicationByKey          200 application
+//	GET    /applications/{id}                GetApplication               200 application
+//	PUT    /applications/{id}                UpdateApplication            200 application
+//	DELETE /applications/{id}                DeleteApplication            204
+//	POST   /applications/{id}/keys           CreateApplicationKey         201 key with secret
+//	GET    /applications/{id}/keys           ListApplicationKeys          200 array of keys
+//	GET    /applications/{id}/keys/{keyId}   GetApplicationKey            200 key
+//	DELETE /applications/{id}/keys/{keyId}   DeleteApplicationKey         204
+//	GET    /permissions                      PermissionCatalog            200 array
+//	POST   /sessions                         CreateSession                201 session
+//	POST   /sessions/authorize               AuthorizeSession             200, no body
+//	GET    /tenants/self                     GetTenant                    200 tenant
+//	PUT    /tenants/self                     UpdateTenant                 200 tenant
+//	DELETE /tenants/self                     DeleteTenant                 204
+//	GET    /admin/backup                     storage.Backuper (opt-in)    200 file
+//
+// Path wildcards are URL-decoded: a custom token id such as "a:b@c" may be
+// sent as /tokens/a%3Ab%40c. Query strings: GET /v2/tokens and GET /tokens
+// take type, container, fingerprint, start, size and metadata filters (see
+// Decisions); GET /tokens and GET /applications take page (from 1), size
+// (1 to 100, default 20) and a repeatable id; GET /permissions takes
+// application_type. Unknown query parameters and body fields are ignored, as
+// the hosted platform ignores them.
+//
+// To add a resource, write its endpoints (decode into the vault's request
+// struct, call the vault method, return the status and the result) and
+// register each with one line in routes.go: the ServeMux pattern, the
+// endpoint, and enlisted when BT-TRANSACTION-ID applies to it.
+//
+// # Headers
+//
+//   - BT-API-KEY: the API key or session key; X-API-KEY, the 2021 API's name,
+//     is accepted too. Every route requires one: missing or invalid is 401.
+//   - BT-TRACE-ID: the correlation id. The request's value (1 to 128 visible
+//     ASCII characters; anything else is replaced) or a new UUID is echoed
+//     on the response, written in the access log and passed to the vault
+//     (vault.WithTraceID), whose events carry it.
+//   - BT-IDEMPOTENCY-KEY: on POST, PUT and PATCH (ignored on GET and DELETE).
+//     The request is identified by its method, path with query, and body,
+//     and runs under Vault.BeginIdempotent: a key already completed replays
+//     the stored status, content type and body; a key whose request is
+//     still running, or that was used for a different request, is 409.
+//     Only 2xx responses are stored (for vault.IdempotencyTTL, in the
+//     store, so they survive restarts and are shared by processes on one
+//     database); after a failure the key is released and a retry runs anew.
+//     Keys are scoped to the calling application or session.
+//   - BT-TRANSACTION-ID: read in one place (handler.enlist) for the routes
+//     registered as enlisted: token create, update, delete and tokenize.
+//     The vault has no token transactions yet, so no id names an open one,
+//     and such a request is refused with 404 rather than applied outside
+//     the transaction it asked for. Other routes ignore the header.
+//   - Content-Type: PATCH requires application/merge-patch+json (parameters
+//     such as charset allowed), else 415. POST and PUT bodies are read as
+//     JSON whatever their content type, so that curl -d works.
+//
+// Request bodies are limited to DefaultMaxBodySize (WithMaxBodySize); a
+// larger one is 413, whether or not it declares its length.
+//
+// # Errors
+//
+// Every error is a ProblemDetails, served as application/problem+json:
+//
+//	{"title": "One or more validation errors occurred.", "status": 400,
+//	 "detail": "one or more validation errors occurred",
+//	 "errors": {"data.number": ["must pass the Luhn check"]}}
+//
+// The status is the vault error's Kind.Status(); errors holds the error's
+// Fields. The title is the status text, except for a 400 with field errors,
+// which carries the ASP.NET title the hosted platform and its SDKs use. A
+// body that is not JSON, or whose fields have the wrong JSON types, is 400
+// with the field path when one is known ("rules[0].priority",
+// "expires_at"). No message repeats a value from the request. Internal
+// errors (500) carry a generic detail; their cause is logged once, on the
+// access log line of the request, with its trace id. Unknown routes (404)
+// and methods (405, with Allow) are ProblemDetails too.
+//
+// # Pagination
+//
+// Cursor pages (GET /v2/tokens, POST /v2/tokens/search) are
+// {"pagination": {"page_size": 20, "next": "<cursor>"}, "data": [...]}; next
+// is absent on the last page, and is passed back as start. Offset pages
+// (GET /tokens, POST /tokens/search, GET /applications) are
+// {"pagination": {"total_items", "page_number", "page_size", "total_pages"},
+// "data": [...]} with every total present, zero included. data is always an
+// array, never null.
+//
+// # Logging
+//
+// One line per request (message "request") at info, or error for a 5xx:
+// method, route (the ServeMux pattern, never the URL, which may hold ids),
+// status, duration, trace_id, tenant_id, application_id, session_id. Never
+// bodies, keys, query strings or token data.
+//
+// # Decisions
+//
+// Where the official Node SDK (@basis-theory/node-sdk 5.7.0), the OpenAPI
+// definition of the hosted API and the reference documentation disagree, the
+// SDK wins: it is what users run.
+//
+//   - Status codes follow the hosted API's OpenAPI definition, which the SDK
+//     accepts (any 2xx): 201 for POST /tokens, /applications,
+//     /applications/{id}/keys and /sessions; 200 for /tokenize, /detokenize
+//     and the searches; 200 with an empty body for /sessions/authorize; 204
+//     for deletes.
+//   - Metadata filters of token lists: the reference documents
+//     metadata.<key>=<value>, the OpenAPI definition metadata[<key>]=<value>,
+//     and the SDK's listV2 sends metadata=<JSON object>. All three are
+//     accepted and combine. Matching is exact and case-sensitive (v2
+//     semantics), on the deprecated v1 list too, where the reference says
+//     v1 matched case-insensitively.
+//   - The deprecated v1 GET /tokens and POST /tokens/search (shut down on
+//     the hosted platform in 2025, absent from the Node SDK 5.x, used by
+//     older SDKs) are served with offset pages. The vault pages by cursor,
+//     so they walk every match to count the totals: a pass over the
+//     matching tokens per request. Their search uses the vault's grammar.
+//   - "expires_at": null in a PATCH removes the expiry, as null removes a
+//     member in a merge patch.
+//   - GET /applications?type= takes one type; the SDK may send several
+//     (400).
+//   - ProblemDetails carry no "instance": the request path may hold a token
+//     id, which an alias can derive from token data.
+package httpapi

@@ -1,0 +1,198 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Every request body and query string the handler decodes is fuzzed: the
+// handler must never panic or answer 5xx, every failure must be a
+// ProblemDetails of its status, and a body that is not JSON must be a 400.
+// Seeds come from the scenario tables; go test runs them (and any crasher
+// committed under testdata/fuzz), go test -fuzz=FuzzXxx explores.
+
+// fuzzBody fuzzes the body of one route, called with the named key.
+func fuzzBody(f *testing.F, method, target, keyName string, seeds ...string) {
+	fx := newFixture(f, nil)
+	for _, s := range append(seeds, "", " ", "null", "[]", "{}", `{"a":`, "\x00", `"\ud800"`, "1e999999") {
+		f.Add(s)
+	}
+	path := fx.expand(target)
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("BT-API-KEY", fx.vars[keyName])
+		req.Header.Set("Content-Type", "application/merge-patch+json")
+		res, b := serve(t, fx, req)
+		checkResponse(t, res, b)
+		if !json.Valid([]byte(body)) && res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("malformed body answered %d, want 400: %s", res.StatusCode, b)
+		}
+	})
+}
+
+// fuzzQuery fuzzes the query string of one GET route.
+func fuzzQuery(f *testing.F, target, keyName string, seeds ...string) {
+	fx := newFixture(f, nil)
+	for _, s := range append(seeds, "", "&&", "=", "%", "%zz", "a=%00", "size=-1", "size=99999999999999999999", "page=0") {
+		f.Add(s)
+	}
+	path := fx.expand(target)
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.URL.RawQuery = query
+		req.Header.Set("BT-API-KEY", fx.vars[keyName])
+		res, b := serve(t, fx, req)
+		checkResponse(t, res, b)
+	})
+}
+
+func serve(t *testing.T, fx *fixture, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	fx.h.ServeHTTP(w, req)
+	res := w.Result()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, b
+}
+
+// checkResponse holds for every response: no 5xx, and failures are
+// ProblemDetails of their status.
+func checkResponse(t *testing.T, res *http.Response, body []byte) {
+	t.Helper()
+	if res.StatusCode >= 500 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	if res.StatusCode < 400 {
+		return
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json; charset=utf-8" {
+		t.Fatalf("status %d with content type %q", res.StatusCode, ct)
+	}
+	var p struct {
+		Title  string              `json:"title"`
+		Status int                 `json:"status"`
+		Errors map[string][]string `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.Status != res.StatusCode || p.Title == "" {
+		t.Fatalf("status %d with a body that is not its ProblemDetails: %s", res.StatusCode, body)
+	}
+}
+
+func FuzzCreateTokenBody(f *testing.F) {
+	fuzzBody(f, "POST", "/tokens", "private", cardBody,
+		`{"type":"token","data":{"n":12345678901234567890123}}`,
+		`{"id":"order-42_card","type":"card_number","data":"4242424242424242"}`,
+		`{"type":"token","data":"v","expires_at":"2099-01-01T00:00:00Z","metadata":{"k":"v"},"containers":["/a/"]}`,
+		`{"type":"token","data":"v","expires_at":"8/26/2030 7:23:57 PM -07:00"}`,
+		`{"type":"bank","data":{"routing_number":"021000021","account_number":"1234"}}`,
+		`{"type":"token","data":"v","search_indexes":["{{ data }}"],"fingerprint_expression":"{{ data }}","mask":"{{ data | reveal_last: 2 }}"}`,
+		`{"type":"token","data":"v","metadata":{"k":1}}`)
+}
+
+func FuzzUpdateTokenBody(f *testing.F) {
+	fuzzBody(f, "PATCH", "/tokens/{card}", "private",
+		`{"data":{"expiration_year":2031},"metadata":{"customer":null,"plan":"gold"}}`,
+		`{"expires_at":null}`, `{"expires_at":"2099-01-01T00:00:00Z"}`, `{"containers":["/pci/"]}`,
+		`{"search_indexes":"{{ data }}"}`, `{"data":null}`, `{"mask":{"number":"{{ data.number | last4 }}"}}`)
+}
+
+func FuzzSearchBody(f *testing.F) {
+	fuzzBody(f, "POST", "/v2/tokens/search", "private",
+		`{"query":"data:listed-b","start":null,"size":20}`, `{"query":"metadata.batch:b1 AND container:/list/"}`,
+		`{"query":"data:("}`, `{"query":"type:token","size":"10"}`, `{"query":"type:token","start":"azJ"}`,
+		`{"query":"(type:card OR type:token) AND metadata.customer:c*"}`)
+}
+
+func FuzzSearchV1Body(f *testing.F) {
+	fuzzBody(f, "POST", "/tokens/search", "private",
+		`{"query":"metadata.batch:b1","page":1,"size":3}`, `{"query":"nofield"}`, `{"query":"type:token","page":-1}`,
+		`{"query":"type:token","page":2147483647,"size":100}`)
+}
+
+func FuzzTokenizeBody(f *testing.F) {
+	fuzzBody(f, "POST", "/tokenize", "private",
+		`{"first_name":"John","card":{"type":"card_number","data":"4242424242424242"},"tags":["vip",{"type":"token","data":"x"}],"n":null}`,
+		`["a","b"]`, `["1","2","3","4","5","6"]`, `{"type":"card","data":{"number":"1"}}`, `12`, `true`)
+}
+
+func FuzzDetokenizeBody(f *testing.F) {
+	fuzzBody(f, "POST", "/detokenize", "private",
+		`{"number":"{{ {card} | json: '$.number' }}","whole":"{{ token: {ssn} }}","text":"ssn {{ {ssn} | last4 }}"}`,
+		`{"x":"{{ 00000000-0000-0000-0000-000000000000 }}"}`, `{"n":12345678901234567890123}`, `"{{ {card} | json: '$.' }}"`,
+		`["{{ {token} }}","{{ {token} | upcase }}","{{","}}"]`)
+}
+
+func FuzzCreateApplicationBody(f *testing.F) {
+	fuzzBody(f, "POST", "/applications", "mgmt",
+		`{"name":"Backend","type":"private","rules":[{"description":"pci","priority":1,"container":"/pci/","transform":"reveal","permissions":["token:read"]}]}`,
+		`{"name":"Keyless","type":"public","permissions":["token:create"],"create_key":false}`,
+		`{"type":"private","rules":[{"priority":1,"transform":"shout","permissions":["token:read"]}]}`,
+		`{"name":"x","type":"private","rules":[{"priority":"first"}]}`,
+		`{"name":"m","type":"management","permissions":["tenant:read"]}`)
+}
+
+func FuzzUpdateApplicationBody(f *testing.F) {
+	fuzzBody(f, "PUT", "/applications/{creator_app}", "mgmt",
+		`{"name":"Creator 2","permissions":["token:create","token:read"]}`,
+		`{"name":"r","rules":[{"priority":1,"container":"/","transform":"mask","permissions":["token:read"]}]}`, `{"name":""}`)
+}
+
+func FuzzAuthorizeSessionBody(f *testing.F) {
+	fuzzBody(f, "POST", "/sessions/authorize", "private",
+		`{"nonce":"abc","permissions":["token:read"]}`,
+		`{"nonce":"abc","rules":[{"priority":1,"transform":"reveal","permissions":["token:read"],"conditions":[{"attribute":"id","operator":"equals","value":"x"}]}]}`,
+		`{"nonce":"abc","permissions":["token:read"],"expires_at":"2099-01-01T00:00:00Z"}`, `{"nonce":""}`)
+}
+
+func FuzzUpdateTenantBody(f *testing.F) {
+	fuzzBody(f, "PUT", "/tenants/self", "mgmt",
+		`{"name":"Acme","settings":{"deduplicate_tokens":"true"}}`, `{"name":"Acme","settings":{"tokenize_limit":5}}`,
+		`{"name":"Acme","settings":{"cvc_retention":"2h","detokenize_limit":"7"}}`, `{"name":""}`)
+}
+
+func FuzzListQuery(f *testing.F) {
+	fuzzQuery(f, "/v2/tokens", "private",
+		"container=/list/&size=2", "metadata.customer=c-1", "metadata="+url.QueryEscape(`{"batch":"b1"}`),
+		"metadata%5Bbatch%5D=b1&type=token", "type=social_security_number&fingerprint=abc", "start=%21%21", "size=abc", "metadata=%7Bnope")
+}
+
+func FuzzListV1Query(f *testing.F) {
+	fuzzQuery(f, "/tokens", "private",
+		"metadata.batch=b1&page=2&size=2", "id={card}&id={ssn}&id=unknown-id", "page=9", "page=0", "page=9223372036854775807&size=100")
+}
+
+func FuzzListApplicationsQuery(f *testing.F) {
+	fuzzQuery(f, "/applications", "mgmt",
+		"size=2&page=1", "id={private_app}&id={public_app}&type=public", "type=public&type=private", "page=-3")
+}
+
+func FuzzPermissionsQuery(f *testing.F) {
+	fuzzQuery(f, "/permissions", "mgmt", "application_type=public", "application_type=robot", "application_type=a&application_type=b")
+}
+
+// FuzzTokenPath fuzzes the id of GET /tokens/{id}, as it arrives escaped.
+func FuzzTokenPath(f *testing.F) {
+	fx := newFixture(f, nil)
+	for _, s := range []string{fx.vars["card"], "my_custom%3Aid%40example.com", "%zz", "a%2Fb", "..", "%00", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		req := httptest.NewRequest("GET", "/tokens/x", nil)
+		req.URL.Path = "/tokens/" + id
+		req.URL.RawPath = ""
+		if p, err := url.PathUnescape(id); err == nil {
+			req.URL.Path, req.URL.RawPath = "/tokens/"+p, "/tokens/"+id
+		}
+		req.Header.Set("BT-API-KEY", fx.vars["private"])
+		res, b := serve(t, fx, req)
+		checkResponse(t, res, b)
+	})
+}

@@ -1,0 +1,47 @@
+package httpapi
+
+import "github.com/tokenvault/vault/storage"
+
+// routes registers every route. A resource is added with one line per
+// route: the ServeMux pattern, the endpoint, and enlisted if
+// BT-TRANSACTION-ID applies to it. The table in doc.go lists them.
+func (h *handler) routes(cfg config) {
+	// Tokens (reference §1.3, §1.6–1.8).
+	h.handle("POST /tokens", h.createToken, enlisted)
+	h.handle("GET /tokens/{id}", h.getToken)
+	h.handle("PATCH /tokens/{id}", h.updateToken, enlisted)
+	h.handle("DELETE /tokens/{id}", h.deleteToken, enlisted)
+	h.handle("GET /v2/tokens", h.listTokens)
+	h.handle("POST /v2/tokens/search", h.searchTokens)
+	h.handle("GET /tokens", h.listTokensV1)
+	h.handle("POST /tokens/search", h.searchTokensV1)
+	h.handle("POST /tokenize", h.tokenize, enlisted)
+	h.handle("POST /detokenize", h.detokenize)
+
+	// Applications, keys and permissions (reference §3.1, §3.2).
+	h.handle("POST /applications", h.createApplication)
+	h.handle("GET /applications", h.listApplications)
+	h.handle("GET /applications/key", h.getApplicationByKey)
+	h.handle("GET /applications/{id}", h.getApplication)
+	h.handle("PUT /applications/{id}", h.updateApplication)
+	h.handle("DELETE /applications/{id}", h.deleteApplication)
+	h.handle("POST /applications/{id}/keys", h.createApplicationKey)
+	h.handle("GET /applications/{id}/keys", h.listApplicationKeys)
+	h.handle("GET /applications/{id}/keys/{keyId}", h.getApplicationKey)
+	h.handle("DELETE /applications/{id}/keys/{keyId}", h.deleteApplicationKey)
+	h.handle("GET /permissions", h.listPermissions)
+
+	// Sessions (reference §3.6).
+	h.handle("POST /sessions", h.createSession)
+	h.handle("POST /sessions/authorize", h.authorizeSession)
+
+	// Tenant (reference §3.7).
+	h.handle("GET /tenants/self", h.getTenant)
+	h.handle("PUT /tenants/self", h.updateTenant)
+	h.handle("DELETE /tenants/self", h.deleteTenant)
+
+	// Operations.
+	if b, ok := h.v.Store().(storage.Backuper); ok && cfg.backups {
+		h.handleStream("GET /admin/backup", h.backup(b))
+	}
+}
