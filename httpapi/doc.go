@@ -38,6 +38,9 @@
 //	GET    /permissions                      PermissionCatalog            200 array
 //	POST   /sessions                         CreateSession                201 session
 //	POST   /sessions/authorize               AuthorizeSession             200, no body
+//	POST   /transactions                     BeginTransaction             201 transaction
+//	POST   /transactions/{id}/commit         CommitTransaction            200, no body
+//	POST   /transactions/{id}/rollback       RollbackTransaction          200, no body
 //	GET    /tenants/self                     GetTenant                    200 tenant
 //	PUT    /tenants/self                     UpdateTenant                 200 tenant
 //	DELETE /tenants/self                     DeleteTenant                 204
@@ -74,10 +77,13 @@
 //     database); after a failure the key is released and a retry runs anew.
 //     Keys are scoped to the calling application or session.
 //   - BT-TRANSACTION-ID: read in one place (handler.enlist) for the routes
-//     registered as enlisted: token create, update, delete and tokenize.
-//     The vault has no token transactions yet, so no id names an open one,
-//     and such a request is refused with 404 rather than applied outside
-//     the transaction it asked for. Other routes ignore the header.
+//     registered as enlisted: token create, update, delete and tokenize,
+//     which are staged in the transaction (vault.WithTransaction), and the
+//     token reads (get, lists, searches, detokenize), which then see the
+//     transaction's own staged changes. The hosted platform ignored the
+//     header on reads; seeing one's own writes is the vault's decision
+//     (root package, "Transactions"). An unknown id is 404, a finished or
+//     expired one 409. Other routes ignore the header.
 //   - Content-Type: PATCH requires application/merge-patch+json (parameters
 //     such as charset allowed), else 415. POST and PUT bodies are read as
 //     JSON whatever their content type, so that curl -d works.

@@ -270,11 +270,11 @@ func (h *handler) begin(rt *route, rec *record, r *http.Request) (*call, error) 
 // request carrying the header is refused as not found, never applied outside
 // the transaction it asked for.
 func (h *handler) enlist(ctx context.Context, r *http.Request) (context.Context, error) {
-	if r.Header.Get(HeaderTransactionID) == "" {
+	id := r.Header.Get(HeaderTransactionID)
+	if id == "" {
 		return ctx, nil
 	}
-	return ctx, &vault.Error{Kind: vault.KindNotFound, Op: "Enlist",
-		Detail: "the token transaction named by BT-TRANSACTION-ID does not exist"}
+	return vault.WithTransaction(ctx, id), nil
 }
 
 // readBody reads the whole body, up to the size limit.

@@ -233,8 +233,8 @@ func TestTokens(t *testing.T) {
 			},
 		},
 		{
-			Name: "transaction header ignored on reads", Method: "GET", URL: "/tokens/{card}",
-			Headers: with(key("private"), "BT-TRANSACTION-ID", "d2b1c9a6-0000-4000-8000-000000000000"), Status: http.StatusOK,
+			Name: "read in an unknown transaction", Method: "GET", URL: "/tokens/{card}",
+			Headers: with(key("private"), "BT-TRANSACTION-ID", "d2b1c9a6-0000-4000-8000-000000000000"), Status: http.StatusNotFound,
 		},
 	})
 }

@@ -8,15 +8,15 @@ import "github.com/tokenvault/vault/storage"
 func (h *handler) routes(cfg config) {
 	// Tokens (reference §1.3, §1.6–1.8).
 	h.handle("POST /tokens", h.createToken, enlisted)
-	h.handle("GET /tokens/{id}", h.getToken)
+	h.handle("GET /tokens/{id}", h.getToken, enlisted)
 	h.handle("PATCH /tokens/{id}", h.updateToken, enlisted)
 	h.handle("DELETE /tokens/{id}", h.deleteToken, enlisted)
-	h.handle("GET /v2/tokens", h.listTokens)
-	h.handle("POST /v2/tokens/search", h.searchTokens)
-	h.handle("GET /tokens", h.listTokensV1)
-	h.handle("POST /tokens/search", h.searchTokensV1)
+	h.handle("GET /v2/tokens", h.listTokens, enlisted)
+	h.handle("POST /v2/tokens/search", h.searchTokens, enlisted)
+	h.handle("GET /tokens", h.listTokensV1, enlisted)
+	h.handle("POST /tokens/search", h.searchTokensV1, enlisted)
 	h.handle("POST /tokenize", h.tokenize, enlisted)
-	h.handle("POST /detokenize", h.detokenize)
+	h.handle("POST /detokenize", h.detokenize, enlisted)
 
 	// Applications, keys and permissions (reference §3.1, §3.2).
 	h.handle("POST /applications", h.createApplication)
@@ -34,6 +34,12 @@ func (h *handler) routes(cfg config) {
 	// Sessions (reference §3.6).
 	h.handle("POST /sessions", h.createSession)
 	h.handle("POST /sessions/authorize", h.authorizeSession)
+
+	// Token transactions (reference §5): BT-TRANSACTION-ID enlists the
+	// routes marked enlisted above.
+	h.handle("POST /transactions", h.createTransaction)
+	h.handle("POST /transactions/{id}/commit", h.commitTransaction)
+	h.handle("POST /transactions/{id}/rollback", h.rollbackTransaction)
 
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
