@@ -151,7 +151,7 @@ func List(p []byte) ([][]byte, error) {
 		if k <= 0 || n > uint64(len(p)-k) {
 			return nil, ErrMalformed
 		}
-		out = append(out, append([]byte(nil), p[k:k+int(n)]...))
+		out = append(out, append(make([]byte, 0, n), p[k:k+int(n)]...))
 		p = p[k+int(n):]
 	}
 	return out, nil
