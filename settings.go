@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"time"
@@ -166,4 +167,17 @@ func (v *Vault) tenantContext(ctx context.Context, tenant string) (*keys.TenantK
 		return nil, nil, err
 	}
 	return tk, s, nil
+}
+
+// tenantKeys returns the tenant's keys alone, for reads that need no
+// settings. A deleted tenant is not found.
+func (v *Vault) tenantKeys(ctx context.Context, tenant string) (*keys.TenantKeys, error) {
+	if v.closed.Load() {
+		return nil, ErrClosed
+	}
+	tk, err := v.keys.Tenant(ctx, tenant)
+	if errors.Is(err, keys.ErrTenantDeleted) {
+		return nil, newError(KindNotFound, "", "tenant not found")
+	}
+	return tk, err
 }

@@ -77,7 +77,7 @@ func unmarshalToken(b []byte) (*tokenRecord, error) {
 		case tokTagID:
 			r.ID = string(p)
 		case tokTagType:
-			r.Type = string(p)
+			r.Type = internString(p)
 		case tokTagData:
 			r.Data = append([]byte(nil), p...)
 		case tokTagCVC:
@@ -91,13 +91,13 @@ func unmarshalToken(b []byte) (*tokenRecord, error) {
 		case tokTagFingerprint:
 			r.Fingerprint = string(p)
 		case tokTagFingerprintExpression:
-			r.FingerprintExpression = string(p)
+			r.FingerprintExpression = internString(p)
 		case tokTagSearchIndexes:
-			r.SearchIndexes, err = binrec.Strings(p)
+			r.SearchIndexes, err = binrec.Strings(p, internExpr)
 		case tokTagSearchTerms:
 			r.SearchTerms, err = binrec.List(p)
 		case tokTagContainers:
-			r.Containers, err = binrec.Strings(p)
+			r.Containers, err = binrec.Strings(p, internContainer)
 		case tokTagDeduplicate:
 			var b bool
 			b, err = binrec.Bool(p)
@@ -133,3 +133,32 @@ func timePtr(p []byte) (*time.Time, error) {
 	}
 	return &t, nil
 }
+
+// Common strings of token records (type names, default containers and
+// expressions) are shared rather than allocated on every decode.
+var tokenInterns = func() map[string]string {
+	m := map[string]string{}
+	for _, tt := range tokenTypes {
+		m[tt.Name] = tt.Name
+		m[tt.DefaultContainer] = tt.DefaultContainer
+		m[tt.FingerprintExpression] = tt.FingerprintExpression
+		for _, e := range tt.SearchIndexes {
+			m[e] = e
+		}
+	}
+	return m
+}()
+
+func internString(b []byte) string {
+	if s, ok := tokenInterns[string(b)]; ok {
+		return s
+	}
+	return string(b)
+}
+
+func internContainer(b []byte) (string, bool) {
+	s, ok := tokenInterns[string(b)]
+	return s, ok
+}
+
+func internExpr(b []byte) (string, bool) { return internContainer(b) }

@@ -860,7 +860,7 @@ func aliasCandidates(fe fieldErrors, src string, vars map[string]any) []string {
 func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
 	const op = "GetToken"
 	p := v.principal(ctx)
-	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	tk, err := v.tenantKeys(ctx, p.TenantID)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}

@@ -157,15 +157,30 @@ func List(p []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// Strings decodes a Strings field.
-func Strings(p []byte) ([]string, error) {
-	items, err := List(p)
-	if err != nil {
-		return nil, err
+// Strings decodes a Strings field. intern, if not nil, may return a shared
+// string equal to its argument, to spare an allocation for common values.
+func Strings(p []byte, intern func([]byte) (string, bool)) ([]string, error) {
+	n := 0
+	for q := p; len(q) > 0; n++ {
+		l, k := binary.Uvarint(q)
+		if k <= 0 || l > uint64(len(q)-k) {
+			return nil, ErrMalformed
+		}
+		q = q[k+int(l):]
 	}
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = string(it)
+	out := make([]string, 0, n)
+	for len(p) > 0 {
+		l, k := binary.Uvarint(p)
+		item := p[k : k+int(l)]
+		if intern != nil {
+			if s, ok := intern(item); ok {
+				out = append(out, s)
+				p = p[k+int(l):]
+				continue
+			}
+		}
+		out = append(out, string(item))
+		p = p[k+int(l):]
 	}
 	return out, nil
 }

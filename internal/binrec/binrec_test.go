@@ -41,7 +41,7 @@ func TestRoundTrip(t *testing.T) {
 	b, err := Bool(got[4])
 	require.NoError(t, err)
 	assert.True(t, b)
-	ss, err := Strings(got[5])
+	ss, err := Strings(got[5], nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "", "bc"}, ss)
 	m, err := Map(got[6])
@@ -90,7 +90,7 @@ func FuzzReader(f *testing.F) {
 			_, _ = Time(p)
 			_, _ = Bool(p)
 			_, _ = List(p)
-			_, _ = Strings(p)
+			_, _ = Strings(p, nil)
 			_, _ = Map(p)
 		}
 	})
