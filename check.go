@@ -16,7 +16,7 @@ type checker interface {
 }
 
 func allTables() []checker {
-	return []checker{tenantTable, tokenTable, applicationTable, apiKeyTable, sessionTable, idempotencyTable, txnTable, stagedTable}
+	return []checker{tenantTable, tokenTable, applicationTable, apiKeyTable, sessionTable, idempotencyTable, txnTable, stagedTable, reactorTable, reactorFormulaTable, reactorJobTable}
 }
 
 // Check verifies, in one read transaction, that every record decodes and that

@@ -17,6 +17,22 @@ const (
 	EventTokenPropertyExpired = "token.property.expired"
 )
 
+// Reactor event types. reactor.created and reactor.updated carry
+// {reactor: {id, name, created_by, created_at, modified_by, modified_at}},
+// reactor.deleted {reactor: {id, name}}; reactor.invoked carries
+// {reactor: {id, name}, request: {id, invocation_type}} (sync or async),
+// reactor.completed adds elapsed_ms and reactor.failed adds elapsed_ms and
+// error, which names only the error class or kind. Their data never holds
+// configuration, code, args or results.
+const (
+	EventReactorCreated   = "reactor.created"
+	EventReactorUpdated   = "reactor.updated"
+	EventReactorDeleted   = "reactor.deleted"
+	EventReactorInvoked   = "reactor.invoked"
+	EventReactorCompleted = "reactor.completed"
+	EventReactorFailed    = "reactor.failed"
+)
+
 // Event is something that happened in a tenant, as webhooks will deliver it.
 type Event struct {
 	ID        string         `json:"id"`

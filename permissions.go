@@ -254,16 +254,16 @@ func implicitTransform(perm string) transform {
 	return transformMask
 }
 
-// grants reports whether a permission set grants perm; token:use,
-// reactor:invoke and proxy:invoke stand in for each other when tokens are used
-// by reactors and proxies.
+// grants reports whether a permission set grants perm. Using a token
+// (token:use) is also granted by reactor:invoke, the permission that replaced
+// it for reactors; proxy:invoke does not reach tokens used by reactors.
 func grants(perms []string, perm string) bool {
 	if slices.Contains(perms, perm) {
 		return true
 	}
 	switch perm {
 	case PermTokenUse:
-		return slices.Contains(perms, PermReactorInvoke) || slices.Contains(perms, PermProxyInvoke)
+		return slices.Contains(perms, PermReactorInvoke)
 	}
 	return false
 }

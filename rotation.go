@@ -31,7 +31,7 @@ type resealer interface {
 
 // resealTables are the tables holding sealed values.
 func resealTables() []resealer {
-	return []resealer{tokenTable, stagedTable, idempotencyTable}
+	return []resealer{tokenTable, stagedTable, idempotencyTable, reactorTable, reactorJobTable}
 }
 
 const resealBatch = 500

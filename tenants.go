@@ -344,6 +344,7 @@ func tenantBuckets() []string {
 	add(txnTable.bucket, txnTable.localIndexBuckets())
 	add(stagedTable.bucket, stagedTable.localIndexBuckets())
 	add(lockBucket, nil)
+	out = append(out, reactorTenantBuckets()...)
 	return out
 }
 

@@ -37,6 +37,7 @@ type Vault struct {
 	txnTTL        time.Duration
 	system        *keys.TenantKeys
 	auth          authCache
+	reactors      *reactorRuntime
 
 	bootMu  sync.Mutex
 	bootKey string // the bootstrap management key of a new vault, until taken
@@ -62,6 +63,7 @@ type config struct {
 
 	sweepEvery time.Duration
 	txnTTL     time.Duration
+	reactors   reactorConfig
 }
 
 // Option configures a Vault at Open.
@@ -175,6 +177,11 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		v.cancel()
 		kr.Close()
 		return nil, wrapErr(op, err)
+	}
+	if err := v.startReactors(cfg.reactors); err != nil {
+		v.cancel()
+		kr.Close()
+		return nil, err
 	}
 	v.startSweeper(cfg.sweepEvery)
 	return v, nil

@@ -1,0 +1,1026 @@
+package vault
+
+// Reactors run JavaScript written by vault users against detokenized data,
+// in-process, with the node-bt contract of the hosted platform:
+//
+//	module.exports = async function (req) {
+//	  const { args, configuration, bt } = req;
+//	  return { raw: {...}, tokenize: {...} };
+//	};
+//
+// This file holds the reactor resource (CRUD, sealing, options); formulas.go
+// the legacy reactor formulas; react.go the synchronous invocation, the
+// error mapping and req.bt; react_async.go the durable asynchronous jobs.
+// The JavaScript runtime, its limits, modules and error classes live in
+// package sandbox: the vault owns one *sandbox.Sandbox, built at Open from
+// [WithReactorLimits] and [WithReactorHTTP].
+//
+// # The resource
+//
+// A reactor has a name (1 to 200 characters), code (compiled when it is
+// created or changed: code that does not compile, or is longer than the code
+// size limit, is KindUnprocessable with the field path "code"), a
+// configuration of strings, an optional application (private or public, of
+// the reactor's tenant) and, for reactors made from a legacy formula, the
+// formula, whose code the reactor runs. Management applications need
+// reactor:create, reactor:read, reactor:update and reactor:delete.
+//
+// The configuration is sealed at rest with the tenant's data key, bound to
+// (tenant, "reactor", id, "configuration"), and re-sealed by
+// [Vault.RotateKeys]. It is returned, as the hosted platform returns it,
+// to callers holding reactor:read (the responses of create, update and patch
+// to callers without it leave it out); it never appears in events, logs,
+// errors or fmt output of a [Reactor]. The code is not secret and is stored
+// as is.
+//
+// # Invoking
+//
+// [Vault.React] runs a reactor and returns its result; [Vault.ReactAsync]
+// stores a job that a worker pool runs later, whose result
+// [Vault.GetReactResult] reads. The caller needs reactor:invoke (or the
+// legacy token:use). Every token the args reference is detokenized with
+// token:use (which reactor:invoke and proxy:invoke stand in for): the caller
+// needs an access rule granting it on the token's containers (403
+// otherwise; an unknown token is 400), and at most 100 expressions
+// ([DefaultReactorMaxTokens], [WithReactorMaxTokens]) may appear in one
+// call's args. The detokenized args are then checked against the formula's
+// request_parameters, if any, and must encode to at most the sandbox's
+// MaxPayload (1 MiB; 413 otherwise).
+//
+// req.bt is a client acting as the reactor's application: its calls are
+// the vault's own methods (CreateToken, GetToken, UpdateToken, DeleteToken,
+// ListTokens, SearchTokens, Tokenize, Detokenize) with that application's
+// permissions and access rules, outside any token transaction of the caller.
+// It is null when the reactor has no application. What the reactor returns
+// in tokenize is tokenized as the reactor's application, or as the caller
+// when the reactor has none, outside the caller's token transaction; the
+// tenant's tokenize_limit applies.
+//
+// # Errors
+//
+// A reactor's own failure is a *[ReactorError] carrying the status of the
+// reference's error classes (BadRequestError 400, AuthenticationError 401,
+// InvalidPaymentMethodError 402, AuthorizationError 403, RateLimitError 429,
+// ReactorRuntimeError 500 for anything else thrown, ServiceUnavailableError
+// 503, InvalidReactorConfigurationError 400) with the detail and errors the
+// reactor threw, or, for CustomHttpResponseError, the status, headers and
+// body to return verbatim. A reactor whose output (raw, tokenize) is too
+// large, or that exceeds its memory budget, is a ReactorRuntimeError (500).
+// Everything else is an *[Error]: args too large KindPayloadTooLarge (413),
+// code that no longer compiles KindUnprocessable (422), and a synchronous
+// invocation that runs past its time limit (30 s by default) KindTimeout
+// (408), which also matches context.DeadlineExceeded. An asynchronous
+// invocation that runs past its limit (5 min) fails, as on the hosted
+// platform, with a ReactorRuntimeError (500).
+//
+// # Asynchronous invocations
+//
+// ReactAsync detokenizes and validates the args at once, with the caller's
+// rights (so access and validation errors are returned to the caller), and
+// stores a job holding the detokenized args sealed under the tenant's key,
+// with the caller's principal (which reads the result, and tokenizes the
+// output of a reactor without an application); the sealed args are dropped
+// from the job when it finishes. The job runs the code and configuration
+// the reactor has when it runs. Workers ([DefaultReactorWorkers] per process,
+// [WithReactorWorkers]) claim jobs through leases kept in the store, so any
+// number of processes sharing one store share the work: a job whose process
+// died is run again once its lease (the async time limit plus 30 s) expires,
+// at most three times in all; a process that closes hands its running jobs
+// back at once. A job therefore runs at least once, and may run again if a
+// process dies while running it. Jobs survive restarts. Results, which may hold revealed data, are sealed, kept
+// for [DefaultReactorResultTTL] ([WithReactorResultTTL]) and readable only
+// by the application or session that invoked the reactor (and the host).
+//
+// Events: reactor.created, reactor.updated, reactor.deleted carry the
+// reactor's id, name and dates; reactor.invoked, reactor.completed (with
+// elapsed_ms) and reactor.failed (with elapsed_ms and an error string that
+// names only the error class or kind) carry the reactor's id and name and
+// the request's id and invocation_type (sync or async).
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
+
+	"github.com/tokenvault/vault/internal/keyenc"
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/sandbox"
+	"github.com/tokenvault/vault/storage"
+)
+
+// Defaults of the reactor options.
+const (
+	// DefaultReactorMaxTokens is how many expressions the args of one
+	// invocation may hold, as on the hosted platform.
+	DefaultReactorMaxTokens = 100
+	// DefaultReactorWorkers is how many asynchronous invocations one process
+	// runs at a time.
+	DefaultReactorWorkers = 4
+	// DefaultReactorResultTTL is how long the result of an asynchronous
+	// invocation stays readable.
+	DefaultReactorResultTTL = 24 * time.Hour
+)
+
+const (
+	reactorKind        = "reactor"
+	sealFieldConfig    = "configuration"
+	maxReactorName     = 200
+	maxReactorConfig   = 100 // configuration entries
+	reactorPollEvery   = time.Second
+	reactorLeaseGrace  = 30 * time.Second
+	maxReactorAttempts = 3
+)
+
+// ReactorApplication names the application whose rights a reactor's req.bt
+// client has.
+type ReactorApplication struct {
+	ID string `json:"id"`
+}
+
+// ReactorFormulaRef names the legacy reactor formula a reactor was made
+// from.
+type ReactorFormulaRef struct {
+	ID string `json:"id"`
+}
+
+// Reactor is a reactor as callers with reactor:read see it.
+//
+// Configuration holds the configuration in plaintext (at most 100 entries);
+// it is nil in the responses of create, update and patch to callers without
+// reactor:read. A Reactor never prints it (nor its code): fmt's verbs and
+// slog show only the id and name. Use the fields, or JSON encoding, to get
+// at them.
+type Reactor struct {
+	ID            string              `json:"id"`
+	TenantID      string              `json:"tenant_id"`
+	Name          string              `json:"name"`
+	Code          string              `json:"code"`
+	Configuration map[string]string   `json:"configuration"`
+	Application   *ReactorApplication `json:"application,omitempty"`
+	// Formula is set for reactors made from a legacy reactor formula; Code
+	// is then the formula's.
+	Formula    *ReactorFormulaRef `json:"formula,omitempty"`
+	CreatedBy  string             `json:"created_by,omitempty"`
+	CreatedAt  time.Time          `json:"created_at"`
+	ModifiedBy string             `json:"modified_by,omitempty"`
+	ModifiedAt *time.Time         `json:"modified_at,omitempty"`
+}
+
+// String describes the reactor without its code or configuration.
+func (r Reactor) String() string {
+	return "Reactor{ID:" + r.ID + " Name:" + strconv.Quote(r.Name) + "}"
+}
+
+// Format prints the reactor without its code or configuration, whatever the
+// verb.
+func (r Reactor) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the reactor's id and name only.
+func (r Reactor) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", r.ID), slog.String("name", r.Name))
+}
+
+// CreateReactorRequest creates a reactor. Name is required, and Code unless
+// Formula is given (then Code must be empty: the reactor runs the formula's
+// code, and Configuration must satisfy the formula's configuration
+// contract). Application, if set, must name a private or public application
+// of the tenant.
+type CreateReactorRequest struct {
+	Name          string              `json:"name"`
+	Code          string              `json:"code,omitempty"`
+	Configuration map[string]string   `json:"configuration,omitempty"`
+	Application   *ReactorApplication `json:"application,omitempty"`
+	Formula       *ReactorFormulaRef  `json:"formula,omitempty"`
+}
+
+// String describes the request without its code or configuration.
+func (r CreateReactorRequest) String() string {
+	return "CreateReactorRequest{Name:" + strconv.Quote(r.Name) + " Configuration:[REDACTED]}"
+}
+
+// Format prints the request without its code or configuration, whatever the
+// verb.
+func (r CreateReactorRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the request without its code or configuration.
+func (r CreateReactorRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// UpdateReactorRequest replaces a reactor (PUT): the same fields and rules
+// as [CreateReactorRequest]. Fields left empty are cleared, not kept.
+type UpdateReactorRequest struct {
+	Name          string              `json:"name"`
+	Code          string              `json:"code,omitempty"`
+	Configuration map[string]string   `json:"configuration,omitempty"`
+	Application   *ReactorApplication `json:"application,omitempty"`
+	Formula       *ReactorFormulaRef  `json:"formula,omitempty"`
+}
+
+// String describes the request without its code or configuration.
+func (r UpdateReactorRequest) String() string {
+	return "UpdateReactorRequest{Name:" + strconv.Quote(r.Name) + " Configuration:[REDACTED]}"
+}
+
+// Format prints the request without its code or configuration, whatever the
+// verb.
+func (r UpdateReactorRequest) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the request without its code or configuration.
+func (r UpdateReactorRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
+
+// ListReactorsRequest lists reactors by offset page (1-based), optionally
+// only those with the given ids, or whose name matches Name: a pattern with
+// the wildcards * (any run of characters) and ? (one character) matches the
+// whole name; a pattern without wildcards matches names that contain it.
+// Matching ignores case.
+type ListReactorsRequest struct {
+	IDs  []string `json:"id,omitempty"`
+	Name string   `json:"name,omitempty"`
+	Page int      `json:"page,omitempty"`
+	Size int      `json:"size,omitempty"`
+}
+
+// reactorRecord is a reactor as stored. Config is the sealed JSON of the
+// configuration (nil when empty); Code is empty for formula reactors.
+type reactorRecord struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Code       string     `json:"code,omitempty"`
+	Config     []byte     `json:"config,omitempty"`
+	AppID      string     `json:"app,omitempty"`
+	FormulaID  string     `json:"formula,omitempty"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ModifiedBy string     `json:"modified_by,omitempty"`
+	ModifiedAt *time.Time `json:"modified_at,omitempty"`
+}
+
+var (
+	reactorTable = &table[reactorRecord]{
+		bucket:  "reactors",
+		kind:    reactorKind,
+		schema:  1,
+		id:      func(r *reactorRecord) string { return r.ID },
+		indexes: []*index[reactorRecord]{reactorByFormula},
+		sealed: func(r *reactorRecord) []sealedField {
+			return []sealedField{{sealFieldConfig, &r.Config, r.ID}}
+		},
+	}
+	// reactorByFormula finds the reactors made from a formula, which may not
+	// be deleted while they exist.
+	reactorByFormula = &index[reactorRecord]{bucket: "reactors.formula", terms: func(r *reactorRecord) [][]byte {
+		if r.FormulaID == "" {
+			return nil
+		}
+		return [][]byte{keyenc.AppendString(nil, r.FormulaID)}
+	}}
+)
+
+// reactorTenantBuckets are the tenant-scoped buckets of reactors, formulas
+// and their jobs, for the purge of deleted tenants.
+func reactorTenantBuckets() []string {
+	var out []string
+	out = append(append(out, reactorTable.bucket), reactorTable.localIndexBuckets()...)
+	out = append(append(out, reactorFormulaTable.bucket), reactorFormulaTable.localIndexBuckets()...)
+	return append(append(out, reactorJobTable.bucket), reactorJobTable.localIndexBuckets()...)
+}
+
+// reactorConfig holds the reactor options given to Open.
+type reactorConfig struct {
+	limits       sandbox.Limits
+	allowedHosts []string
+	transport    http.RoundTripper
+	workers      *int
+	asyncTimeout time.Duration
+	resultTTL    time.Duration
+	maxTokens    int
+	cacheSize    int // compiled programs kept; 0 for the sandbox's default
+}
+
+// WithReactorLimits sets the limits of reactor invocations (see
+// [sandbox.Limits]; zero fields keep the sandbox's defaults: 30 s, 50,000
+// characters of code, 1 MiB payloads, ...). Limits.Timeout is the limit of
+// synchronous invocations; [WithReactorAsyncTimeout] sets the asynchronous
+// one.
+func WithReactorLimits(l sandbox.Limits) Option {
+	return func(c *config) { c.reactors.limits = l }
+}
+
+// WithReactorHTTP sets the destinations reactor code may reach with fetch,
+// node-fetch and axios (host names, or *.domain wildcards; none by default)
+// and, when transport is not nil, the transport of those requests (default
+// http.DefaultTransport). See [sandbox.WithAllowedHosts].
+func WithReactorHTTP(allowedHosts []string, transport http.RoundTripper) Option {
+	return func(c *config) {
+		c.reactors.allowedHosts = append(c.reactors.allowedHosts, allowedHosts...)
+		if transport != nil {
+			c.reactors.transport = transport
+		}
+	}
+}
+
+// WithReactorWorkers sets how many asynchronous invocations this process
+// runs at a time (default [DefaultReactorWorkers]). Zero starts no worker:
+// jobs wait for a process sharing the store that has workers.
+func WithReactorWorkers(n int) Option {
+	return func(c *config) { c.reactors.workers = &n }
+}
+
+// WithReactorAsyncTimeout sets the time limit of asynchronous invocations
+// (default [sandbox.AsyncTimeout], 5 minutes).
+func WithReactorAsyncTimeout(d time.Duration) Option {
+	return func(c *config) { c.reactors.asyncTimeout = d }
+}
+
+// WithReactorResultTTL sets how long the result of an asynchronous
+// invocation stays readable (default [DefaultReactorResultTTL]).
+func WithReactorResultTTL(d time.Duration) Option {
+	return func(c *config) { c.reactors.resultTTL = d }
+}
+
+// WithReactorMaxTokens sets how many expressions the args of one invocation
+// may hold (default [DefaultReactorMaxTokens]).
+func WithReactorMaxTokens(n int) Option {
+	return func(c *config) { c.reactors.maxTokens = n }
+}
+
+// reactorRuntime is the vault's reactor machinery: the sandbox, the limits
+// in force and the wake-up signal of the job workers.
+type reactorRuntime struct {
+	sandbox      *sandbox.Sandbox
+	limits       sandbox.Limits
+	workers      int
+	asyncTimeout time.Duration
+	resultTTL    time.Duration
+	maxTokens    int
+	wake         chan struct{}
+}
+
+// signal wakes the job dispatcher without blocking.
+func (rt *reactorRuntime) signal() {
+	select {
+	case rt.wake <- struct{}{}:
+	default:
+	}
+}
+
+// startReactors validates the reactor options, builds the sandbox and starts
+// the job workers.
+func (v *Vault) startReactors(cfg reactorConfig) error {
+	const op = "Open"
+	rt := &reactorRuntime{
+		workers: DefaultReactorWorkers, asyncTimeout: cfg.asyncTimeout, resultTTL: cfg.resultTTL,
+		maxTokens: cfg.maxTokens, wake: make(chan struct{}, 1),
+	}
+	if cfg.workers != nil {
+		rt.workers = *cfg.workers
+	}
+	switch {
+	case rt.workers < 0:
+		return newError(KindInvalid, op, "the number of reactor workers must not be negative")
+	case rt.asyncTimeout < 0, rt.resultTTL < 0, rt.maxTokens < 0:
+		return newError(KindInvalid, op, "reactor timeouts, retention and token limits must not be negative")
+	}
+	if rt.asyncTimeout == 0 {
+		rt.asyncTimeout = sandbox.AsyncTimeout
+	}
+	if rt.resultTTL == 0 {
+		rt.resultTTL = DefaultReactorResultTTL
+	}
+	if rt.maxTokens == 0 {
+		rt.maxTokens = DefaultReactorMaxTokens
+	}
+	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log)}
+	if len(cfg.allowedHosts) > 0 {
+		opts = append(opts, sandbox.WithAllowedHosts(cfg.allowedHosts...))
+	}
+	if cfg.transport != nil {
+		opts = append(opts, sandbox.WithTransport(cfg.transport))
+	}
+	if cfg.cacheSize > 0 {
+		opts = append(opts, sandbox.WithCacheSize(cfg.cacheSize))
+	}
+	sb, err := sandbox.New(opts...)
+	if err != nil {
+		return &Error{Kind: KindInvalid, Op: op, Detail: "the reactor options are not valid", Err: err}
+	}
+	rt.sandbox, rt.limits = sb, sb.Limits()
+	v.reactors = rt
+	if rt.workers > 0 {
+		v.goBackground(v.dispatchReactorJobs)
+	}
+	return nil
+}
+
+// compileReactor compiles code, turning its failures into KindUnprocessable
+// errors on the field "code" that give a position, never the code.
+func (v *Vault) compileReactor(op, code string) (*sandbox.Program, error) {
+	prog, err := v.reactors.sandbox.Compile(code)
+	if err != nil {
+		return nil, compileFailure(op, err)
+	}
+	return prog, nil
+}
+
+func compileFailure(op string, err error) error {
+	fe := fieldErrors{}
+	if ce, ok := errors.AsType[*sandbox.CompileError](err); ok {
+		fe.add("code", "does not compile: line %d, column %d: %s", ce.Line, ce.Column, ce.Message)
+	} else if le, ok := errors.AsType[*sandbox.LimitError](err); ok && le.Limit == sandbox.LimitCodeSize {
+		fe.add("code", "must be at most %d characters", le.Max)
+	} else {
+		return wrapErr(op, err)
+	}
+	return &Error{Kind: KindUnprocessable, Op: op, Detail: "the reactor code cannot be used", Fields: fe, Err: err}
+}
+
+// reactorSpec is a validated create or update request.
+type reactorSpec struct {
+	name, code string
+	config     map[string]string
+	appID      string
+	formulaID  string
+}
+
+// checkReactor validates the fields of a create or update request: field
+// errors first (KindInvalid), then the code (KindUnprocessable).
+func (v *Vault) checkReactor(op, name, code string, config map[string]string, app *ReactorApplication, formula *ReactorFormulaRef) (*reactorSpec, error) {
+	fe := fieldErrors{}
+	switch {
+	case name == "":
+		fe.add("name", "is required")
+	case len([]rune(name)) > maxReactorName:
+		fe.add("name", "must be at most %d characters", maxReactorName)
+	}
+	spec := &reactorSpec{name: name, code: code, config: maps.Clone(config)}
+	if spec.config == nil {
+		spec.config = map[string]string{}
+	}
+	if formula != nil {
+		spec.formulaID = formula.ID
+		if formula.ID == "" {
+			fe.add("formula.id", "is required")
+		}
+		if code != "" {
+			fe.add("code", "give code or a formula, not both")
+		}
+	} else if code == "" {
+		fe.add("code", "is required")
+	}
+	if len(spec.config) > maxReactorConfig {
+		fe.add("configuration", "must hold at most %d entries", maxReactorConfig)
+	}
+	for k := range spec.config {
+		if k == "" {
+			fe.add("configuration", "names must not be empty")
+		}
+	}
+	if app != nil {
+		spec.appID = app.ID
+		if app.ID == "" {
+			fe.add("application.id", "is required")
+		}
+	}
+	if err := fe.err(op); err != nil {
+		return nil, err
+	}
+	if code != "" {
+		if _, err := v.compileReactor(op, code); err != nil {
+			return nil, err
+		}
+	}
+	return spec, nil
+}
+
+// checkReactorRefs checks, inside the write transaction, that the
+// application and formula of spec exist and fit, and returns the formula's
+// code for a formula reactor.
+func checkReactorRefs(tx storage.Tx, op, tenant string, spec *reactorSpec) error {
+	fe := fieldErrors{}
+	if spec.appID != "" {
+		app, err := applicationTable.get(tx, tenant, spec.appID)
+		switch {
+		case errors.Is(err, errRecordNotFound):
+			fe.add("application.id", "must name a private or public application of the tenant")
+		case err != nil:
+			return err
+		case app.Type != AppPrivate && app.Type != AppPublic:
+			fe.add("application.id", "must name a private or public application of the tenant")
+		}
+	}
+	if spec.formulaID != "" {
+		f, err := reactorFormulaTable.get(tx, tenant, spec.formulaID)
+		switch {
+		case errors.Is(err, errRecordNotFound):
+			fe.add("formula.id", "must name a reactor formula of the tenant")
+		case err != nil:
+			return err
+		default:
+			checkFormulaConfiguration(fe, f.Configuration, spec.config)
+		}
+	}
+	return fe.err(op)
+}
+
+// sealConfig seals a configuration for the reactor id; nil when empty.
+func sealConfig(tk *keys.TenantKeys, tenant, id string, config map[string]string) ([]byte, error) {
+	if len(config) == 0 {
+		return nil, nil
+	}
+	plain, err := json.Marshal(config)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := tk.Seal(plain, keysAD(tenant, reactorKind, id, sealFieldConfig))
+	clear(plain)
+	return sealed, err
+}
+
+// openSealed opens a sealed value outside a store transaction; a data-key
+// version it does not know (another process rotated) makes it reload the
+// tenant's keys and try once more.
+func (v *Vault) openSealed(ctx context.Context, tk *keys.TenantKeys, sealed []byte, ad keys.AD) ([]byte, error) {
+	plain, err := tk.Open(sealed, ad)
+	if errors.Is(err, keys.ErrKeyNotFound) && !errors.Is(err, keys.ErrTenantDeleted) {
+		if _, rerr := v.keys.Tenant(ctx, ad.Tenant); rerr == nil {
+			plain, err = tk.Open(sealed, ad)
+		}
+	}
+	return plain, err
+}
+
+// openConfig returns the plaintext configuration of a reactor record. It
+// may reload the tenant's keys, so it must not run inside a store
+// transaction; openConfigTx does no I/O.
+func (v *Vault) openConfig(ctx context.Context, tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
+	return decodeConfig(tenant, r, func(sealed []byte, ad keys.AD) ([]byte, error) { return v.openSealed(ctx, tk, sealed, ad) })
+}
+
+func openConfigTx(tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
+	return decodeConfig(tenant, r, tk.Open)
+}
+
+func decodeConfig(tenant string, r *reactorRecord, open func(sealed []byte, ad keys.AD) ([]byte, error)) (map[string]string, error) {
+	config := map[string]string{}
+	if r.Config == nil {
+		return config, nil
+	}
+	plain, err := open(r.Config, keysAD(tenant, reactorKind, r.ID, sealFieldConfig))
+	if err != nil {
+		return nil, err
+	}
+	err = json.Unmarshal(plain, &config)
+	clear(plain)
+	if err != nil {
+		return nil, fmt.Errorf("reactor configuration does not decode: %w", err)
+	}
+	return config, nil
+}
+
+// visibleConfig is the configuration as the caller may see it: nil without
+// reactor:read.
+func visibleConfig(p *Principal, config map[string]string) map[string]string {
+	if !p.can(PermReactorRead) {
+		return nil
+	}
+	return config
+}
+
+func (r *reactorRecord) public(tenant, code string, config map[string]string) *Reactor {
+	out := &Reactor{
+		ID: r.ID, TenantID: tenant, Name: r.Name, Code: code, Configuration: config,
+		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, ModifiedBy: r.ModifiedBy, ModifiedAt: r.ModifiedAt,
+	}
+	if r.AppID != "" {
+		out.Application = &ReactorApplication{ID: r.AppID}
+	}
+	if r.FormulaID != "" {
+		out.Formula = &ReactorFormulaRef{ID: r.FormulaID}
+	}
+	return out
+}
+
+// reactorCode returns the code a reactor runs: its own, or its formula's.
+func reactorCode(tx storage.Tx, tenant string, r *reactorRecord) (string, error) {
+	if r.FormulaID == "" {
+		return r.Code, nil
+	}
+	f, err := reactorFormulaTable.get(tx, tenant, r.FormulaID)
+	if errors.Is(err, errRecordNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return f.Code, nil
+}
+
+func reactorEventData(r *reactorRecord) map[string]any {
+	m := map[string]any{"id": r.ID, "name": r.Name, "created_at": r.CreatedAt}
+	if r.CreatedBy != "" {
+		m["created_by"] = r.CreatedBy
+	}
+	if r.ModifiedAt != nil {
+		m["modified_at"] = *r.ModifiedAt
+		if r.ModifiedBy != "" {
+			m["modified_by"] = r.ModifiedBy
+		}
+	}
+	return map[string]any{"reactor": m}
+}
+
+// CreateReactor creates a reactor and returns it. The caller needs
+// reactor:create.
+//
+// Errors: KindInvalid with field paths ("name", "code", "configuration",
+// "application.id", "formula.id", "configuration.<name>" for a formula's
+// contract), KindUnprocessable with the path "code" for code that does not
+// compile or is too long, KindForbidden without permission.
+func (v *Vault) CreateReactor(ctx context.Context, req CreateReactorRequest) (*Reactor, error) {
+	const op = "CreateReactor"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorCreate); err != nil {
+		return nil, err
+	}
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	spec, err := v.checkReactor(op, req.Name, req.Code, req.Configuration, req.Application, req.Formula)
+	if err != nil {
+		return nil, err
+	}
+	rec := &reactorRecord{
+		ID: uuid.NewString(), Name: spec.name, Code: spec.code, AppID: spec.appID, FormulaID: spec.formulaID,
+		CreatedBy: p.ApplicationID, CreatedAt: v.now().UTC(),
+	}
+	if rec.Config, err = sealConfig(tk, p.TenantID, rec.ID, spec.config); err != nil {
+		return nil, wrapErr(op, err)
+	}
+	code := spec.code
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		if err := checkReactorRefs(tx, op, p.TenantID, spec); err != nil {
+			return err
+		}
+		var err error
+		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return reactorTable.insert(tx, p.TenantID, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.emit(ctx, p.TenantID, EventReactorCreated, reactorEventData(rec))
+	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+}
+
+// GetReactor returns a reactor with its configuration. The caller needs
+// reactor:read. Errors: KindNotFound, KindForbidden.
+func (v *Vault) GetReactor(ctx context.Context, id string) (*Reactor, error) {
+	const op = "GetReactor"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorRead); err != nil {
+		return nil, err
+	}
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	var rec *reactorRecord
+	var code string
+	err = v.view(ctx, op, func(tx storage.Tx) error {
+		var err error
+		if rec, err = getReactor(tx, op, p.TenantID, id); err != nil {
+			return err
+		}
+		code, err = reactorCode(tx, p.TenantID, rec)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	config, err := v.openConfig(ctx, p.TenantID, tk, rec)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return rec.public(p.TenantID, code, config), nil
+}
+
+func getReactor(tx storage.Tx, op, tenant, id string) (*reactorRecord, error) {
+	rec, err := reactorTable.get(tx, tenant, id)
+	if errors.Is(err, errRecordNotFound) {
+		return nil, newError(KindNotFound, op, "reactor not found")
+	}
+	return rec, err
+}
+
+// ListReactors returns one offset page of the tenant's reactors, with their
+// configurations, ordered by name. The caller needs reactor:read. Errors:
+// KindInvalid for a bad page or size.
+func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Page[*Reactor], error) {
+	const op = "ListReactors"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorRead); err != nil {
+		return nil, err
+	}
+	fe := fieldErrors{}
+	checkPageSize(fe, req.Size)
+	if req.Page < 0 {
+		fe.add("page", "must be 1 or more")
+	}
+	if err := fe.err(op); err != nil {
+		return nil, err
+	}
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	type item struct {
+		rec  *reactorRecord
+		code string
+	}
+	var all []item
+	err = v.view(ctx, op, func(tx storage.Tx) error {
+		all = nil
+		return reactorTable.scan(tx, p.TenantID, "", false, func(r *reactorRecord) error {
+			if len(req.IDs) > 0 && !slices.Contains(req.IDs, r.ID) || req.Name != "" && !matchName(req.Name, r.Name) {
+				return nil
+			}
+			code, err := reactorCode(tx, p.TenantID, r)
+			all = append(all, item{r, code})
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b item) int {
+		if c := strings.Compare(a.rec.Name, b.rec.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.rec.ID, b.rec.ID)
+	})
+	page := offsetPage(all, req.Page, req.Size)
+	out := &Page[*Reactor]{Data: make([]*Reactor, len(page.Data)), Pagination: page.Pagination}
+	for i, it := range page.Data {
+		config, err := v.openConfig(ctx, p.TenantID, tk, it.rec)
+		if err != nil {
+			return nil, wrapErr(op, err)
+		}
+		out.Data[i] = it.rec.public(p.TenantID, it.code, config)
+	}
+	return out, nil
+}
+
+// AllReactors walks every page of ListReactors.
+func (v *Vault) AllReactors(ctx context.Context, req ListReactorsRequest) iter.Seq2[*Reactor, error] {
+	return func(yield func(*Reactor, error) bool) {
+		for page := max(req.Page, 1); ; page++ {
+			r := req
+			r.Page = page
+			p, err := v.ListReactors(ctx, r)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, x := range p.Data {
+				if !yield(x, nil) {
+					return
+				}
+			}
+			if page >= p.Pagination.TotalPages {
+				return
+			}
+		}
+	}
+}
+
+// matchName reports whether name matches a ListReactorsRequest.Name
+// pattern, ignoring case.
+func matchName(pattern, name string) bool {
+	p, n := []rune(strings.ToLower(pattern)), []rune(strings.ToLower(name))
+	if !slices.Contains(p, '*') && !slices.Contains(p, '?') {
+		return strings.Contains(string(n), string(p))
+	}
+	// Greedy matching with backtracking to the last star: linear in
+	// practice, O(len(p)·len(n)) at worst.
+	pi, ni, star, mark := 0, 0, -1, 0
+	for ni < len(n) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
+			pi++
+			ni++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ni
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ni = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// UpdateReactor replaces a reactor's name, code, configuration, application
+// and formula (PUT: name and code, or a formula, are required) and returns
+// it. The caller needs reactor:update. Errors: those of
+// [Vault.CreateReactor], and KindNotFound.
+func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorRequest) (*Reactor, error) {
+	const op = "UpdateReactor"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorUpdate); err != nil {
+		return nil, err
+	}
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	spec, err := v.checkReactor(op, req.Name, req.Code, req.Configuration, req.Application, req.Formula)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := sealConfig(tk, p.TenantID, id, spec.config)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	var rec *reactorRecord
+	var code string
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		old, err := getReactor(tx, op, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkReactorRefs(tx, op, p.TenantID, spec); err != nil {
+			return err
+		}
+		rec = v.changedReactor(p, old, spec, sealed)
+		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return reactorTable.replace(tx, p.TenantID, old, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.emit(ctx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
+	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+}
+
+// changedReactor is old with the fields of spec.
+func (v *Vault) changedReactor(p Principal, old *reactorRecord, spec *reactorSpec, sealedConfig []byte) *reactorRecord {
+	now := v.now().UTC()
+	return &reactorRecord{
+		ID: old.ID, Name: spec.name, Code: spec.code, Config: sealedConfig, AppID: spec.appID, FormulaID: spec.formulaID,
+		CreatedBy: old.CreatedBy, CreatedAt: old.CreatedAt, ModifiedBy: p.ApplicationID, ModifiedAt: &now,
+	}
+}
+
+// PatchReactor applies an RFC 7386 JSON merge patch to a reactor's name,
+// code, configuration and application, and returns the reactor (the REST
+// API answers 204). A configuration key set to null is removed, and
+// "application": null unlinks the application; other members of the patch
+// are ignored. The result must be valid as an [UpdateReactorRequest]; a
+// formula reactor keeps its formula. The caller needs reactor:update.
+//
+// Errors: KindInvalid for a patch that is not a JSON object and with field
+// paths for an invalid result, KindUnprocessable for code that does not
+// compile, KindNotFound, KindForbidden.
+func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessage) (*Reactor, error) {
+	const op = "PatchReactor"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorUpdate); err != nil {
+		return nil, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(patch, &members); err != nil || members == nil {
+		return nil, invalidField(op, "", "the patch must be a JSON object")
+	}
+	tk, _, err := v.tenantContext(ctx, p.TenantID)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	var rec *reactorRecord
+	var spec *reactorSpec
+	var code string
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		old, err := getReactor(tx, op, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		config, err := openConfigTx(p.TenantID, tk, old)
+		if err != nil {
+			return err
+		}
+		current := map[string]any{"name": old.Name, "configuration": config}
+		if old.FormulaID == "" {
+			current["code"] = old.Code
+		}
+		if old.AppID != "" {
+			current["application"] = map[string]any{"id": old.AppID}
+		}
+		doc, err := json.Marshal(current)
+		if err != nil {
+			return err
+		}
+		merged, err := jsonpatch.MergePatch(doc, patch)
+		clear(doc)
+		if err != nil {
+			return invalidField(op, "", "the patch cannot be applied")
+		}
+		req, err := decodePatchedReactor(op, merged)
+		clear(merged)
+		if err != nil {
+			return err
+		}
+		if old.FormulaID != "" {
+			req.Formula = &ReactorFormulaRef{ID: old.FormulaID}
+			if req.Code != "" {
+				return invalidField(op, "code", "a formula reactor runs its formula's code")
+			}
+		}
+		if spec, err = v.checkReactor(op, req.Name, req.Code, req.Configuration, req.Application, req.Formula); err != nil {
+			return err
+		}
+		if err := checkReactorRefs(tx, op, p.TenantID, spec); err != nil {
+			return err
+		}
+		sealed, err := sealConfig(tk, p.TenantID, id, spec.config)
+		if err != nil {
+			return err
+		}
+		rec = v.changedReactor(p, old, spec, sealed)
+		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return reactorTable.replace(tx, p.TenantID, old, rec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	v.emit(ctx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
+	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+}
+
+// decodePatchedReactor reads the merged document of a patch, with a field
+// path for each member of the wrong type.
+func decodePatchedReactor(op string, merged []byte) (*UpdateReactorRequest, error) {
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(merged, &doc); err != nil {
+		return nil, invalidField(op, "", "the patch cannot be applied")
+	}
+	req := &UpdateReactorRequest{}
+	fe := fieldErrors{}
+	decode := func(name string, dst any, msg string) {
+		if raw, ok := doc[name]; ok && json.Unmarshal(raw, dst) != nil {
+			fe.add(name, "%s", msg)
+		}
+	}
+	decode("name", &req.Name, "must be a string")
+	decode("code", &req.Code, "must be a string")
+	decode("configuration", &req.Configuration, "must be an object of strings")
+	decode("application", &req.Application, "must be an object with an id")
+	return req, fe.err(op)
+}
+
+// DeleteReactor deletes a reactor. Its asynchronous jobs not yet run fail;
+// results already kept stay readable until they expire. The caller needs
+// reactor:delete. Errors: KindNotFound, KindForbidden.
+func (v *Vault) DeleteReactor(ctx context.Context, id string) error {
+	const op = "DeleteReactor"
+	p := v.principal(ctx)
+	if err := p.require(op, PermReactorDelete); err != nil {
+		return err
+	}
+	var rec *reactorRecord
+	err := v.update(ctx, op, func(tx storage.Tx) error {
+		var err error
+		if rec, err = getReactor(tx, op, p.TenantID, id); err != nil {
+			return err
+		}
+		return reactorTable.remove(tx, p.TenantID, rec)
+	})
+	if err != nil {
+		return err
+	}
+	v.emit(ctx, p.TenantID, EventReactorDeleted, map[string]any{"reactor": map[string]any{"id": rec.ID, "name": rec.Name}})
+	return nil
+}

@@ -1,0 +1,145 @@
+package vault_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/dop251/goja"
+
+	"github.com/tokenvault/vault"
+)
+
+// The reactor benchmarks. Compare:
+//
+//   - BenchmarkReactWarm with BenchmarkReactBareGoja: the cost of the vault
+//     and the sandbox (principal, one store read, configuration opened, args
+//     parsed for references, fresh isolated runtime, result encoded) over a
+//     bare pooled goja runtime;
+//   - BenchmarkReactCold with BenchmarkReactWarm: compiling the code;
+//   - BenchmarkReactParallel with BenchmarkReactWarm: throughput with 64
+//     callers (ns/op is wall time per React);
+//   - BenchmarkReactDetokenize10 with BenchmarkReactWarm: ten detokenized
+//     args.
+
+const benchReactorCode = `module.exports = async function (req) { return { raw: { echo: req.args.x } } }`
+
+var benchArgs = map[string]any{"x": 1}
+
+func benchReactor(b *testing.B, opts ...vault.Option) (*vault.Vault, string) {
+	b.Helper()
+	v := openTestVault(b, opts...)
+	r, err := v.CreateReactor(context.Background(), vault.CreateReactorRequest{Name: "bench", Code: benchReactorCode,
+		Configuration: map[string]string{"API_KEY": "key_bench"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return v, r.ID
+}
+
+func mustReact(b *testing.B, v *vault.Vault, id string, args any) {
+	if _, err := v.React(context.Background(), id, vault.ReactRequest{Args: args}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkReactWarm is React of a trivial reactor whose code is compiled
+// and cached.
+func BenchmarkReactWarm(b *testing.B) {
+	v, id := benchReactor(b)
+	mustReact(b, v, id, benchArgs)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustReact(b, v, id, benchArgs)
+	}
+}
+
+// BenchmarkReactBareGoja is the floor: the same compiled module run and
+// called on a pooled bare goja runtime, with no isolation, limits, vault or
+// result encoding.
+func BenchmarkReactBareGoja(b *testing.B) {
+	prog := goja.MustCompile("reactor.js", "(function (exports, require, module) {"+benchReactorCode+"\n})", false)
+	pool := sync.Pool{New: func() any { return goja.New() }}
+	b.ReportAllocs()
+	for b.Loop() {
+		rt := pool.Get().(*goja.Runtime)
+		w, err := rt.RunProgram(prog)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fn, _ := goja.AssertFunction(w)
+		module := rt.NewObject()
+		_ = module.Set("exports", rt.NewObject())
+		if _, err := fn(nil, nil, nil, module); err != nil {
+			b.Fatal(err)
+		}
+		handler, _ := goja.AssertFunction(module.Get("exports"))
+		req, args := rt.NewObject(), rt.NewObject()
+		_ = args.Set("x", 1)
+		_ = req.Set("args", args)
+		v, err := handler(goja.Undefined(), req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = v.Export().(*goja.Promise).Result().ToObject(rt).Get("raw")
+		pool.Put(rt)
+	}
+}
+
+// BenchmarkReactCold is React of code not in the compile cache: two
+// reactors alternate with a cache of one program, so every call compiles.
+func BenchmarkReactCold(b *testing.B) {
+	v, id := benchReactor(b, vault.WithReactorCacheSizeForTest(1))
+	other, err := v.CreateReactor(context.Background(), vault.CreateReactorRequest{Name: "other", Code: benchReactorCode + "\n// other"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := []string{id, other.ID}
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		n++
+		mustReact(b, v, ids[n%2], benchArgs)
+	}
+}
+
+// BenchmarkReactParallel is BenchmarkReactWarm from 64 goroutines.
+func BenchmarkReactParallel(b *testing.B) {
+	v, id := benchReactor(b)
+	mustReact(b, v, id, benchArgs)
+	var failed atomic.Bool
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.React(context.Background(), id, vault.ReactRequest{Args: benchArgs}); err != nil {
+				failed.Store(true)
+			}
+		}
+	})
+	if failed.Load() {
+		b.Fatal("a React failed")
+	}
+}
+
+// BenchmarkReactDetokenize10 is React with ten token references in its
+// args, each detokenized.
+func BenchmarkReactDetokenize10(b *testing.B) {
+	v, id := benchReactor(b)
+	args := map[string]any{"x": 1}
+	for i := range 10 {
+		tok, err := v.CreateToken(context.Background(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: fmt.Sprintf("secret value %d", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		args[fmt.Sprintf("t%d", i)] = "{{ " + tok.ID + " }}"
+	}
+	mustReact(b, v, id, args)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustReact(b, v, id, args)
+	}
+}
