@@ -112,13 +112,13 @@ func parseSettings(m map[string]string) (*tenantSettings, fieldErrors) {
 
 // settingsCache keeps parsed tenant settings for settingsTTL.
 type settingsCache struct {
-	mu sync.Mutex
+	mu sync.RWMutex
 	m  map[string]*tenantSettings
 }
 
 func (c *settingsCache) get(tenant string, now time.Time) *tenantSettings {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	s := c.m[tenant]
 	if s == nil || now.Sub(s.loaded) > settingsTTL {
 		return nil

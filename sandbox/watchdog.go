@@ -21,7 +21,8 @@ const heapMetric = "/memory/classes/heap/objects:bytes"
 // the first sample taken after it started, so what it allocates in its first
 // interval is not counted. One reading serves every invocation (reading
 // runtime metrics synchronises with every P), and no goroutine is owned: a
-// time.AfterFunc re-arms itself while at least one invocation runs.
+// time.AfterFunc re-arms itself while invocations run and lapses at the
+// first tick that finds none.
 type heapWatch struct {
 	mu       sync.Mutex
 	timer    *time.Timer
@@ -59,16 +60,15 @@ func (h *heapWatch) remove(w *heapWatcher) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.watchers, w)
-	if len(h.watchers) == 0 && h.timer != nil {
-		h.timer.Stop()
-		h.timer = nil
-	}
+	// The timer is not stopped here: back-to-back invocations would stop
+	// and re-arm it every call. A tick that finds no watcher lets it lapse.
 }
 
 func (h *heapWatch) tick() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.watchers) == 0 || h.timer == nil {
+	if len(h.watchers) == 0 {
+		h.timer = nil
 		return
 	}
 	metrics.Read(h.sample[:])
