@@ -58,8 +58,8 @@
 //   - Single reads the caller may not make are KindForbidden; lists and
 //     searches leave such tokens out silently; tokens of other tenants are
 //     not found.
-//   - token:use, reactor:invoke and proxy:invoke stand in for each other when
-//     reactors use tokens.
+//   - reactor:invoke grants token:use (the permission it replaced) when
+//     reactors use tokens; proxy:invoke does not.
 //   - Sessions are created with a public key and authorized with a private
 //     one, which can grant only permissions it holds; they last three minutes
 //     unless the authorization says otherwise, at most a day.
@@ -126,4 +126,103 @@
 // Liquid with the platform's filters (package expr). [Vault.Detokenize]
 // replaces `{{ <id> }}` with a token's data and `{{ token: <id> }}` with the
 // whole token, reading every referenced token in one transaction.
+//
+// # Reactors
+//
+// Reactors run JavaScript written by vault users against detokenized data,
+// in-process, with the node-bt contract of the hosted platform:
+//
+//	module.exports = async function (req) {
+//	  const { args, configuration, bt } = req;
+//	  return { raw: {...}, tokenize: {...} };
+//	};
+//
+// reactors.go holds the reactor resource (CRUD, sealing, options);
+// formulas.go the legacy reactor formulas; react.go the synchronous
+// invocation, the error mapping and req.bt; react_async.go the durable
+// asynchronous jobs. The JavaScript runtime, its limits, modules and error classes live in
+// package sandbox: the vault owns one *sandbox.Sandbox, built at Open from
+// [WithReactorLimits] and [WithReactorHTTP].
+//
+// # Reactors: the resource
+//
+// A reactor has a name (1 to 200 characters), code (compiled when it is
+// created or changed: code that does not compile, or is longer than the code
+// size limit, is KindUnprocessable with the field path "code"), a
+// configuration of strings, an optional application (private or public, of
+// the reactor's tenant) and, for reactors made from a legacy formula, the
+// formula, whose code the reactor runs. Management applications need
+// reactor:create, reactor:read, reactor:update and reactor:delete.
+//
+// The configuration is sealed at rest with the tenant's data key, bound to
+// (tenant, "reactor", id, "configuration"), and re-sealed by
+// [Vault.RotateKeys]. It is returned, as the hosted platform returns it,
+// to callers holding reactor:read (the responses of create, update and patch
+// to callers without it leave it out); it never appears in events, logs,
+// errors or fmt output of a [Reactor]. The code is not secret and is stored
+// as is.
+//
+// # Reactors: invoking
+//
+// [Vault.React] runs a reactor and returns its result; [Vault.ReactAsync]
+// stores a job that a worker pool runs later, whose result
+// [Vault.GetReactResult] reads. The caller needs reactor:invoke (or the
+// legacy token:use). Every token the args reference is detokenized with
+// token:use (which reactor:invoke stands in for): the caller
+// needs an access rule granting it on the token's containers (403
+// otherwise; an unknown token is 400), and at most 100 expressions
+// ([DefaultReactorMaxTokens], [WithReactorMaxTokens]) may appear in one
+// call's args. The detokenized args are then checked against the formula's
+// request_parameters, if any, and must encode to at most the sandbox's
+// MaxPayload (1 MiB; 413 otherwise).
+//
+// req.bt is a client acting as the reactor's application: its calls are
+// the vault's own methods (CreateToken, GetToken, UpdateToken, DeleteToken,
+// ListTokens, SearchTokens, Tokenize, Detokenize) with that application's
+// permissions and access rules, outside any token transaction of the caller.
+// It is null when the reactor has no application. What the reactor returns
+// in tokenize is tokenized as the reactor's application, or as the caller
+// when the reactor has none, outside the caller's token transaction; the
+// tenant's tokenize_limit applies.
+//
+// # Reactors: errors
+//
+// A reactor's own failure is a *[ReactorError] carrying the status of the
+// reference's error classes (BadRequestError 400, AuthenticationError 401,
+// InvalidPaymentMethodError 402, AuthorizationError 403, RateLimitError 429,
+// ReactorRuntimeError 500 for anything else thrown, ServiceUnavailableError
+// 503, InvalidReactorConfigurationError 400) with the detail and errors the
+// reactor threw, or, for CustomHttpResponseError, the status, headers and
+// body to return verbatim. A reactor whose output (raw, tokenize) is too
+// large, or that exceeds its memory budget, is a ReactorRuntimeError (500).
+// Everything else is an *[Error]: args too large KindPayloadTooLarge (413),
+// code that no longer compiles KindUnprocessable (422), and a synchronous
+// invocation that runs past its time limit (30 s by default) KindTimeout
+// (408), which also matches context.DeadlineExceeded. An asynchronous
+// invocation that runs past its limit (5 min) fails, as on the hosted
+// platform, with a ReactorRuntimeError (500).
+//
+// # Reactors: asynchronous invocations
+//
+// ReactAsync detokenizes and validates the args at once, with the caller's
+// rights (so access and validation errors are returned to the caller), and
+// stores a job holding the detokenized args sealed under the tenant's key,
+// with the caller's principal (which reads the result, and tokenizes the
+// output of a reactor without an application); the sealed args are dropped
+// from the job when it finishes. The job runs the code and configuration
+// the reactor has when it runs. Workers ([DefaultReactorWorkers] per process,
+// [WithReactorWorkers]) claim jobs through leases kept in the store, so any
+// number of processes sharing one store share the work: a job whose process
+// died is run again once its lease (the async time limit plus 30 s) expires,
+// at most three times in all; a process that closes hands its running jobs
+// back at once. A job therefore runs at least once, and may run again if a
+// process dies while running it. Jobs survive restarts. Results, which may hold revealed data, are sealed, kept
+// for [DefaultReactorResultTTL] ([WithReactorResultTTL]) and readable only
+// by the application or session that invoked the reactor (and the host).
+//
+// Events: reactor.created, reactor.updated, reactor.deleted carry the
+// reactor's id, name and dates; reactor.invoked, reactor.completed (with
+// elapsed_ms) and reactor.failed (with elapsed_ms and an error string that
+// names only the error class or kind) carry the reactor's id and name and
+// the request's id and invocation_type (sync or async).
 package vault
