@@ -32,14 +32,7 @@ func (h *handler) listApplications(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	out := &offsetPage[*vault.Application]{Data: res.Data, Pagination: offsetPagination{
-		TotalItems: res.Pagination.TotalItems, PageNumber: res.Pagination.PageNumber,
-		PageSize: res.Pagination.PageSize, TotalPages: res.Pagination.TotalPages,
-	}}
-	if out.Data == nil {
-		out.Data = []*vault.Application{}
-	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, offsetOf(res), nil
 }
 
 // getApplication serves GET /applications/{id}.

@@ -14,45 +14,62 @@
 //
 // # Routes
 //
-//	Route                                    Vault method                 Success
-//	POST   /tokens                           CreateToken                  201 token
-//	GET    /tokens/{id}                      GetToken                     200 token
-//	PATCH  /tokens/{id}                      UpdateToken                  200 token
-//	DELETE /tokens/{id}                      DeleteToken                  204
-//	GET    /v2/tokens                        ListTokens                   200 cursor page
-//	POST   /v2/tokens/search                 SearchTokens                 200 cursor page
-//	GET    /tokens                           AllTokens (deprecated v1)    200 offset page
-//	POST   /tokens/search                    AllSearchTokens (v1)         200 offset page
-//	POST   /tokenize                         Tokenize                     200 document
-//	POST   /detokenize                       Detokenize                   200 document
-//	POST   /applications                     CreateApplication            201 application with key
-//	GET    /applications                     ListApplications             200 offset page
-//	GET    /applications/key                 GetApplicationByKey          200 application
-//	GET    /applications/{id}                GetApplication               200 application
-//	PUT    /applications/{id}                UpdateApplication            200 application
-//	DELETE /applications/{id}                DeleteApplication            204
-//	POST   /applications/{id}/keys           CreateApplicationKey         201 key with secret
-//	GET    /applications/{id}/keys           ListApplicationKeys          200 array of keys
-//	GET    /applications/{id}/keys/{keyId}   GetApplicationKey            200 key
-//	DELETE /applications/{id}/keys/{keyId}   DeleteApplicationKey         204
-//	GET    /permissions                      PermissionCatalog            200 array
-//	POST   /sessions                         CreateSession                201 session
-//	POST   /sessions/authorize               AuthorizeSession             200, no body
-//	POST   /transactions                     BeginTransaction             201 transaction
-//	POST   /transactions/{id}/commit         CommitTransaction            200, no body
-//	POST   /transactions/{id}/rollback       RollbackTransaction          200, no body
-//	GET    /tenants/self                     GetTenant                    200 tenant
-//	PUT    /tenants/self                     UpdateTenant                 200 tenant
-//	DELETE /tenants/self                     DeleteTenant                 204
-//	GET    /admin/backup                     storage.Backuper (opt-in)    200 file
+//	Route                                        Vault method                 Success
+//	POST   /tokens                               CreateToken                  201 token
+//	GET    /tokens/{id}                          GetToken                     200 token
+//	PATCH  /tokens/{id}                          UpdateToken                  200 token
+//	DELETE /tokens/{id}                          DeleteToken                  204
+//	GET    /v2/tokens                            ListTokens                   200 cursor page
+//	POST   /v2/tokens/search                     SearchTokens                 200 cursor page
+//	GET    /tokens                               AllTokens (deprecated v1)    200 offset page
+//	POST   /tokens/search                        AllSearchTokens (v1)         200 offset page
+//	POST   /tokenize                             Tokenize                     200 document
+//	POST   /detokenize                           Detokenize                   200 document
+//	POST   /applications                         CreateApplication            201 application with key
+//	GET    /applications                         ListApplications             200 offset page
+//	GET    /applications/key                     GetApplicationByKey          200 application
+//	GET    /applications/{id}                    GetApplication               200 application
+//	PUT    /applications/{id}                    UpdateApplication            200 application
+//	DELETE /applications/{id}                    DeleteApplication            204
+//	POST   /applications/{id}/keys               CreateApplicationKey         201 key with secret
+//	GET    /applications/{id}/keys               ListApplicationKeys          200 array of keys
+//	GET    /applications/{id}/keys/{keyId}       GetApplicationKey            200 key
+//	DELETE /applications/{id}/keys/{keyId}       DeleteApplicationKey         204
+//	GET    /permissions                          PermissionCatalog            200 array
+//	POST   /sessions                             CreateSession                201 session
+//	POST   /sessions/authorize                   AuthorizeSession             200, no body
+//	POST   /transactions                         BeginTransaction             201 transaction
+//	POST   /transactions/{id}/commit             CommitTransaction            200, no body
+//	POST   /transactions/{id}/rollback           RollbackTransaction          200, no body
+//	POST   /reactors                             CreateReactor                201 reactor
+//	GET    /reactors                             ListReactors                 200 offset page
+//	GET    /reactors/{id}                        GetReactor                   200 reactor
+//	PUT    /reactors/{id}                        UpdateReactor                200 reactor
+//	PATCH  /reactors/{id}                        PatchReactor                 204
+//	DELETE /reactors/{id}                        DeleteReactor                204
+//	POST   /reactors/{id}/react                  React                        200 {tokens, raw}
+//	POST   /reactors/{id}/react-async            ReactAsync                   202 {asyncReactorRequestId}
+//	GET    /reactors/{id}/results/{requestId}    GetReactResult               200 {tokens, raw}; 202 pending
+//	POST   /reactor-formulas                     CreateReactorFormula         201 formula
+//	GET    /reactor-formulas                     ListReactorFormulas          200 offset page
+//	GET    /reactor-formulas/{id}                GetReactorFormula            200 formula
+//	PUT    /reactor-formulas/{id}                UpdateReactorFormula         200 formula
+//	DELETE /reactor-formulas/{id}                DeleteReactorFormula         204
+//	GET    /tenants/self                         GetTenant                    200 tenant
+//	PUT    /tenants/self                         UpdateTenant                 200 tenant
+//	DELETE /tenants/self                         DeleteTenant                 204
+//	GET    /admin/backup                         storage.Backuper (opt-in)    200 file
 //
 // Path wildcards are URL-decoded: a custom token id such as "a:b@c" may be
 // sent as /tokens/a%3Ab%40c. Query strings: GET /v2/tokens and GET /tokens
 // take type, container, fingerprint, start, size and metadata filters (see
-// Decisions); GET /tokens and GET /applications take page (from 1), size
-// (1 to 100, default 20) and a repeatable id; GET /permissions takes
-// application_type. Unknown query parameters and body fields are ignored, as
-// the hosted platform ignores them.
+// Decisions); GET /tokens, GET /applications, GET /reactors and GET
+// /reactor-formulas take page (from 1) and size (1 to 100, default 20), and
+// all but the last a repeatable id; GET /reactors and GET /reactor-formulas
+// take name, a pattern matched against the whole name with the wildcards *
+// and ?, or, without wildcards, against any part of it, ignoring case; GET
+// /permissions takes application_type. Unknown query parameters and body
+// fields are ignored, as the hosted platform ignores them.
 //
 // To add a resource, write its endpoints (decode into the vault's request
 // struct, call the vault method, return the status and the result) and
@@ -75,7 +92,9 @@
 //     Only 2xx responses are stored (for vault.IdempotencyTTL, in the
 //     store, so they survive restarts and are shared by processes on one
 //     database); after a failure the key is released and a retry runs anew.
-//     Keys are scoped to the calling application or session.
+//     A reactor's CustomHttpResponseError is a failure whatever status the
+//     reactor chose: it is never stored. Keys are scoped to the calling
+//     application or session.
 //   - BT-TRANSACTION-ID: read in one place (handler.enlist) for the routes
 //     registered as enlisted: token create, update, delete and tokenize,
 //     which are staged in the transaction (vault.WithTransaction), and the
@@ -109,12 +128,41 @@
 // access log line of the request, with its trace id. Unknown routes (404)
 // and methods (405, with Allow) are ProblemDetails too.
 //
+// # Reactor errors
+//
+// A reactor's own failure (a *vault.ReactorError, from POST
+// /reactors/{id}/react or the result of a react-async) is answered as the
+// hosted platform does (reference §6.5), before any other rendering:
+//
+//   - An error class of the reactor-formulas SDK is a ProblemDetails with the
+//     class's status and the detail and errors the reactor threw
+//     (BadRequestError 400, AuthenticationError 401,
+//     InvalidPaymentMethodError 402, AuthorizationError 403,
+//     RateLimitError 429, ReactorRuntimeError 500, ServiceUnavailableError
+//     503, InvalidReactorConfigurationError 400), titled as above. Anything
+//     else a reactor throws is a ReactorRuntimeError, 500. These details and
+//     errors are the reactor's to choose and may repeat what it was given.
+//   - A CustomHttpResponseError is answered with its status, headers and
+//     body verbatim; the body is the JSON of what the reactor gave, served as
+//     application/json unless the reactor set a Content-Type. The server
+//     keeps the headers that frame the message (Content-Length,
+//     Transfer-Encoding, Connection and the other hop-by-hop headers) and
+//     BT-TRACE-ID; a 204 or 304 has no body; a 1xx status, which cannot end
+//     an HTTP response, is a 500 ProblemDetails instead.
+//
+// The vault's own failures around a reactor are ProblemDetails of their
+// kind: code that does not compile 422 (path "code"), an unknown token or a
+// bad expression in args 400 (paths "args..."), a token the caller may not
+// use 403, args over the payload limit 413, a synchronous invocation past
+// its time limit 408.
+//
 // # Pagination
 //
 // Cursor pages (GET /v2/tokens, POST /v2/tokens/search) are
 // {"pagination": {"page_size": 20, "next": "<cursor>"}, "data": [...]}; next
 // is absent on the last page, and is passed back as start. Offset pages
-// (GET /tokens, POST /tokens/search, GET /applications) are
+// (GET /tokens, POST /tokens/search, GET /applications, GET /reactors,
+// GET /reactor-formulas) are
 // {"pagination": {"total_items", "page_number", "page_size", "total_pages"},
 // "data": [...]} with every total present, zero included. data is always an
 // array, never null.
@@ -123,8 +171,12 @@
 //
 // One line per request (message "request") at info, or error for a 5xx:
 // method, route (the ServeMux pattern, never the URL, which may hold ids),
-// status, duration, trace_id, tenant_id, application_id, session_id. Never
-// bodies, keys, query strings or token data.
+// status, duration, trace_id, tenant_id, application_id, session_id, and
+// reactor_error, the class of a reactor's failure ("BadRequestError",
+// "CustomHttpResponseError"). A reactor's failure is the reactor's outcome,
+// not the server's: its line stays at info whatever its status. Never
+// bodies, keys, query strings, token data, reactor args, configuration or
+// what a reactor returned or threw.
 //
 // # Decisions
 //
@@ -154,4 +206,29 @@
 //     (400).
 //   - ProblemDetails carry no "instance": the request path may hold a token
 //     id, which an alias can derive from token data.
+//   - PATCH /reactors/{id} answers 204 with no body, as the reference says
+//     and the SDK expects (its patch returns nothing); PUT answers 200 with
+//     the reactor. POST /reactors and /reactor-formulas answer 201.
+//   - POST /reactors/{id}/react and react-async take the node-bt body
+//     {"args": ..., "callback_url": ...}; the body may be absent (the SDK
+//     sends none when react is called without a request), which invokes
+//     the reactor with empty args. args is passed on as raw JSON, so numbers
+//     keep every digit up to the reactor. callback_url, shut down on the
+//     hosted platform in 2025, is accepted and ignored. The SDK 5.x sends
+//     its request as the whole body (the node22 shape); a node22 body
+//     without "args" reaches the reactor as empty args, since the vault runs
+//     the node-bt contract only.
+//   - POST /reactors/{id}/react-async answers 202 with
+//     {"asyncReactorRequestId": "<id>"}, camel-cased as in the reference and
+//     the SDK. GET /reactors/{id}/results/{requestId} answers, for a
+//     completed invocation, 200 with the body of a synchronous one; for a
+//     failed one, its error rendered as a synchronous failure is; for one
+//     pending or running, 202 with {"id", "status"} ("pending" or
+//     "running"), a shape the reference leaves undocumented. A result is
+//     readable only by the application or session that invoked the reactor
+//     (404 for others).
+//   - Reactors have no "state" or "runtime" in responses: the vault runs the
+//     node-bt runtime only, whose reactors are usable at once. A "runtime"
+//     in a request (which the SDK may send) is ignored, as unknown fields
+//     are. The legacy "formula" is returned as {"id"}.
 package httpapi

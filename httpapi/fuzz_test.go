@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tokenvault/vault"
 )
 
 // Every request body and query string the handler decodes is fuzzed: the
@@ -18,9 +20,14 @@ import (
 
 // fuzzBody fuzzes the body of one route, called with the named key.
 func fuzzBody(f *testing.F, method, target, keyName string, seeds ...string) {
-	fx := newFixture(f, nil)
+	fuzzBodyOn(f, newFixture(f, nil), method, target, keyName, false, seeds...)
+}
+
+// fuzzBodyOn fuzzes the body of one route of fx. emptyOK marks a route
+// whose body is optional: an empty one need not be a 400.
+func fuzzBodyOn(f *testing.F, fx *fixture, method, target, keyName string, emptyOK bool, seeds ...string) {
 	for _, s := range append(seeds, "", " ", "null", "[]", "{}", `{"a":`, "\x00", `"\ud800"`, "1e999999") {
-		f.Add(s)
+		f.Add(fx.expand(s))
 	}
 	path := fx.expand(target)
 	f.Fuzz(func(t *testing.T, body string) {
@@ -29,6 +36,9 @@ func fuzzBody(f *testing.F, method, target, keyName string, seeds ...string) {
 		req.Header.Set("Content-Type", "application/merge-patch+json")
 		res, b := serve(t, fx, req)
 		checkResponse(t, res, b)
+		if emptyOK && strings.TrimSpace(body) == "" {
+			return
+		}
 		if !json.Valid([]byte(body)) && res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("malformed body answered %d, want 400: %s", res.StatusCode, b)
 		}
@@ -37,7 +47,11 @@ func fuzzBody(f *testing.F, method, target, keyName string, seeds ...string) {
 
 // fuzzQuery fuzzes the query string of one GET route.
 func fuzzQuery(f *testing.F, target, keyName string, seeds ...string) {
-	fx := newFixture(f, nil)
+	fuzzQueryOn(f, newFixture(f, nil), target, keyName, seeds...)
+}
+
+// fuzzQueryOn fuzzes the query string of one GET route of fx.
+func fuzzQueryOn(f *testing.F, fx *fixture, target, keyName string, seeds ...string) {
 	for _, s := range append(seeds, "", "&&", "=", "%", "%zz", "a=%00", "size=-1", "size=99999999999999999999", "page=0") {
 		f.Add(s)
 	}
@@ -195,4 +209,68 @@ func FuzzTokenPath(f *testing.F) {
 		res, b := serve(t, fx, req)
 		checkResponse(t, res, b)
 	})
+}
+
+// Reactor bodies and queries. The react routes run the fixture's echo
+// reactor, which returns its args: whatever the args, the answer is the
+// reactor's result or a ProblemDetails, never a 5xx.
+
+func FuzzCreateReactorBody(f *testing.F) {
+	fuzzBodyOn(f, newReactorFixture(f, nil), "POST", "/reactors", "mgmt", false,
+		`{"name":"r","code":"module.exports = async function (req) { return { raw: req.args }; };","configuration":{"A":"1"}}`,
+		`{"name":"r","code":"module.exports = async () => ({})","application":{"id":"{private_app}"}}`,
+		`{"name":"r","code":"module.exports = async () => ({})","application":{"id":"{reactor_reader_app}"}}`,
+		`{"name":"r","code":"module.exports = ("}`, `{"code":"module.exports = async () => ({})"}`,
+		`{"name":"r","code":"x","configuration":{"A":1}}`, `{"name":"r","formula":{"id":"nope"}}`,
+		`{"name":"r","code":"x","runtime":{"image":"node22","timeout":10}}`, `{"name":1,"code":[]}`)
+}
+
+func FuzzUpdateReactorBody(f *testing.F) {
+	fuzzBodyOn(f, newReactorFixture(f, nil), "PUT", "/reactors/{random_reactor}", "mgmt", false,
+		`{"name":"Renamed","code":"module.exports = async () => ({ raw: 2 })","configuration":{"C":"3"}}`,
+		`{"name":"Renamed"}`, `{"name":"r","code":"module.exports = ("}`, `{"name":"r","code":"x","application":null}`,
+		`{"name":"r","code":"x","configuration":{"A":{"b":"c"}}}`)
+}
+
+func FuzzPatchReactorBody(f *testing.F) {
+	fuzzBodyOn(f, newReactorFixture(f, nil), "PATCH", "/reactors/{random_reactor}", "mgmt", false,
+		`{"name":"Patched","configuration":{"C":null,"D":"4"}}`, `{"name":5}`, `{"code":"module.exports = ("}`,
+		`{"application":null}`, `{"application":{"id":"{private_app}"}}`, `{"configuration":null}`,
+		`[{"op":"replace","path":"/name","value":"x"}]`, `{"name":""}`, `{"formula":{"id":"x"}}`)
+}
+
+func FuzzReactBody(f *testing.F) {
+	fx := newReactorFixture(f, nil)
+	fuzzBodyOn(f, fx, "POST", "/reactors/{echo_reactor}/react", "invoker", true, reactSeeds...)
+}
+
+func FuzzReactAsyncBody(f *testing.F) {
+	fx := newReactorFixture(f, []vault.Option{vault.WithReactorWorkers(0)})
+	fuzzBodyOn(f, fx, "POST", "/reactors/{echo_reactor}/react-async", "invoker", true, reactSeeds...)
+}
+
+// reactSeeds are the react bodies of TestReact.
+var reactSeeds = []string{
+	`{"args":{"card":"{{ {card} }}","number":"{{ token: {card} | json: '$.data.number' }}","last4":"{{ {ssn} | last4 }}","plain":"p","n":[1,2.5,true,null]}}`,
+	`{"args":null}`, `{"args":{"a":"b"},"callback_url":"https://example.com/cb","other":1}`, `{"callback_url":1}`,
+	`{"args":{"x":"{{ 00000000-0000-0000-0000-000000000000 }}"}}`, `{"args":{"bad":"{{ {card} | no_such_filter }}"}}`,
+	`{"args":"{{ {ssn} }}"}`, `{"args":[1,"{{","}}",{"n":12345678901234567890123}]}`, `{"args":{"deep":[[[[[[[[[[{}]]]]]]]]]]}}`,
+	`{"key":"value"}`,
+}
+
+func FuzzCreateReactorFormulaBody(f *testing.F) {
+	fuzzBodyOn(f, newReactorFixture(f, nil), "POST", "/reactor-formulas", "mgmt", false,
+		`{"name":"Charge","type":"private","code":"module.exports = async () => ({})","configuration":[{"name":"API_KEY","type":"string"}],"request_parameters":[{"name":"card.number","type":"string"},{"name":"amount","type":"number","optional":true}]}`,
+		`{"type":"robot","code":"x","configuration":[{"name":"a.b","type":"date"}]}`,
+		`{"name":"x","code":"x","request_parameters":[{"name":"a","type":"string","optional":"yes"}]}`,
+		`{"name":"x","code":"x","icon":"data:image/png;base64,iVBORw0KGgo="}`, `{"name":"x","code":"x","status":"coming_soon"}`)
+}
+
+func FuzzListReactorsQuery(f *testing.F) {
+	fuzzQueryOn(f, newReactorFixture(f, nil), "/reactors", "mgmt",
+		"name=ech", "name=custom_*", "name=%3F%3F%3F%3F", "id={echo_reactor}&id=unknown", "page=2&size=3", "name=a&name=b", "name=*%2A*%2A*%2A*%2A*%2A*%2Ab")
+}
+
+func FuzzListReactorFormulasQuery(f *testing.F) {
+	fuzzQueryOn(f, newReactorFixture(f, nil), "/reactor-formulas", "mgmt", "name=char", "size=1000", "page=3&size=1", "name=*")
 }

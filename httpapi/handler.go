@@ -335,7 +335,7 @@ func (h *handler) idempotent(rec *record, rt *route, c *call, key string) respon
 	res := h.run(rec, rt, c)
 	// The outcome is recorded even if the client has gone: a retry must see it.
 	ctx := context.WithoutCancel(c.ctx)
-	if res.status >= 200 && res.status < 300 {
+	if res.status >= 200 && res.status < 300 && !res.failed {
 		err = h.v.CompleteIdempotent(ctx, key, vault.IdempotentResponse{Status: res.status, ContentType: res.contentType, Body: res.body})
 	} else {
 		err = h.v.AbortIdempotent(ctx, key)
@@ -349,8 +349,14 @@ func (h *handler) idempotent(rec *record, rt *route, c *call, key string) respon
 
 // errorResponse is the ProblemDetails response of err. An internal error's
 // cause is kept on the record for the access log, the one place it is
-// logged.
+// logged. A reactor's own failure (*vault.ReactorError) is rendered as the
+// reactor chose (see reactorErrorResponse); it is the reactor's outcome, not
+// a fault of the server, so only its class is logged, whatever its status.
 func (h *handler) errorResponse(rec *record, err error) response {
+	if re, ok := errors.AsType[*vault.ReactorError](err); ok {
+		rec.reactorError = re.Name
+		return reactorErrorResponse(re)
+	}
 	p := problemFor(err)
 	if p.Status >= http.StatusInternalServerError {
 		rec.cause = err
@@ -407,6 +413,9 @@ func (h *handler) logRequest(r *http.Request, rec *record, d time.Duration) {
 	if rec.replayed {
 		attrs = append(attrs, slog.Bool("idempotent_replay", true))
 	}
+	if rec.reactorError != "" {
+		attrs = append(attrs, slog.String("reactor_error", rec.reactorError))
+	}
 	if rec.cause != nil {
 		level = slog.LevelError
 		attrs = append(attrs, slog.String("error", rec.cause.Error()))
@@ -420,18 +429,29 @@ type response struct {
 	status      int
 	contentType string
 	body        []byte
+	// header holds further headers, set before contentType: those of a
+	// reactor's CustomHttpResponseError.
+	header http.Header
+	// failed marks a response that reports a failure whatever its status (a
+	// reactor's CustomHttpResponseError may choose a 2xx): it is never stored
+	// for idempotent replay.
+	failed bool
 }
 
 func (res response) write(w http.ResponseWriter) {
 	h := w.Header()
+	for k, vs := range res.header {
+		h[k] = vs
+	}
 	if res.contentType != "" {
 		h.Set("Content-Type", res.contentType)
 	}
-	if res.status != http.StatusNoContent {
+	bodyless := res.status == http.StatusNoContent || res.status == http.StatusNotModified
+	if !bodyless {
 		h.Set("Content-Length", strconv.Itoa(len(res.body)))
 	}
 	w.WriteHeader(res.status)
-	if len(res.body) > 0 {
+	if len(res.body) > 0 && !bodyless {
 		_, _ = w.Write(res.body)
 	}
 }
@@ -447,6 +467,9 @@ type record struct {
 	session  string
 	replayed bool
 	cause    error
+	// reactorError is the class of the reactor error the response reports
+	// ("BadRequestError"), for the access log.
+	reactorError string
 }
 
 func (rec *record) WriteHeader(code int) {

@@ -49,10 +49,20 @@ func problemFor(err error) ProblemDetails {
 			p.Errors = e.Fields
 		}
 	}
-	if p.Status == http.StatusBadRequest && len(p.Errors) > 0 {
-		p.Title = validationTitle
-	}
+	p.Title = problemTitle(p.Status, len(p.Errors) > 0)
 	return p
+}
+
+// problemTitle is the title of a ProblemDetails: the status text, or the
+// ASP.NET validation title for a 400 with field errors.
+func problemTitle(status int, fieldErrors bool) string {
+	if status == http.StatusBadRequest && fieldErrors {
+		return validationTitle
+	}
+	if t := http.StatusText(status); t != "" {
+		return t
+	}
+	return "Error"
 }
 
 // statusProblem is the ProblemDetails of a status the handler produces

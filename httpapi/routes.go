@@ -41,6 +41,22 @@ func (h *handler) routes(cfg config) {
 	h.handle("POST /transactions/{id}/commit", h.commitTransaction)
 	h.handle("POST /transactions/{id}/rollback", h.rollbackTransaction)
 
+	// Reactors and legacy reactor formulas (reference §6).
+	h.handle("POST /reactors", h.createReactor)
+	h.handle("GET /reactors", h.listReactors)
+	h.handle("GET /reactors/{id}", h.getReactor)
+	h.handle("PUT /reactors/{id}", h.updateReactor)
+	h.handle("PATCH /reactors/{id}", h.patchReactor)
+	h.handle("DELETE /reactors/{id}", h.deleteReactor)
+	h.handle("POST /reactors/{id}/react", h.react)
+	h.handle("POST /reactors/{id}/react-async", h.reactAsync)
+	h.handle("GET /reactors/{id}/results/{requestId}", h.getReactResult)
+	h.handle("POST /reactor-formulas", h.createReactorFormula)
+	h.handle("GET /reactor-formulas", h.listReactorFormulas)
+	h.handle("GET /reactor-formulas/{id}", h.getReactorFormula)
+	h.handle("PUT /reactor-formulas/{id}", h.updateReactorFormula)
+	h.handle("DELETE /reactor-formulas/{id}", h.deleteReactorFormula)
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)

@@ -205,6 +205,19 @@ type offsetPagination struct {
 	TotalPages int `json:"total_pages"`
 }
 
+// offsetOf is the offset page of a vault list that pages by offset
+// (applications, reactors, reactor formulas), with data never null.
+func offsetOf[T any](p *vault.Page[T]) *offsetPage[T] {
+	out := &offsetPage[T]{Data: p.Data, Pagination: offsetPagination{
+		TotalItems: p.Pagination.TotalItems, PageNumber: p.Pagination.PageNumber,
+		PageSize: p.Pagination.PageSize, TotalPages: p.Pagination.TotalPages,
+	}}
+	if out.Data == nil {
+		out.Data = []T{}
+	}
+	return out
+}
+
 // offsetFrom cuts page (1-based) of size items out of seq, counting all of
 // it. size 0 means vault.DefaultPageSize.
 func offsetFrom[T any](seq iter.Seq2[T, error], page, size int) (*offsetPage[T], error) {
