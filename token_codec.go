@@ -1,6 +1,10 @@
 package vault
 
 import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
 	"time"
 
 	"github.com/tokenvault/vault/internal/binrec"
@@ -162,3 +166,94 @@ func internContainer(b []byte) (string, bool) {
 }
 
 func internExpr(b []byte) (string, bool) { return internContainer(b) }
+
+// Staged token changes are written once per operation of a transaction and
+// all read back at commit, so they are binary too (schema 2). Schema 1, the
+// JSON form of earlier versions, is still read.
+const stagedSchema = 2
+
+const (
+	stagedTagID byte = iota + 1
+	stagedTagSeq
+	stagedTagToken
+	stagedTagDeleted
+	stagedTagCreated
+	stagedTagRecord
+)
+
+func marshalStaged(s *stagedToken) []byte {
+	var rec []byte
+	if s.Record != nil {
+		rec = marshalToken(s.Record)
+	}
+	w := binrec.Writer{B: make([]byte, 2, 64+len(rec))}
+	w.B[0], w.B[1] = envelopeV1, stagedSchema
+	w.String(stagedTagID, s.ID)
+	w.Bytes(stagedTagSeq, binary.AppendUvarint(nil, uint64(s.Seq)))
+	w.String(stagedTagToken, s.Token)
+	if s.Deleted {
+		w.Bool(stagedTagDeleted, &s.Deleted)
+	}
+	if s.Created {
+		w.Bool(stagedTagCreated, &s.Created)
+	}
+	if rec != nil {
+		w.Bytes(stagedTagRecord, rec)
+	}
+	return w.B
+}
+
+func unmarshalStaged(b []byte) (*stagedToken, error) {
+	s := &stagedToken{}
+	rd := binrec.NewReader(b)
+	for {
+		tag, p, ok := rd.Next()
+		if !ok {
+			break
+		}
+		var err error
+		switch tag {
+		case stagedTagID:
+			s.ID = string(p)
+		case stagedTagSeq:
+			seq, n := binary.Uvarint(p)
+			if n <= 0 || n != len(p) || seq > math.MaxInt32 {
+				return nil, binrec.ErrMalformed
+			}
+			s.Seq = int(seq)
+		case stagedTagToken:
+			s.Token = string(p)
+		case stagedTagDeleted:
+			s.Deleted, err = binrec.Bool(p)
+		case stagedTagCreated:
+			s.Created, err = binrec.Bool(p)
+		case stagedTagRecord:
+			if len(p) < 2 || p[0] != envelopeV1 || p[1] != tokenSchema {
+				return nil, binrec.ErrMalformed
+			}
+			s.Record, err = unmarshalToken(p[2:])
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return nil, err
+	}
+	if s.ID == "" || s.Token == "" {
+		return nil, binrec.ErrMalformed
+	}
+	return s, nil
+}
+
+// upgradeStaged turns a schema 1 (JSON) staged record into schema 2.
+func upgradeStaged(schema uint8, payload []byte) ([]byte, error) {
+	if schema != 1 {
+		return nil, fmt.Errorf("unknown schema %d", schema)
+	}
+	var s stagedToken
+	if err := json.Unmarshal(payload, &s); err != nil {
+		return nil, err
+	}
+	return marshalStaged(&s)[2:], nil
+}

@@ -109,10 +109,13 @@ var (
 		return [][]byte{keyenc.AppendTime(nil, r.deadline())}
 	}}
 	stagedTable = &table[stagedToken]{
-		bucket: "txns.staged",
-		kind:   tokenKind,
-		schema: 1,
-		id:     func(r *stagedToken) string { return r.ID },
+		bucket:    "txns.staged",
+		kind:      tokenKind,
+		schema:    stagedSchema,
+		id:        func(r *stagedToken) string { return r.ID },
+		marshal:   marshalStaged,
+		unmarshal: unmarshalStaged,
+		upgrade:   upgradeStaged,
 		sealed: func(r *stagedToken) []sealedField {
 			if r.Record == nil {
 				return nil
@@ -207,14 +210,14 @@ func (v *Vault) CommitTransaction(ctx context.Context, id string) error {
 			case !s.Created && old == nil:
 				return newError(KindConflict, op, "a token the transaction changes no longer exists")
 			default:
-				err = tokenTable.replace(tx, p.TenantID, old, s.Record)
+				err = tokenTable.write(tx, p.TenantID, old, s.Record) // old was read above
 			}
 			if err != nil {
 				return err
 			}
 			applied = append(applied, s)
 		}
-		return v.finishTxn(tx, p.TenantID, t, txnCommitted)
+		return v.finishTxn(tx, p.TenantID, t, txnCommitted, staged)
 	})
 	if err != nil {
 		return err
@@ -244,16 +247,19 @@ func (v *Vault) RollbackTransaction(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		return v.finishTxn(tx, p.TenantID, t, txnRolledBack)
+		return v.finishTxn(tx, p.TenantID, t, txnRolledBack, nil)
 	})
 }
 
 // finishTxn ends a transaction: its staged changes and locks go, and the
-// record remembers how it ended.
-func (v *Vault) finishTxn(tx storage.Tx, tenant string, t *txnRecord, state string) error {
-	staged, err := stagedOf(tx, tenant, t.ID)
-	if err != nil {
-		return err
+// record remembers how it ended. staged, when not nil, is every staged
+// change of the transaction, already read in tx.
+func (v *Vault) finishTxn(tx storage.Tx, tenant string, t *txnRecord, state string, staged []stagedToken) error {
+	if staged == nil {
+		var err error
+		if staged, err = stagedOf(tx, tenant, t.ID); err != nil {
+			return err
+		}
 	}
 	for i := range staged {
 		if err := stagedTable.remove(tx, tenant, &staged[i]); err != nil {
@@ -391,7 +397,7 @@ func (w *tokenView) lockHolder(id string) (string, error) {
 		return "", w.tx.Delete(lockBucket, lockKey(w.tenant, id))
 	}
 	if !w.v.now().Before(t.ExpiresAt) {
-		return "", w.v.finishTxn(w.tx, w.tenant, t, txnExpired)
+		return "", w.v.finishTxn(w.tx, w.tenant, t, txnExpired, nil)
 	}
 	return holder, nil
 }
@@ -553,7 +559,7 @@ func (v *Vault) sweepTransactions(ctx context.Context) (int, error) {
 		case now.Before(t.deadline()):
 			return false, nil
 		case t.State == txnOpen:
-			return true, v.finishTxn(tx, tenant, t, txnExpired)
+			return true, v.finishTxn(tx, tenant, t, txnExpired, nil)
 		}
 		return true, txnTable.remove(tx, tenant, t)
 	}, nil)
