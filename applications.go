@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -300,12 +302,7 @@ func (v *Vault) ListApplications(ctx context.Context, req ListApplicationsReques
 	if err := p.require(op, PermApplicationRead); err != nil {
 		return nil, err
 	}
-	fe := fieldErrors{}
-	checkPageSize(fe, req.Size)
-	if req.Page < 0 {
-		fe.add("page", "must be 1 or more")
-	}
-	if err := fe.err(op); err != nil {
+	if err := checkOffsetPage(op, req.Page, req.Size); err != nil {
 		return nil, err
 	}
 	var all []*Application
@@ -322,19 +319,24 @@ func (v *Vault) ListApplications(ctx context.Context, req ListApplicationsReques
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, func(a, b *Application) int {
-		if a.Name != b.Name {
-			if a.Name < b.Name {
-				return -1
-			}
-			return 1
-		}
-		if a.ID < b.ID {
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(all, func(a, b *Application) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
 	return offsetPage(all, req.Page, req.Size), nil
+}
+
+// checkOffsetPage checks the page (1-based; 0 means the first) and size
+// of an offset-paged list.
+func checkOffsetPage(op string, page, size int) error {
+	fe := fieldErrors{}
+	checkPageSize(fe, size)
+	if page < 0 {
+		fe.add("page", "must be 1 or more")
+	}
+	return fe.err(op)
+}
+
+// byNameThenID orders named resources by name, then id.
+func byNameThenID(aName, aID, bName, bID string) int {
+	return cmp.Or(strings.Compare(aName, bName), strings.Compare(aID, bID))
 }
 
 // offsetPage cuts one page out of items.

@@ -378,12 +378,7 @@ func (v *Vault) ListReactorFormulas(ctx context.Context, req ListReactorFormulas
 	if err := p.require(op, PermReactorRead); err != nil {
 		return nil, err
 	}
-	fe := fieldErrors{}
-	checkPageSize(fe, req.Size)
-	if req.Page < 0 {
-		fe.add("page", "must be 1 or more")
-	}
-	if err := fe.err(op); err != nil {
+	if err := checkOffsetPage(op, req.Page, req.Size); err != nil {
 		return nil, err
 	}
 	var all []*ReactorFormula
@@ -399,12 +394,7 @@ func (v *Vault) ListReactorFormulas(ctx context.Context, req ListReactorFormulas
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, func(a, b *ReactorFormula) int {
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(all, func(a, b *ReactorFormula) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
 	return offsetPage(all, req.Page, req.Size), nil
 }
 

@@ -639,12 +639,7 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 	if err := p.require(op, PermReactorRead); err != nil {
 		return nil, err
 	}
-	fe := fieldErrors{}
-	checkPageSize(fe, req.Size)
-	if req.Page < 0 {
-		fe.add("page", "must be 1 or more")
-	}
-	if err := fe.err(op); err != nil {
+	if err := checkOffsetPage(op, req.Page, req.Size); err != nil {
 		return nil, err
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)
@@ -670,12 +665,7 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, func(a, b item) int {
-		if c := strings.Compare(a.rec.Name, b.rec.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.rec.ID, b.rec.ID)
-	})
+	slices.SortFunc(all, func(a, b item) int { return byNameThenID(a.rec.Name, a.rec.ID, b.rec.Name, b.rec.ID) })
 	page := offsetPage(all, req.Page, req.Size)
 	out := &Page[*Reactor]{Data: make([]*Reactor, len(page.Data)), Pagination: page.Pagination}
 	for i, it := range page.Data {
