@@ -207,6 +207,9 @@ type invocation struct {
 	config map[string]string
 	params []ReactorFormulaParameter
 	app    *Principal // nil without an application
+	// prog is the compiled code when the compile cache had it at load time
+	// (code is then empty); otherwise execute compiles code.
+	prog *sandbox.Program
 }
 
 // loadInvocation reads a reactor, its formula and its application in one
@@ -217,11 +220,12 @@ func (v *Vault) loadInvocation(ctx context.Context, op, tenant, id string, tk *k
 	err := v.view(ctx, op, func(tx storage.Tx) error {
 		inv.params, inv.app = nil, nil
 		var err error
-		if rec, err = getReactor(tx, op, tenant, id); err != nil {
+		if rec, inv.prog, err = v.getReactorProgram(tx, op, tenant, id); err != nil {
 			return err
 		}
 		inv.name, inv.code = rec.Name, rec.Code
 		if rec.FormulaID != "" {
+			inv.prog = nil
 			f, err := reactorFormulaTable.get(tx, tenant, rec.FormulaID)
 			if errors.Is(err, errRecordNotFound) {
 				return newError(KindConflict, op, "the reactor's formula no longer exists")
@@ -304,9 +308,12 @@ func underArgs(op string, err error) error {
 // what it returned in tokenize, as the reactor's application or else as
 // caller.
 func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []byte, caller Principal, timeout time.Duration, async bool) (*ReactResponse, error) {
-	prog, err := v.reactors.sandbox.Compile(inv.code)
-	if err != nil {
-		return nil, v.reactFailure(op, err, async, timeout)
+	prog := inv.prog
+	if prog == nil {
+		var err error
+		if prog, err = v.reactors.sandbox.Compile(inv.code); err != nil {
+			return nil, v.reactFailure(op, err, async, timeout)
+		}
 	}
 	req := sandbox.Request{Args: args, Configuration: inv.config, Timeout: timeout}
 	if inv.app != nil {

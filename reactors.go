@@ -172,11 +172,14 @@ type reactorRecord struct {
 
 var (
 	reactorTable = &table[reactorRecord]{
-		bucket:  "reactors",
-		kind:    reactorKind,
-		schema:  1,
-		id:      func(r *reactorRecord) string { return r.ID },
-		indexes: []*index[reactorRecord]{reactorByFormula},
+		bucket:    "reactors",
+		kind:      reactorKind,
+		schema:    reactorSchema,
+		id:        func(r *reactorRecord) string { return r.ID },
+		indexes:   []*index[reactorRecord]{reactorByFormula},
+		marshal:   marshalReactor,
+		unmarshal: unmarshalReactor,
+		upgrade:   upgradeReactor,
 		sealed: func(r *reactorRecord) []sealedField {
 			return []sealedField{{sealFieldConfig, &r.Config, r.ID}}
 		},

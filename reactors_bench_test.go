@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,7 +24,10 @@ import (
 //   - BenchmarkReactParallel with BenchmarkReactWarm: throughput with 64
 //     callers (ns/op is wall time per React);
 //   - BenchmarkReactDetokenize10 with BenchmarkReactWarm: ten detokenized
-//     args.
+//     args;
+//   - BenchmarkReactWarmBigCode with BenchmarkReactWarm: a reactor of 40 KB
+//     of code (a table of 800 entries, built on every call), whose code
+//     stays in the store while its program is cached.
 
 const benchReactorCode = `module.exports = async function (req) { return { raw: { echo: req.args.x } } }`
 
@@ -141,5 +145,25 @@ func BenchmarkReactDetokenize10(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		mustReact(b, v, id, args)
+	}
+}
+
+// BenchmarkReactWarmBigCode is BenchmarkReactWarm with 40 KB of code.
+func BenchmarkReactWarmBigCode(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("const table = {\n")
+	for i := 0; sb.Len() < 40_000; i++ {
+		fmt.Fprintf(&sb, "  key%d: \"value with \\\"quotes\\\" and some text\",\n", i)
+	}
+	sb.WriteString("};\n" + benchReactorCode)
+	v := openTestVault(b)
+	r, err := v.CreateReactor(context.Background(), vault.CreateReactorRequest{Name: "big", Code: sb.String()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mustReact(b, v, r.ID, benchArgs)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustReact(b, v, r.ID, benchArgs)
 	}
 }

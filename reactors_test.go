@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -409,4 +410,36 @@ func TestDeleteTenantPurgesReactors(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// TestReactCompileCache runs reactors whose programs come from the compile
+// cache, leave it (a cache of one program, two reactors in turn) and change
+// (an update compiles the new code): each call runs its reactor's current
+// code.
+func TestReactCompileCache(t *testing.T) {
+	v := openTestVault(t, vault.WithReactorCacheSizeForTest(1))
+	ctx := t.Context()
+	code := func(s string) string { return `module.exports = async () => ({ raw: "` + s + `" })` }
+	a := mustCreateReactor(t, ctx, v, vault.CreateReactorRequest{Name: "a", Code: code("a1")})
+	b := mustCreateReactor(t, ctx, v, vault.CreateReactorRequest{Name: "b", Code: code("b1")})
+	react := func(id string) string {
+		t.Helper()
+		resp, err := v.React(ctx, id, vault.ReactRequest{})
+		require.NoError(t, err)
+		var s string
+		require.NoError(t, json.Unmarshal(resp.Raw, &s))
+		return s
+	}
+	for range 3 {
+		assert.Equal(t, "a1", react(a.ID))
+		assert.Equal(t, "a1", react(a.ID), "from the cache")
+		assert.Equal(t, "b1", react(b.ID), "evicts a")
+	}
+	_, err := v.UpdateReactor(ctx, a.ID, vault.UpdateReactorRequest{Name: "a", Code: code("a2")})
+	require.NoError(t, err)
+	assert.Equal(t, "a2", react(a.ID))
+	_, err = v.PatchReactor(ctx, b.ID, json.RawMessage(`{"code":`+strconv.Quote(code("b2"))+`}`))
+	require.NoError(t, err)
+	assert.Equal(t, "b2", react(b.ID))
+	assert.Equal(t, "a2", react(a.ID))
 }

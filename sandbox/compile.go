@@ -185,3 +185,8 @@ func (c *programCache) len() int {
 	defer c.mu.Unlock()
 	return c.order.Len()
 }
+
+// Lookup returns the cached Program of the code whose SHA-256 is hash, or
+// nil: a caller that stores the hash beside the code can skip reading and
+// hashing the code when it is compiled already. Safe for concurrent use.
+func (s *Sandbox) Lookup(hash [sha256.Size]byte) *Program { return s.cache.get(hash) }
