@@ -27,8 +27,8 @@ import (
 // runs side by side in one `go test -bench` run; the ratios in the issues'
 // closing notes come from them:
 //
-//	go test -run x -bench 'Create|Get|Authorized' -benchtime 2s .
-//	go test -run x -bench SearchScale -benchtime 2000x -vault.large .  (1,000,000 tokens)
+//	go test -run '^$' -bench 'Create|Get|Authorized' -benchtime 2s .
+//	go test -run '^$' -bench SearchScale -benchtime 2000x -vault.large .  (1,000,000 tokens)
 
 var largeBench = flag.Bool("vault.large", false, "run the benchmarks that build 1,000,000 tokens")
 

@@ -18,7 +18,7 @@ import (
 // Every benchmark stores one random 16-byte key with a 256-byte value per
 // operation, durably (fsync on), in a fresh file:
 //
-//	go test -run x -bench . -benchtime 3s ./storage/bolt/
+//	go test -run '^$' -bench . -benchtime 3s ./storage/bolt/
 //
 // RawUpdate is the baseline: one goroutine, one bbolt transaction per put.
 // Writers64 runs 64 goroutines whatever GOMAXPROCS is.
