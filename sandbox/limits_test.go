@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -183,3 +184,32 @@ func TestPayloadLimits(t *testing.T) {
 		assert.Equal(t, []string{"Do not know how to serialize a BigInt"}, re.Errors["error"])
 	})
 }
+
+// TestMemoryWatchdogIgnoresGarbage runs a reactor that keeps nothing while
+// the host makes far more garbage than the budget with the collector off
+// (as GOGC=off would): the heap sample grows past the budget, and the
+// collection the watch runs to confirm shows that nothing is kept.
+func TestMemoryWatchdogIgnoresGarbage(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{MemoryBudget: 32 << 20}))
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			garbage = make([]byte, 1<<20) // about 1 MiB a millisecond
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	_, err := run(t, s, `module.exports = async () => { await new Promise((r) => setTimeout(r, 400)); return { raw: 'ok' } }`, sandbox.Request{})
+	close(stop)
+	<-done
+	require.NoError(t, err)
+}
+
+var garbage []byte

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -13,21 +14,34 @@ const watchInterval = 10 * time.Millisecond
 // moves with allocation, without waiting for a GC cycle.
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
+// minCollectInterval is the least time between two collections forced to
+// confirm that a budget is exceeded.
+const minCollectInterval = 250 * time.Millisecond
+
 // heapWatch samples the Go heap for all running invocations of a Sandbox
 // and stops those during which it grew by more than their budget. goja has
 // no per-runtime accounting, so this is a process-wide, approximate measure:
 // the growth of concurrent invocations (and of the host) counts against
-// each; garbage counts until the GC sweeps it; an invocation's baseline is
-// the first sample taken after it started, so what it allocates in its first
-// interval is not counted. One reading serves every invocation (reading
-// runtime metrics synchronises with every P), and no goroutine is owned: a
-// time.AfterFunc re-arms itself while invocations run and lapses at the
-// first tick that finds none.
+// each; an invocation's baseline is the first sample taken after it
+// started, so what it allocates in its first interval is not counted.
+//
+// The sample counts garbage not yet swept, so a busy host, a large heap or
+// GOGC=off can grow it past a budget while no invocation keeps anything. A
+// sample over some budget is therefore only a suspicion: the watch runs a
+// collection (at most one per minCollectInterval), judges on the heap that
+// is left, and lowers to it the baselines that counted garbage since
+// collected. A runaway invocation is stopped within about a budget and a
+// quarter of a second of allocation of going over.
+//
+// One reading serves every invocation (reading runtime metrics synchronises
+// with every P), and no goroutine is owned: a time.AfterFunc re-arms itself
+// while invocations run and lapses at the first tick that finds none.
 type heapWatch struct {
-	mu       sync.Mutex
-	timer    *time.Timer
-	watchers map[*heapWatcher]struct{}
-	sample   [1]metrics.Sample
+	mu          sync.Mutex
+	timer       *time.Timer
+	watchers    map[*heapWatcher]struct{}
+	sample      [1]metrics.Sample
+	lastCollect time.Time
 }
 
 type heapWatcher struct {
@@ -66,24 +80,51 @@ func (h *heapWatch) remove(w *heapWatcher) {
 
 func (h *heapWatch) tick() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if len(h.watchers) == 0 {
 		h.timer = nil
+		h.mu.Unlock()
 		return
 	}
-	metrics.Read(h.sample[:])
-	var now uint64
-	if h.sample[0].Value.Kind() == metrics.KindUint64 {
-		now = h.sample[0].Value.Uint64()
-	}
+	now := h.read()
+	suspect := false
 	for w := range h.watchers {
 		switch {
 		case !w.based:
 			w.base, w.based = now, true
 		case now > w.base && now-w.base > w.budget:
-			delete(h.watchers, w)
-			w.onExceed()
+			suspect = true
 		}
 	}
-	h.timer.Reset(watchInterval)
+	if suspect && time.Since(h.lastCollect) >= minCollectInterval {
+		h.mu.Unlock()
+		runtime.GC() // outside the lock: add and remove go on meanwhile
+		h.mu.Lock()
+		h.lastCollect = time.Now()
+		live := h.read()
+		for w := range h.watchers {
+			switch {
+			case !w.based:
+			case live > w.base && live-w.base > w.budget:
+				delete(h.watchers, w)
+				w.onExceed()
+			case live < w.base:
+				w.base = live // the baseline counted garbage now collected
+			}
+		}
+	}
+	if len(h.watchers) == 0 {
+		h.timer = nil
+	} else {
+		h.timer.Reset(watchInterval)
+	}
+	h.mu.Unlock()
+}
+
+// read samples the heap; the caller holds h.mu.
+func (h *heapWatch) read() uint64 {
+	metrics.Read(h.sample[:])
+	if h.sample[0].Value.Kind() == metrics.KindUint64 {
+		return h.sample[0].Value.Uint64()
+	}
+	return 0
 }
