@@ -68,13 +68,7 @@ func decodeReactor(b []byte, cached func([sha256.Size]byte) *sandbox.Program) (*
 	r := &reactorRecord{}
 	var code []byte
 	var hash []byte
-	rd := binrec.NewReader(b)
-	for {
-		tag, p, ok := rd.Next()
-		if !ok {
-			break
-		}
-		var err error
+	err := binrec.Fields(b, func(tag byte, p []byte) (err error) {
 		switch tag {
 		case reactorTagID:
 			r.ID = string(p)
@@ -99,11 +93,9 @@ func decodeReactor(b []byte, cached func([sha256.Size]byte) *sandbox.Program) (*
 		case reactorTagModifiedAt:
 			r.ModifiedAt, err = timePtr(p)
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := rd.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	if r.ID == "" || (code != nil) != (hash != nil) || hash != nil && len(hash) != sha256.Size {

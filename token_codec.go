@@ -70,13 +70,7 @@ func marshalToken(r *tokenRecord) []byte {
 
 func unmarshalToken(b []byte) (*tokenRecord, error) {
 	r := &tokenRecord{}
-	rd := binrec.NewReader(b)
-	for {
-		tag, p, ok := rd.Next()
-		if !ok {
-			break
-		}
-		var err error
+	err := binrec.Fields(b, func(tag byte, p []byte) (err error) {
 		switch tag {
 		case tokTagID:
 			r.ID = string(p)
@@ -117,11 +111,9 @@ func unmarshalToken(b []byte) (*tokenRecord, error) {
 		case tokTagModifiedAt:
 			r.ModifiedAt, err = timePtr(p)
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := rd.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if r.ID == "" || r.Type == "" || r.Data == nil {
@@ -205,20 +197,14 @@ func marshalStaged(s *stagedToken) []byte {
 
 func unmarshalStaged(b []byte) (*stagedToken, error) {
 	s := &stagedToken{}
-	rd := binrec.NewReader(b)
-	for {
-		tag, p, ok := rd.Next()
-		if !ok {
-			break
-		}
-		var err error
+	err := binrec.Fields(b, func(tag byte, p []byte) (err error) {
 		switch tag {
 		case stagedTagID:
 			s.ID = string(p)
 		case stagedTagSeq:
 			seq, n := binary.Uvarint(p)
 			if n <= 0 || n != len(p) || seq > math.MaxInt32 {
-				return nil, binrec.ErrMalformed
+				return binrec.ErrMalformed
 			}
 			s.Seq = int(seq)
 		case stagedTagToken:
@@ -229,15 +215,13 @@ func unmarshalStaged(b []byte) (*stagedToken, error) {
 			s.Created, err = binrec.Bool(p)
 		case stagedTagRecord:
 			if len(p) < 2 || p[0] != envelopeV1 || p[1] != tokenSchema {
-				return nil, binrec.ErrMalformed
+				return binrec.ErrMalformed
 			}
 			s.Record, err = unmarshalToken(p[2:])
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := rd.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if s.ID == "" || s.Token == "" {

@@ -126,6 +126,21 @@ func (r *Reader) Next() (tag byte, payload []byte, ok bool) {
 // Err returns the error that stopped Next, if any.
 func (r *Reader) Err() error { return r.err }
 
+// Fields calls field for each field of b in order, and stops at the first
+// error field returns or at malformed input (ErrMalformed). Payloads alias b.
+func Fields(b []byte, field func(tag byte, payload []byte) error) error {
+	r := NewReader(b)
+	for {
+		tag, p, ok := r.Next()
+		if !ok {
+			return r.Err()
+		}
+		if err := field(tag, p); err != nil {
+			return err
+		}
+	}
+}
+
 // Time decodes a Time field.
 func Time(p []byte) (time.Time, error) {
 	v, k := binary.Varint(p)
