@@ -1,6 +1,8 @@
 package binrec
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -94,4 +96,29 @@ func FuzzReader(f *testing.F) {
 			_, _ = Map(p)
 		}
 	})
+}
+
+func TestFields(t *testing.T) {
+	var w Writer
+	w.String(1, "a")
+	w.String(2, "bc")
+	w.String(3, "d")
+	var seen []string
+	stop := errors.New("stop")
+	err := Fields(w.B, func(tag byte, p []byte) error {
+		seen = append(seen, fmt.Sprintf("%d=%s", tag, p))
+		if tag == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || fmt.Sprint(seen) != "[1=a 2=bc]" {
+		t.Fatalf("Fields = %v after %v, want stop after [1=a 2=bc]", err, seen)
+	}
+	if err := Fields(w.B, func(byte, []byte) error { return nil }); err != nil {
+		t.Fatalf("Fields of a whole record = %v", err)
+	}
+	if err := Fields(append(w.B, 4, 9, 'x'), func(byte, []byte) error { return nil }); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Fields of a truncated field = %v, want ErrMalformed", err)
+	}
 }
