@@ -74,13 +74,15 @@
 //   - MaxLogBytes, 64 KiB of console output per invocation.
 //   - MemoryBudget, 512 MiB: the Go heap is sampled every 10 ms while
 //     invocations run; when it has grown by more during an invocation, the
-//     sandbox runs a garbage collection (at most one every 250 ms) and
-//     interrupts the invocation if the heap left after it still has.
-//     goja cannot account memory per runtime, so the measure is
-//     process-wide and approximate: concurrent invocations and the host count
-//     against each other's budget, the first 10 ms of an invocation are not
-//     counted, and a runaway invocation may allocate up to 250 ms more before
-//     it is stopped. Garbage alone never stops one, even with GOGC=off
+//     sandbox runs a garbage collection (at most one every 250 ms, and
+//     never more than a tenth of the time on a large heap) and interrupts
+//     the invocation if the heap left after it still has. goja cannot
+//     account memory per runtime, so the measure is process-wide and
+//     approximate: concurrent invocations and the host count against each
+//     other's budget, the first 10 ms of an invocation are not counted, and
+//     a runaway invocation may go on allocating until the next collection
+//     is allowed (250 ms on a small heap) before it is stopped. Garbage
+//     alone never stops one, even with GOGC=off
 //     (TestMemoryWatchdogIgnoresGarbage).
 //   - MaxArrayLength (2^20 elements), MaxStringLength (2^24 characters) and
 //     MaxBufferSize (128 MiB) guard the built-ins that allocate or loop in Go

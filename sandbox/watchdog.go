@@ -15,8 +15,13 @@ const watchInterval = 10 * time.Millisecond
 const heapMetric = "/memory/classes/heap/objects:bytes"
 
 // minCollectInterval is the least time between two collections forced to
-// confirm that a budget is exceeded.
-const minCollectInterval = 250 * time.Millisecond
+// confirm that a budget is exceeded; collectSpacing times the last one's
+// duration, when longer (a large heap), keeps them under a tenth of the
+// time.
+const (
+	minCollectInterval = 250 * time.Millisecond
+	collectSpacing     = 10
+)
 
 // heapWatch samples the Go heap for all running invocations of a Sandbox
 // and stops those during which it grew by more than their budget. goja has
@@ -30,8 +35,9 @@ const minCollectInterval = 250 * time.Millisecond
 // sample over some budget is therefore only a suspicion: the watch runs a
 // collection (at most one per minCollectInterval), judges on the heap that
 // is left, and lowers to it the baselines that counted garbage since
-// collected. A runaway invocation is stopped within about a budget and a
-// quarter of a second of allocation of going over.
+// collected. Forced collections are at least minCollectInterval apart, and
+// ten times their own duration apart on a heap large enough for them to be
+// slow. A runaway invocation is stopped within about that long of going over.
 //
 // One reading serves every invocation (reading runtime metrics synchronises
 // with every P), and no goroutine is owned: a time.AfterFunc re-arms itself
@@ -41,7 +47,7 @@ type heapWatch struct {
 	timer       *time.Timer
 	watchers    map[*heapWatcher]struct{}
 	sample      [1]metrics.Sample
-	lastCollect time.Time
+	nextCollect time.Time // no forced collection before
 }
 
 type heapWatcher struct {
@@ -95,11 +101,13 @@ func (h *heapWatch) tick() {
 			suspect = true
 		}
 	}
-	if suspect && time.Since(h.lastCollect) >= minCollectInterval {
+	if suspect && !time.Now().Before(h.nextCollect) {
 		h.mu.Unlock()
+		start := time.Now()
 		runtime.GC() // outside the lock: add and remove go on meanwhile
+		took := time.Since(start)
 		h.mu.Lock()
-		h.lastCollect = time.Now()
+		h.nextCollect = time.Now().Add(max(minCollectInterval, collectSpacing*took))
 		live := h.read()
 		for w := range h.watchers {
 			switch {
