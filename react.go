@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -137,7 +136,7 @@ func runtimeFailure(op, detail string) *ReactorError {
 }
 
 // reactFailure maps an error of sandbox.Run (or Compile) to what the vault
-// returns; see the Errors section of the comment atop reactors.go.
+// returns; see the package documentation, section "Reactors: errors".
 func (v *Vault) reactFailure(op string, err error, async bool, timeout time.Duration) error {
 	if re, ok := errors.AsType[*sandbox.ReactorError](err); ok {
 		out := &ReactorError{Op: op, Status: re.Status, Name: re.Name, Detail: re.Detail, Errors: re.Errors}
@@ -171,28 +170,11 @@ func (v *Vault) reactFailure(op string, err error, async bool, timeout time.Dura
 	return wrapErr(op, err)
 }
 
-// canInvoke reports whether p may invoke reactors: reactor:invoke, or the
-// legacy token:use, in its permissions or any of its rules.
-func canInvoke(p *Principal) bool {
-	if p.host {
-		return true
-	}
-	has := func(perms []string) bool {
-		return slices.Contains(perms, PermReactorInvoke) || slices.Contains(perms, PermTokenUse)
-	}
-	if has(p.Permissions) {
-		return true
-	}
-	for i := range p.Rules {
-		if has(p.Rules[i].Permissions) {
-			return true
-		}
-	}
-	return false
-}
-
+// requireInvoke checks that p may invoke reactors: reactor:invoke, or the
+// legacy token:use (which reactor:invoke grants), in its permissions or any
+// of its rules.
 func requireInvoke(op string, p *Principal) error {
-	if canInvoke(p) {
+	if p.holdsAnywhere(PermTokenUse) {
 		return nil
 	}
 	return newError(KindForbidden, op, "the caller lacks %s", PermReactorInvoke)
@@ -266,7 +248,7 @@ func (v *Vault) reactorArgs(ctx context.Context, op string, p Principal, inv *in
 	}
 	out, err := v.detokenize(ctx, op, p, args, PermTokenUse, v.reactors.maxTokens)
 	if err != nil {
-		return nil, underArgs(op, err)
+		return nil, underPath(op, "args", err)
 	}
 	if len(inv.params) > 0 {
 		fe := fieldErrors{}
@@ -289,17 +271,20 @@ func (v *Vault) reactorArgs(ctx context.Context, op string, p Principal, inv *in
 	return b, nil
 }
 
-// underArgs puts the field paths of a detokenization error under "args".
-func underArgs(op string, err error) error {
+// underPath puts the field paths of err, an error of the vault call made
+// for op, under prefix ("args", "tokenize").
+func underPath(op, prefix string, err error) error {
 	e, ok := errors.AsType[*Error](err)
-	if !ok || len(e.Fields) == 0 {
+	if !ok {
 		return wrapErr(op, err)
 	}
 	c := *e
 	c.Op = op
-	c.Fields = map[string][]string{}
-	for path, msgs := range e.Fields {
-		c.Fields[joinPath("args", path)] = msgs
+	if len(e.Fields) > 0 {
+		c.Fields = map[string][]string{}
+		for path, msgs := range e.Fields {
+			c.Fields[joinPath(prefix, path)] = msgs
+		}
 	}
 	return &c
 }
@@ -331,31 +316,13 @@ func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []
 		}
 		out, err := v.Tokenize(WithTransaction(WithPrincipal(ctx, as), ""), res.Tokenize)
 		if err != nil {
-			return nil, underTokenize(op, err)
+			return nil, underPath(op, "tokenize", err)
 		}
 		if resp.Tokens, err = normalizeJSON(out); err != nil {
 			return nil, wrapErr(op, err)
 		}
 	}
 	return resp, nil
-}
-
-// underTokenize puts the field paths of a Tokenize error of the reactor's
-// output under "tokenize".
-func underTokenize(op string, err error) error {
-	e, ok := errors.AsType[*Error](err)
-	if !ok {
-		return wrapErr(op, err)
-	}
-	c := *e
-	c.Op = op
-	if len(e.Fields) > 0 {
-		c.Fields = map[string][]string{}
-		for path, msgs := range e.Fields {
-			c.Fields[joinPath("tokenize", path)] = msgs
-		}
-	}
-	return &c
 }
 
 // React invokes a reactor synchronously and returns what it returned. The

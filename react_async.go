@@ -16,8 +16,8 @@ import (
 	"github.com/tokenvault/vault/storage"
 )
 
-// Asynchronous invocations (see the comment atop reactors.go,
-// "Asynchronous invocations").
+// Asynchronous invocations (see the package documentation, section
+// "Reactors: asynchronous invocations").
 // A job is a record of the tenant; two global time indexes order the jobs of
 // every tenant: reactor_jobs.due by when a job may be claimed (a pending
 // job at once, a running one when its lease ends; a finished one never), and
