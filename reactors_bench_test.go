@@ -22,7 +22,9 @@ import (
 //     bare pooled goja runtime;
 //   - BenchmarkReactCold with BenchmarkReactWarm: compiling the code;
 //   - BenchmarkReactParallel with BenchmarkReactWarm: throughput with 64
-//     callers (ns/op is wall time per React);
+//     callers (ns/op is wall time per React), and
+//     BenchmarkReactBareGojaParallel with BenchmarkReactBareGoja: the same
+//     ratio for bare goja, the most the machine allows;
 //   - BenchmarkReactDetokenize10 with BenchmarkReactWarm: ten detokenized
 //     args;
 //   - BenchmarkReactWarmBigCode with BenchmarkReactWarm: a reactor of 40 KB
@@ -65,32 +67,61 @@ func BenchmarkReactWarm(b *testing.B) {
 // called on a pooled bare goja runtime, with no isolation, limits, vault or
 // result encoding.
 func BenchmarkReactBareGoja(b *testing.B) {
-	prog := goja.MustCompile("reactor.js", "(function (exports, require, module) {"+benchReactorCode+"\n})", false)
+	prog := bareProgram()
 	pool := sync.Pool{New: func() any { return goja.New() }}
 	b.ReportAllocs()
 	for b.Loop() {
 		rt := pool.Get().(*goja.Runtime)
-		w, err := rt.RunProgram(prog)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fn, _ := goja.AssertFunction(w)
-		module := rt.NewObject()
-		_ = module.Set("exports", rt.NewObject())
-		if _, err := fn(nil, nil, nil, module); err != nil {
-			b.Fatal(err)
-		}
-		handler, _ := goja.AssertFunction(module.Get("exports"))
-		req, args := rt.NewObject(), rt.NewObject()
-		_ = args.Set("x", 1)
-		_ = req.Set("args", args)
-		v, err := handler(goja.Undefined(), req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = v.Export().(*goja.Promise).Result().ToObject(rt).Get("raw")
+		bareReact(b, rt, prog)
 		pool.Put(rt)
 	}
+}
+
+// BenchmarkReactBareGojaParallel is BenchmarkReactBareGoja from 64
+// goroutines, each with a runtime of its own: how the floor itself scales
+// on this machine. Compare its ratio to BenchmarkReactBareGoja with that of
+// BenchmarkReactParallel to BenchmarkReactWarm.
+func BenchmarkReactBareGojaParallel(b *testing.B) {
+	prog := bareProgram()
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		rt := goja.New()
+		for pb.Next() {
+			bareReact(b, rt, prog)
+		}
+	})
+}
+
+func bareProgram() *goja.Program {
+	return goja.MustCompile("reactor.js", "(function (exports, require, module) {"+benchReactorCode+"\n})", false)
+}
+
+// bareReact runs the module and calls its handler as the sandbox does, on a
+// runtime with nothing added.
+func bareReact(b *testing.B, rt *goja.Runtime, prog *goja.Program) {
+	w, err := rt.RunProgram(prog)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	fn, _ := goja.AssertFunction(w)
+	module := rt.NewObject()
+	_ = module.Set("exports", rt.NewObject())
+	if _, err := fn(nil, nil, nil, module); err != nil {
+		b.Error(err)
+		return
+	}
+	handler, _ := goja.AssertFunction(module.Get("exports"))
+	req, args := rt.NewObject(), rt.NewObject()
+	_ = args.Set("x", 1)
+	_ = req.Set("args", args)
+	v, err := handler(goja.Undefined(), req)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	_ = v.Export().(*goja.Promise).Result().ToObject(rt).Get("raw")
 }
 
 // BenchmarkReactCold is React of code not in the compile cache: two
