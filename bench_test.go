@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/bolt"
@@ -165,7 +166,16 @@ func BenchmarkGetCard(b *testing.B) {
 }
 
 // BenchmarkBareGetOpen is the baseline of BenchmarkGetCard.
-func BenchmarkBareGetOpen(b *testing.B) {
+func BenchmarkBareGetOpen(b *testing.B) { benchBareGetOpen(b, false) }
+
+// BenchmarkBareGetOpenDecode is BenchmarkBareGetOpen plus decoding the
+// plaintext into the generic value a Token carries as Data, with the
+// vault's own decoder: the floor of a get that returns data, before any
+// token field, mask or permission. It shows how much of BenchmarkGetCard's
+// budget the decoded Data alone takes.
+func BenchmarkBareGetOpenDecode(b *testing.B) { benchBareGetOpen(b, true) }
+
+func benchBareGetOpen(b *testing.B, decode bool) {
 	st := memory.New()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -186,8 +196,14 @@ func BenchmarkBareGetOpen(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := aead.Open(nil, v[:12], v[12:len(sealed)], nil); err != nil {
+			out, err := aead.Open(nil, v[:12], v[12:len(sealed)], nil)
+			if err != nil {
 				b.Fatal(err)
+			}
+			if decode {
+				if _, err := jsonv.Decode(out); err != nil {
+					b.Fatal(err)
+				}
 			}
 			return nil
 		})

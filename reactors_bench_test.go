@@ -198,3 +198,24 @@ func BenchmarkReactWarmBigCode(b *testing.B) {
 		mustReact(b, v, r.ID, benchArgs)
 	}
 }
+
+// BenchmarkReactWithApplication is BenchmarkReactWarm for a reactor with an
+// application, whose req.bt the code does not use.
+func BenchmarkReactWithApplication(b *testing.B) {
+	v := openTestVault(b)
+	app, err := v.CreateApplication(context.Background(), vault.CreateApplicationRequest{Name: "bench", Type: vault.AppPrivate,
+		Permissions: []string{vault.PermTokenRead}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := v.CreateReactor(context.Background(), vault.CreateReactorRequest{Name: "bench", Code: benchReactorCode,
+		Application: &vault.ReactorApplication{ID: app.ID}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mustReact(b, v, r.ID, benchArgs)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustReact(b, v, r.ID, benchArgs)
+	}
+}

@@ -42,12 +42,14 @@ return { bt: bt, BasisTheoryApiError: BasisTheoryApiError };
 
 var btProgram = goja.MustCompile("bt.js", btSource, true)
 
-// newBTClient instantiates req.bt for this invocation.
+// newBTClient instantiates req.bt for this invocation. It runs inside the
+// req.bt getter, so its errors are goja's own (an exception, an interrupt),
+// for the getter to rethrow as they are.
 func (inv *invocation) newBTClient() (goja.Value, error) {
 	rt := inv.rt
 	f, err := rt.RunProgram(btProgram)
 	if err != nil {
-		return nil, inv.jsError(err)
+		return nil, err
 	}
 	fn, _ := goja.AssertFunction(f)
 	var apiError goja.Value
@@ -55,7 +57,7 @@ func (inv *invocation) newBTClient() (goja.Value, error) {
 		return inv.btCall(call.Argument(0).String(), call.Argument(1).ToObject(rt), apiError)
 	}))
 	if err != nil {
-		return nil, inv.jsError(err)
+		return nil, err
 	}
 	o := v.ToObject(rt)
 	apiError = o.Get("BasisTheoryApiError")

@@ -167,6 +167,25 @@ func TestBTIsNullWithoutHost(t *testing.T) {
 	assert.Equal(t, true, runRaw(t, s, `module.exports = async (req) => ({ raw: req.bt === null })`, sandbox.Request{}))
 }
 
+// req.bt is built on first read: it must still behave as a data property.
+func TestBTIsAPropertyOfReq(t *testing.T) {
+	host := fakeHost{call: func(context.Context, string, []json.RawMessage) (json.RawMessage, error) { return nil, nil }}
+	s := newSandbox(t)
+	got := runRaw(t, s, `module.exports = async (req) => {
+		const first = req.bt, { bt } = req;
+		const same = first === bt && bt === req.bt;
+		const keys = Object.keys(req).join(',');
+		const shape = typeof bt.tokens.create + ',' + typeof bt.tokenize + ',' + typeof bt.detokenize;
+		const spread = { ...req }.bt === bt;
+		req.bt = 5;
+		const assigned = req.bt;
+		const d = Object.getOwnPropertyDescriptor(req, 'bt');
+		return { raw: { same, keys, shape, spread, assigned, plain: d.value === 5 && d.writable && d.enumerable && d.configurable } };
+	}`, sandbox.Request{Host: host})
+	assert.Equal(t, map[string]any{"same": true, "keys": "args,configuration,bt", "shape": "function,function,function",
+		"spread": true, "assigned": float64(5), "plain": true}, got)
+}
+
 func TestBTCallsHost(t *testing.T) {
 	var mu sync.Mutex
 	type call struct {

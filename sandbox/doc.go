@@ -16,8 +16,9 @@
 // req.args is [Request].Args (JSON, read as JSON.parse reads it; empty means
 // {}), req.configuration is an object of the configuration strings, req.bt is
 // a client shaped like basis-theory-js (tokens.create, retrieve, update,
-// delete, list and search, tokenize, detokenize, each returning a promise) or
-// null without a Host. A synchronous function, a returned promise and a
+// delete, list and search, tokenize, detokenize, each returning a promise),
+// built on first read (req.bt is an accessor until assigned to), or null
+// without a Host. A synchronous function, a returned promise and a
 // returned thenable all work. [Result].Raw and [Result].Tokenize are the JSON
 // of the returned raw and tokenize, encoded with JSON.stringify's rules
 // (toJSON, undefined and functions left out); nil when absent.

@@ -275,21 +275,48 @@ func (inv *invocation) buildRequest() (goja.Value, error) {
 			return nil, inv.jsError(err)
 		}
 	}
-	var bt goja.Value = goja.Null()
-	if inv.req.Host != nil {
-		if bt, err = inv.newBTClient(); err != nil {
-			return nil, err
-		}
-	}
 	for _, kv := range [...]struct {
 		k string
 		v goja.Value
-	}{{"args", parsed}, {"configuration", conf}, {"bt", bt}} {
+	}{{"args", parsed}, {"configuration", conf}} {
 		if err := obj.DefineDataProperty(kv.k, kv.v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
 			return nil, inv.jsError(err)
 		}
 	}
+	if inv.req.Host == nil {
+		err = obj.DefineDataProperty("bt", goja.Null(), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
+	} else {
+		err = inv.defineLazyBT(obj)
+	}
+	if err != nil {
+		return nil, inv.jsError(err)
+	}
 	return obj, nil
+}
+
+// defineLazyBT defines req.bt as an accessor that builds the client on
+// first read (most reactors never use it, and it is a class and a dozen
+// functions) and returns that same client after. Assigning to req.bt
+// replaces the accessor with a plain property, as for any data property.
+func (inv *invocation) defineLazyBT(req *goja.Object) error {
+	var client goja.Value
+	get := inv.function("get bt", 0, func(goja.FunctionCall) goja.Value {
+		if client == nil {
+			v, err := inv.newBTClient()
+			if err != nil {
+				panic(err)
+			}
+			client = v
+		}
+		return client
+	})
+	set := inv.function("set bt", 1, func(call goja.FunctionCall) goja.Value {
+		if err := call.This.ToObject(inv.rt).DefineDataProperty("bt", call.Argument(0), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE); err != nil {
+			panic(err)
+		}
+		return goja.Undefined()
+	})
+	return req.DefineAccessorProperty("bt", get, set, goja.FLAG_TRUE, goja.FLAG_TRUE)
 }
 
 // parseArgs builds req.args; a malformed document is the caller's fault,
