@@ -54,6 +54,32 @@ func ExampleVault_CreateToken() {
 	// Token{ID:<id> Type:card Containers:[/pci/high/]}
 }
 
+func ExampleVault_GetToken() {
+	v := exampleVault()
+	defer v.Close()
+	ctx := context.Background()
+	tok, _ := v.CreateToken(ctx, vault.CreateTokenRequest{
+		Type: vault.TypeCard,
+		Data: map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030},
+	})
+	got, err := v.GetToken(ctx, tok.ID)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Data is the plaintext as JSON: decode it into a type of your own.
+	var card struct {
+		Number string `json:"number"`
+		Month  int    `json:"expiration_month"`
+	}
+	if err := got.UnmarshalData(&card); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(card.Number, card.Month, string(got.Mask))
+	// Output: 4242424242424242 12 {"expiration_month":"{{ data.expiration_month }}","expiration_year":"{{ data.expiration_year }}","number":"{{ data.number | reveal_last: 4 }}"}
+}
+
 func ExampleVault_CreateToken_validation() {
 	v := exampleVault()
 	defer v.Close()
@@ -78,8 +104,7 @@ func ExampleVault_UpdateToken() {
 		fmt.Println(err)
 		return
 	}
-	b, _ := json.Marshal(updated.Data)
-	fmt.Println(string(b), updated.Metadata["tier"])
+	fmt.Println(string(updated.Data), updated.Metadata["tier"])
 	// Output: {"country":"NO","name":"Jane"} platinum
 }
 
@@ -187,8 +212,8 @@ func ExampleVault_Authenticate() {
 		return
 	}
 	got, _ := v.GetToken(vault.WithPrincipal(ctx, p), tok.ID)
-	fmt.Println(got.Data)
-	// Output: XXXXXXXXXXXX4242
+	fmt.Println(string(got.Data)) // Data is JSON: here the masked string
+	// Output: "XXXXXXXXXXXX4242"
 }
 
 func ExampleVault_CreateSession() {
@@ -210,7 +235,9 @@ func ExampleVault_CreateSession() {
 		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: tok.ID}},
 	}}})
 	got, err := v.GetToken(as(s.SessionKey), tok.ID)
-	fmt.Println(got.Data, err)
+	var secret string
+	_ = got.UnmarshalData(&secret)
+	fmt.Println(secret, err)
 	// Output: one secret <nil>
 }
 
@@ -226,10 +253,10 @@ func ExampleVault_BeginTransaction() {
 	fmt.Println("before commit:", vault.KindOf(err))
 	_ = v.CommitTransaction(ctx, txn.ID)
 	got, _ := v.GetToken(ctx, tok.ID)
-	fmt.Println("after commit:", got.Data)
+	fmt.Println("after commit:", string(got.Data))
 	// Output:
 	// before commit: not_found
-	// after commit: staged
+	// after commit: "staged"
 }
 
 func ExampleVault_CreateTenant() {

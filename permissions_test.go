@@ -126,13 +126,13 @@ func deny(k vault.Kind) outcome { return outcome{kind: k} }
 
 func revealed(want string) outcome {
 	return outcome{ok: true, check: func(t *testing.T, r any) {
-		assert.Equal(t, want, r.(*vault.Token).Data)
+		assert.Equal(t, want, dataOf(t, r.(*vault.Token).Data))
 	}}
 }
 
 func masked(want any) outcome {
 	return outcome{ok: true, check: func(t *testing.T, r any) {
-		assert.Equal(t, want, r.(*vault.Token).Data)
+		assert.Equal(t, want, dataOf(t, r.(*vault.Token).Data))
 	}}
 }
 

@@ -57,7 +57,7 @@ module.exports = async (req) => ({ raw: { number: req.args.number, k: req.config
 	assert.JSONEq(t, `{"number":"4242424242424242","k":"v"}`, string(res.Response.Raw))
 	again, err := v.GetToken(ctx, res.Response.Tokens.(map[string]any)["again"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, "4242424242424242", again.Data)
+	assert.Equal(t, "4242424242424242", dataOf(t, again.Data))
 	require.NotNil(t, res.CompletedAt)
 	assert.True(t, res.ExpiresAt.After(*res.CompletedAt))
 

@@ -397,11 +397,11 @@ func TestReactTokenizesOutput(t *testing.T) {
 	assert.Nil(t, tokens["nothing"])
 	stored, err := v.GetToken(ctx, card["id"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, "4242424242424242", stored.Data)
+	assert.Equal(t, "4242424242424242", dataOf(t, stored.Data))
 	assert.Equal(t, btApp.ID, stored.CreatedBy, "tokenized as the reactor's application")
 	note, err := v.GetToken(ctx, tokens["note"].(string))
 	require.NoError(t, err)
-	assert.Equal(t, "secret note", note.Data)
+	assert.Equal(t, "secret note", dataOf(t, note.Data))
 
 	without := mustCreateReactor(t, ctx, v, vault.CreateReactorRequest{Name: "no app", Code: code})
 	_, err = v.React(invoker, without.ID, vault.ReactRequest{Args: map[string]any{"number": "4242424242424242"}})

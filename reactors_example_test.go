@@ -67,7 +67,7 @@ module.exports = async function ({ args }) {
 	}
 	fmt.Println(string(resp.Raw))
 	receipt, _ := v.GetToken(ctx, resp.Tokens.(map[string]any)["receipt"].(string))
-	fmt.Println(receipt.Data)
+	fmt.Println(string(receipt.Data))
 
 	// A reactor's own errors carry the status of their class.
 	_, err = v.React(ctx, r.ID, vault.ReactRequest{Args: map[string]any{"card": "{{ " + card.ID + " }}", "amount": 0}})
@@ -77,7 +77,7 @@ module.exports = async function ({ args }) {
 	}
 	// Output:
 	// {"last4":"4242","amount":42}
-	// charged 42
+	// "charged 42"
 	// {"status":400,"name":"BadRequestError","detail":"Bad Request","errors":{"amount":["must be positive"]}}
 }
 

@@ -61,7 +61,7 @@ func TestRotateKeysReseals(t *testing.T) {
 	for i, id := range ids[:50] {
 		tok, err := v.GetToken(t.Context(), id)
 		require.NoError(t, err)
-		assert.Equal(t, json.Number(itoa(i)), tok.Data)
+		assert.Equal(t, json.Number(itoa(i)), dataOf(t, tok.Data))
 	}
 }
 
@@ -90,7 +90,7 @@ func TestMasterKeyRotation(t *testing.T) {
 	require.NoError(t, err, "after rotation the old master key is not needed")
 	got, err := v.GetToken(t.Context(), tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "123-45-6789", got.Data)
+	assert.Equal(t, "123-45-6789", dataOf(t, got.Data))
 	require.NoError(t, v.Close())
 	_, err = open(oldKEK)
 	requireKind(t, err, vault.KindUnauthenticated)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/tokenvault/vault/expr"
+	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 )
@@ -298,7 +299,14 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 			return nil, err
 		}
 		if r.Kind == expr.RefData {
-			values[r] = tok.Data
+			var data any
+			if len(tok.Data) > 0 {
+				if data, err = jsonv.Decode(tok.Data); err != nil {
+					return nil, err
+				}
+				clear(tok.Data)
+			}
+			values[r] = data
 			continue
 		}
 		m, err := normalizeJSON(tok)

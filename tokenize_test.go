@@ -25,7 +25,7 @@ func TestTokenizeNested(t *testing.T) {
 	require.True(t, ok)
 	first, err := v.GetToken(t.Context(), firstID)
 	require.NoError(t, err)
-	assert.Equal(t, "John", first.Data)
+	assert.Equal(t, "John", dataOf(t, first.Data))
 	assert.Equal(t, vault.TypeToken, first.Type)
 
 	card, ok := m["primary_card"].(*vault.Token)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 // Token types. Each has its validation, default container, mask,
@@ -392,13 +394,20 @@ type BankDetails struct {
 }
 
 // cardDetails derives the card object from validated card data.
-func cardDetails(data any) *CardDetails {
-	m, ok := data.(map[string]any)
-	if !ok {
+var (
+	cardDetailFields = []string{"number", "expiration_month", "expiration_year"}
+	bankDetailFields = []string{"routing_number", "account_number"}
+)
+
+// cardDetails reads the card facts of a card's data (JSON) without decoding
+// the rest of it; nil if it has no card number.
+func cardDetails(data []byte) *CardDetails {
+	var f [3][]byte
+	if jsonv.Fields(data, cardDetailFields, f[:]) != nil || f[0] == nil {
 		return nil
 	}
-	number, _ := m["number"].(string)
-	if len(number) < 13 {
+	number, err := jsonv.String(f[0])
+	if err != nil || len(number) < 13 {
 		return nil
 	}
 	binLen := 6
@@ -406,22 +415,47 @@ func cardDetails(data any) *CardDetails {
 		binLen = 8
 	}
 	cd := &CardDetails{BIN: number[:binLen], Last4: number[len(number)-4:], Brand: cardBrand(number)}
-	if v, ok := jsonInt(m["expiration_month"]); ok {
+	if v, ok := rawInt(f[1]); ok {
 		cd.ExpirationMonth = int(v)
 	}
-	if v, ok := jsonInt(m["expiration_year"]); ok {
+	if v, ok := rawInt(f[2]); ok {
 		cd.ExpirationYear = int(v)
 	}
 	return cd
 }
 
-func bankDetails(data any) *BankDetails {
-	m, ok := data.(map[string]any)
-	if !ok {
+// rawInt reads a JSON number that is an integer literal (no fraction or
+// exponent), as json.Number.Int64 would.
+func rawInt(raw []byte) (int64, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	digits := raw
+	if neg {
+		digits = raw[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+// bankDetails reads the bank facts of a bank token's data (JSON).
+func bankDetails(data []byte) *BankDetails {
+	var f [2][]byte
+	if len(data) == 0 || data[0] != '{' || jsonv.Fields(data, bankDetailFields, f[:]) != nil {
 		return nil
 	}
-	routing, _ := m["routing_number"].(string)
-	account, _ := m["account_number"].(string)
+	routing, _ := jsonv.String(f[0])
+	account, _ := jsonv.String(f[1])
 	if len(account) < 4 {
 		return &BankDetails{RoutingNumber: routing, AccountNumberLast4: account}
 	}

@@ -106,7 +106,7 @@ func TestTokenTypeDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"/pii/high/"}, tok.Containers)
 	assert.Equal(t, []string{"{{ data }}", "{{ data | replace: '-' }}", "{{ data | last4 }}"}, tok.SearchIndexes)
-	assert.Equal(t, "{{ data | reveal_last: 4 }}", tok.Mask)
+	assert.Equal(t, "{{ data | reveal_last: 4 }}", dataOf(t, tok.Mask))
 
 	tok, err = v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeCard,
 		Data: map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030}})

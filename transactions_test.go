@@ -48,10 +48,10 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	// Inside: own writes are visible.
 	got, err := v.GetToken(in, created.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "123-45-6789", got.Data)
+	assert.Equal(t, "123-45-6789", dataOf(t, got.Data))
 	got, err = v.GetToken(in, existing.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "after", got.Data)
+	assert.Equal(t, "after", dataOf(t, got.Data))
 	page, err := v.ListTokens(in, vault.ListTokensRequest{Metadata: map[string]string{"k": "v"}})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{created.ID, existing.ID}, tokenIDs(page.Data))
@@ -69,7 +69,7 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	requireKind(t, err, vault.KindNotFound)
 	got, err = v.GetToken(ctx, existing.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "before", got.Data)
+	assert.Equal(t, "before", dataOf(t, got.Data))
 	page, err = v.SearchTokens(ctx, vault.SearchTokensRequest{Query: "data:6789"})
 	require.NoError(t, err)
 	assert.Empty(t, page.Data)
@@ -80,10 +80,10 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	require.NoError(t, v.CommitTransaction(ctx, txn.ID))
 	got, err = v.GetToken(ctx, created.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "123-45-6789", got.Data)
+	assert.Equal(t, "123-45-6789", dataOf(t, got.Data))
 	got, err = v.GetToken(ctx, existing.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "after", got.Data)
+	assert.Equal(t, "after", dataOf(t, got.Data))
 	page, err = v.SearchTokens(ctx, vault.SearchTokensRequest{Query: "data:6789"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{created.ID}, tokenIDs(page.Data), "indexes are applied at commit")
@@ -119,7 +119,7 @@ func TestTransactionRollbackAndLocks(t *testing.T) {
 	requireKind(t, v.DeleteToken(ctx, tok.ID), vault.KindConflict)
 	got, err := v.GetToken(ctx, tok.ID)
 	require.NoError(t, err, "reads are not blocked")
-	assert.Equal(t, "v0", got.Data)
+	assert.Equal(t, "v0", dataOf(t, got.Data))
 
 	// A custom id being created in A is taken for everyone else.
 	_, err = v.CreateToken(inA, vault.CreateTokenRequest{ID: "reserved-id", Type: vault.TypeToken, Data: "x"})
@@ -130,7 +130,7 @@ func TestTransactionRollbackAndLocks(t *testing.T) {
 	require.NoError(t, v.RollbackTransaction(ctx, a.ID))
 	got, err = v.GetToken(ctx, tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "v0", got.Data, "a rollback leaves nothing")
+	assert.Equal(t, "v0", dataOf(t, got.Data), "a rollback leaves nothing")
 	_, err = v.GetToken(ctx, "reserved-id")
 	requireKind(t, err, vault.KindNotFound)
 	_, err = v.UpdateToken(inB, tok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`"v2"`)})
@@ -138,7 +138,7 @@ func TestTransactionRollbackAndLocks(t *testing.T) {
 	require.NoError(t, v.CommitTransaction(ctx, b.ID))
 	got, err = v.GetToken(ctx, tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "v2", got.Data)
+	assert.Equal(t, "v2", dataOf(t, got.Data))
 	require.NoError(t, v.Check(ctx))
 }
 
@@ -241,7 +241,7 @@ func TestTransactionSurvivesRestart(t *testing.T) {
 	require.NoError(t, v.CommitTransaction(t.Context(), txn.ID))
 	got, err := v.GetToken(t.Context(), tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "durable", got.Data)
+	assert.Equal(t, "durable", dataOf(t, got.Data))
 }
 
 // TestConcurrentTransactions runs random transactions from 32 goroutines over

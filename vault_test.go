@@ -3,6 +3,7 @@ package vault_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/memory"
@@ -195,7 +197,7 @@ func TestReopenKeepsTokens(t *testing.T) {
 	assert.Equal(t, tenant, v.DefaultTenantID())
 	got, err := v.GetToken(t.Context(), tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "123-45-6789", got.Data)
+	assert.Equal(t, "123-45-6789", dataOf(t, got.Data))
 	page, err := v.SearchTokens(t.Context(), vault.SearchTokensRequest{Query: "data:6789"})
 	require.NoError(t, err)
 	assert.Len(t, page.Data, 1)
@@ -222,4 +224,16 @@ func TestCheckFindsIndexDamage(t *testing.T) {
 	err = v.Check(t.Context())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "tokens.search: 1 entries missing")
+}
+
+// dataOf decodes a token's Data or Mask (JSON) as the tests compare it:
+// numbers as json.Number; nil for none.
+func dataOf(t testing.TB, raw json.RawMessage) any {
+	t.Helper()
+	if raw == nil {
+		return nil
+	}
+	v, err := jsonv.Decode(raw)
+	require.NoError(t, err)
+	return v
 }

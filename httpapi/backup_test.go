@@ -57,7 +57,7 @@ func TestBackup(t *testing.T) {
 	defer r.Close()
 	got, err := r.GetToken(t.Context(), tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "4242424242424242", got.Data)
+	assert.Equal(t, `"4242424242424242"`, string(got.Data))
 
 	for name, k := range map[string]string{"private key": priv.Key, "another tenant's management key": other.Key} {
 		t.Run(name, func(t *testing.T) {

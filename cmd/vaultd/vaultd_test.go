@@ -178,7 +178,7 @@ func TestBackupWhileServing(t *testing.T) {
 		for id, data := range ids {
 			tok, err := v.GetToken(t.Context(), id)
 			require.NoError(t, err)
-			assert.Equal(t, data, tok.Data)
+			assert.Equal(t, `"`+data+`"`, string(tok.Data))
 		}
 	})
 	t.Run("needs a management key", func(t *testing.T) {

@@ -65,7 +65,7 @@ func run(ctx context.Context, w io.Writer) error {
 			fmt.Fprintf(w, "%-14s -> %s\n", c.name, vault.KindOf(err))
 			continue
 		}
-		fmt.Fprintf(w, "%-14s -> %v\n", c.name, mask16(got.Data))
+		fmt.Fprintf(w, "%-14s -> %v\n", c.name, mask16(got))
 	}
 
 	// The checkout page gets a session; the payments backend lets it read
@@ -90,7 +90,7 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%-14s -> %v\n", "session", got.Data)
+	fmt.Fprintf(w, "%-14s -> %v\n", "session", mask16(got))
 	return nil
 }
 
@@ -104,8 +104,9 @@ func as(ctx context.Context, v *vault.Vault, key string) (context.Context, error
 
 // mask16 prints revealed card numbers as "revealed (16 digits)", so the
 // example never prints a card number.
-func mask16(data any) string {
-	s, _ := data.(string)
+func mask16(tok *vault.Token) string {
+	var s string
+	_ = tok.UnmarshalData(&s) // Data is JSON; a card number's is a string
 	if len(s) == 16 && s[0] != 'X' {
 		return "revealed (16 digits)"
 	}

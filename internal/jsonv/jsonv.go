@@ -9,8 +9,10 @@
 package jsonv
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -354,4 +356,225 @@ func fixUTF8(s []byte) []byte {
 		s = s[size:]
 	}
 	return out
+}
+
+// Fields finds the members of the top-level object of b named in keys and
+// sets out[i] to the JSON of the value of keys[i] (a slice of b; a later
+// duplicate wins, as in Decode), checking the whole document and building
+// nothing, so a caller that wants two fields of a document does not pay for
+// the rest. A member not present leaves its out slot as it was. b must be one
+// valid JSON value (not necessarily an object: then nothing is found);
+// invalid JSON is an error wrapping ErrSyntax. Decode or String turn a value
+// into Go.
+func Fields(b []byte, keys []string, out [][]byte) error {
+	d := decoder{b: b}
+	d.space()
+	if d.i >= len(d.b) || d.b[d.i] != '{' {
+		if err := d.skip(); err != nil {
+			return err
+		}
+		return d.end()
+	}
+	d.i++
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		return d.end()
+	}
+	for {
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return d.fail("expected a string key")
+		}
+		idx, err := d.matchKey(keys)
+		if err != nil {
+			return err
+		}
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != ':' {
+			return d.fail("expected a colon")
+		}
+		d.i++
+		d.space()
+		start := d.i
+		if err := d.skip(); err != nil {
+			return err
+		}
+		if idx >= 0 {
+			out[idx] = d.b[start:d.i:d.i]
+		}
+		d.space()
+		if d.i >= len(d.b) {
+			return d.fail("unexpected end of input")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return d.end()
+		default:
+			return d.fail("expected a comma or a closing brace")
+		}
+	}
+}
+
+// matchKey reads the key at d.i and returns its index in keys, or -1. A key
+// without escapes is compared in place; one with escapes is decoded first.
+func (d *decoder) matchKey(keys []string) (int, error) {
+	start := d.i
+	if err := d.skipString(); err != nil {
+		return -1, err
+	}
+	raw := d.b[start+1 : d.i-1]
+	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+		d.i = start
+		k, err := d.str()
+		if err != nil {
+			return -1, err
+		}
+		return slices.Index(keys, k), nil
+	}
+	for i, k := range keys {
+		if string(raw) == k {
+			return i, nil
+		}
+	}
+	return -1, nil
+}
+
+// String decodes a JSON string value (as Fields returns it).
+func String(v []byte) (string, error) {
+	d := decoder{b: v}
+	d.space()
+	if d.i >= len(d.b) || d.b[d.i] != '"' {
+		return "", d.fail("expected a string")
+	}
+	s, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	return s, d.end()
+}
+
+// end checks that only whitespace follows the value.
+func (d *decoder) end() error {
+	d.space()
+	if d.i != len(d.b) {
+		return d.fail("unexpected data after the value")
+	}
+	return nil
+}
+
+// skip passes over one value, checking it as value would, building nothing
+// but the strings of object keys.
+func (d *decoder) skip() error {
+	if d.i >= len(d.b) {
+		return d.fail("unexpected end of input")
+	}
+	switch c := d.b[d.i]; {
+	case c == '{' || c == '[':
+		return d.skipContainer()
+	case c == '"':
+		return d.skipString()
+	case c == 't':
+		_, err := d.literal("true", nil)
+		return err
+	case c == 'f':
+		_, err := d.literal("false", nil)
+		return err
+	case c == 'n':
+		_, err := d.literal("null", nil)
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := d.number()
+		return err
+	}
+	return d.fail("unexpected character")
+}
+
+// skipString passes over a string: escapes are checked, the rest is not
+// copied.
+func (d *decoder) skipString() error {
+	d.i++ // opening quote
+	for d.i < len(d.b) {
+		switch c := d.b[d.i]; {
+		case c == '"':
+			d.i++
+			return nil
+		case c < 0x20:
+			return d.fail("control character in a string")
+		case c == '\\':
+			if d.i+1 >= len(d.b) {
+				return d.fail("unexpected end of input")
+			}
+			switch d.b[d.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				d.i += 2
+			case 'u':
+				if _, ok := d.hex4(d.i + 2); !ok {
+					return d.fail("invalid unicode escape")
+				}
+				d.i += 6
+			default:
+				return d.fail("invalid escape")
+			}
+		default:
+			d.i++
+		}
+	}
+	return d.fail("unterminated string")
+}
+
+// skipContainer passes over an object or array.
+func (d *decoder) skipContainer() error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	closing := byte(']')
+	isObject := d.b[d.i] == '{'
+	if isObject {
+		closing = '}'
+	}
+	d.i++
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == closing {
+		d.i++
+		d.depth--
+		return nil
+	}
+	for {
+		d.space()
+		if isObject {
+			if d.i >= len(d.b) || d.b[d.i] != '"' {
+				return d.fail("expected a string key")
+			}
+			if err := d.skipString(); err != nil {
+				return err
+			}
+			d.space()
+			if d.i >= len(d.b) || d.b[d.i] != ':' {
+				return d.fail("expected a colon")
+			}
+			d.i++
+			d.space()
+		}
+		if err := d.skip(); err != nil {
+			return err
+		}
+		d.space()
+		if d.i >= len(d.b) {
+			return d.fail("unexpected end of input")
+		}
+		switch d.b[d.i] {
+		case ',':
+			d.i++
+		case closing:
+			d.i++
+			d.depth--
+			return nil
+		default:
+			return d.fail("expected a comma or a closing bracket")
+		}
+	}
 }

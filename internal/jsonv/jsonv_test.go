@@ -100,3 +100,65 @@ func BenchmarkStdDecodeCard(b *testing.B) {
 		}
 	}
 }
+
+// checkFields holds Fields to Decode: the same error or not, and for an
+// object the same values of the keys asked for.
+func checkFields(t *testing.T, in []byte, keys []string) {
+	t.Helper()
+	full, fullErr := Decode(in)
+	out := make([][]byte, len(keys))
+	err := Fields(in, keys, out)
+	if (fullErr == nil) != (err == nil) {
+		t.Fatalf("Decode err=%v, Fields err=%v for %q", fullErr, err, in)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrSyntax) {
+			t.Fatalf("Fields error %v does not wrap ErrSyntax", err)
+		}
+		return
+	}
+	m, _ := full.(map[string]any)
+	for i, k := range keys {
+		var got any
+		if out[i] != nil {
+			if got, err = Decode(out[i]); err != nil {
+				t.Fatalf("key %q of %q: Fields gave %q, not one value: %v", k, in, out[i], err)
+			}
+		}
+		if !reflect.DeepEqual(m[k], got) {
+			t.Fatalf("key %q of %q: Decode %#v, Fields %#v", k, in, m[k], got)
+		}
+	}
+}
+
+func TestFields(t *testing.T) {
+	keys := []string{"number", "a", "expiration_year", "é"}
+	for _, in := range append(corpus,
+		`{"skip":{"x":[1,{"y":"\u00e9\"}"}],"z":null},"number":"4242","t":true,"f":false,"expiration_year":2030}`,
+		`{"a":1,"a":[2]}`, `{"a":{"b":`, `{"s":"\q"}`, `{"s":[1,}`, `{"n":01}`, `{"\u0061":"escaped key"}`,
+		`{"\u00e9":1}`, "{\"\xff\":2}") {
+		t.Run(in, func(t *testing.T) { checkFields(t, []byte(in), keys) })
+	}
+	out := make([][]byte, 1)
+	require.NoError(t, Fields([]byte(`{"number":"4242","other":[1,2,3]}`), []string{"number"}, out))
+	assert.Equal(t, `"4242"`, string(out[0]))
+}
+
+func TestString(t *testing.T) {
+	s, err := String([]byte(` "a\u00e9\n" `))
+	require.NoError(t, err)
+	assert.Equal(t, "aé\n", s)
+	for _, bad := range []string{`1`, `"open`, `"a" "b"`, ``} {
+		_, err := String([]byte(bad))
+		assert.ErrorIs(t, err, ErrSyntax, bad)
+	}
+}
+
+func FuzzFields(f *testing.F) {
+	for _, in := range corpus {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		checkFields(t, in, []string{"a", "number", ""})
+	})
+}
