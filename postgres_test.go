@@ -98,7 +98,7 @@ func TestVaultsShareAPostgresDatabase(t *testing.T) {
 	require.NoError(t, err)
 	got, err := b.GetToken(ctx, tok.ID)
 	require.NoError(t, err)
-	assert.Equal(t, "123-45-6789", got.Data)
+	assert.Equal(t, "123-45-6789", dataOf(t, got.Data))
 
 	// Explicit flags: tenant settings may be cached for up to a second in
 	// the other process.
