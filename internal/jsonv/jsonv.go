@@ -132,30 +132,17 @@ func (d *decoder) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.space()
-		if d.i >= len(d.b) || d.b[d.i] != ':' {
-			return nil, d.fail("expected a colon")
+		if err := d.colon(); err != nil {
+			return nil, err
 		}
-		d.i++
-		d.space()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
 		m[k] = v
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, d.fail("unexpected end of input")
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		if done, err := d.next('}'); done || err != nil {
 			d.depth--
-			return m, nil
-		default:
-			return nil, d.fail("expected a comma or a closing brace")
+			return m, err
 		}
 	}
 }
@@ -179,19 +166,9 @@ func (d *decoder) array() (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		d.space()
-		if d.i >= len(d.b) {
-			return nil, d.fail("unexpected end of input")
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		if done, err := d.next(']'); done || err != nil {
 			d.depth--
-			return a, nil
-		default:
-			return nil, d.fail("expected a comma or a closing bracket")
+			return a, err
 		}
 	}
 }
@@ -390,12 +367,9 @@ func Fields(b []byte, keys []string, out [][]byte) error {
 		if err != nil {
 			return err
 		}
-		d.space()
-		if d.i >= len(d.b) || d.b[d.i] != ':' {
-			return d.fail("expected a colon")
+		if err := d.colon(); err != nil {
+			return err
 		}
-		d.i++
-		d.space()
 		start := d.i
 		if err := d.skip(); err != nil {
 			return err
@@ -403,18 +377,11 @@ func Fields(b []byte, keys []string, out [][]byte) error {
 		if idx >= 0 {
 			out[idx] = d.b[start:d.i:d.i]
 		}
-		d.space()
-		if d.i >= len(d.b) {
-			return d.fail("unexpected end of input")
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		if done, err := d.next('}'); err != nil || done {
+			if err != nil {
+				return err
+			}
 			return d.end()
-		default:
-			return d.fail("expected a comma or a closing brace")
 		}
 	}
 }
@@ -455,6 +422,37 @@ func String(v []byte) (string, error) {
 		return "", err
 	}
 	return s, d.end()
+}
+
+// colon passes the colon after an object key, and the whitespace around it.
+func (d *decoder) colon() error {
+	d.space()
+	if d.i >= len(d.b) || d.b[d.i] != ':' {
+		return d.fail("expected a colon")
+	}
+	d.i++
+	d.space()
+	return nil
+}
+
+// next passes what follows a member or an item: a comma, or closing (done).
+func (d *decoder) next(closing byte) (done bool, err error) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, d.fail("unexpected end of input")
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, nil
+	case closing:
+		d.i++
+		return true, nil
+	}
+	if closing == '}' {
+		return false, d.fail("expected a comma or a closing brace")
+	}
+	return false, d.fail("expected a comma or a closing bracket")
 }
 
 // end checks that only whitespace follows the value.
@@ -552,29 +550,16 @@ func (d *decoder) skipContainer() error {
 			if err := d.skipString(); err != nil {
 				return err
 			}
-			d.space()
-			if d.i >= len(d.b) || d.b[d.i] != ':' {
-				return d.fail("expected a colon")
+			if err := d.colon(); err != nil {
+				return err
 			}
-			d.i++
-			d.space()
 		}
 		if err := d.skip(); err != nil {
 			return err
 		}
-		d.space()
-		if d.i >= len(d.b) {
-			return d.fail("unexpected end of input")
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case closing:
-			d.i++
+		if done, err := d.next(closing); done || err != nil {
 			d.depth--
-			return nil
-		default:
-			return d.fail("expected a comma or a closing bracket")
+			return err
 		}
 	}
 }
