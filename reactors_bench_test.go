@@ -46,6 +46,15 @@ func benchReactor(b *testing.B, opts ...vault.Option) (*vault.Vault, string) {
 	return v, r.ID
 }
 
+// loopReact reacts once to warm the caches, then in the benchmark loop.
+func loopReact(b *testing.B, v *vault.Vault, id string, args any) {
+	mustReact(b, v, id, args)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustReact(b, v, id, args)
+	}
+}
+
 func mustReact(b *testing.B, v *vault.Vault, id string, args any) {
 	if _, err := v.React(context.Background(), id, vault.ReactRequest{Args: args}); err != nil {
 		b.Fatal(err)
@@ -56,11 +65,7 @@ func mustReact(b *testing.B, v *vault.Vault, id string, args any) {
 // and cached.
 func BenchmarkReactWarm(b *testing.B) {
 	v, id := benchReactor(b)
-	mustReact(b, v, id, benchArgs)
-	b.ReportAllocs()
-	for b.Loop() {
-		mustReact(b, v, id, benchArgs)
-	}
+	loopReact(b, v, id, benchArgs)
 }
 
 // BenchmarkReactBareGoja is the floor: the same compiled module run and
@@ -172,11 +177,7 @@ func BenchmarkReactDetokenize10(b *testing.B) {
 		}
 		args[fmt.Sprintf("t%d", i)] = "{{ " + tok.ID + " }}"
 	}
-	mustReact(b, v, id, args)
-	b.ReportAllocs()
-	for b.Loop() {
-		mustReact(b, v, id, args)
-	}
+	loopReact(b, v, id, args)
 }
 
 // BenchmarkReactWarmBigCode is BenchmarkReactWarm with 40 KB of code.
@@ -192,11 +193,7 @@ func BenchmarkReactWarmBigCode(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mustReact(b, v, r.ID, benchArgs)
-	b.ReportAllocs()
-	for b.Loop() {
-		mustReact(b, v, r.ID, benchArgs)
-	}
+	loopReact(b, v, r.ID, benchArgs)
 }
 
 // BenchmarkReactWithApplication is BenchmarkReactWarm for a reactor with an
@@ -213,9 +210,5 @@ func BenchmarkReactWithApplication(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mustReact(b, v, r.ID, benchArgs)
-	b.ReportAllocs()
-	for b.Loop() {
-		mustReact(b, v, r.ID, benchArgs)
-	}
+	loopReact(b, v, r.ID, benchArgs)
 }
