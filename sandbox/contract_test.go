@@ -107,7 +107,23 @@ func TestArgsDecoding(t *testing.T) {
 	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
 	got = runRaw(t, s, `module.exports = async ({ args }) => { let d = 0; for (let a = args; Array.isArray(a); a = a[0]) d++; return { raw: d } }`,
 		sandbox.Request{Args: json.RawMessage(deep)})
-	assert.Equal(t, 10000.0, got, "deep nesting costs no Go stack")
+	assert.Equal(t, 10000.0, got, "deep nesting is read to the JSON limit")
+}
+
+// TestArgsMatchJSONParse holds the args decoder to the runtime's own
+// JSON.parse: same values, same member order.
+func TestArgsMatchJSONParse(t *testing.T) {
+	s := newSandbox(t)
+	for _, doc := range []string{
+		`{"b":1,"a":2,"b":3}`, `[{"z":{"y":[1,2,{"x":null}]}},"s",-0.0,1e-7,true,false]`, `"just a string"`,
+		`{"\u0000":"nul","esc":"\"\\\/\b\f\n\r\t","bad":"\ud800x"}`, `{"__proto__":[],"constructor":{"name":1}}`,
+		`12345678901234567890123`, `{"n":[9007199254740993,-9007199254740993,0.1,1E3]}`, "{\"utf8\":\"caf\xc3\xa9 \xff\"}",
+	} {
+		got := runRaw(t, s, `module.exports = async (req) => ({ raw: [JSON.stringify(req.args), JSON.stringify(JSON.parse(req.configuration.DOC))] })`,
+			sandbox.Request{Args: json.RawMessage(doc), Configuration: map[string]string{"DOC": doc}})
+		pair := got.([]any)
+		assert.Equal(t, pair[1], pair[0], doc)
+	}
 }
 
 func TestArgsNotJSON(t *testing.T) {

@@ -1,13 +1,13 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 
 	"github.com/dop251/goja"
+
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 // errBadJSON reports a document that is not one valid JSON value.
@@ -16,90 +16,76 @@ var errBadJSON = errors.New("sandbox: invalid JSON")
 // decodeJSON builds the JavaScript value of a JSON document the way
 // JSON.parse does (own data properties in document order, a later duplicate
 // key winning, "__proto__" an ordinary key), without materialising the JSON
-// global in runtimes that never use it. It walks tokens with an explicit
-// stack, so nesting depth costs no Go stack.
+// global in runtimes that never use it.
 func (inv *invocation) decodeJSON(doc []byte) (goja.Value, error) {
-	rt := inv.rt
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	type frame struct {
-		obj   *goja.Object // an object being filled, or nil for an array
-		items []any        // array items so far
-		key   string       // the pending key of an object
-		isKey bool         // the next string token is a key
-	}
-	var stack []*frame
-	var result goja.Value
-	put := func(v goja.Value) error {
-		if len(stack) == 0 {
-			result = v
-			return nil
-		}
-		top := stack[len(stack)-1]
-		if top.obj == nil {
-			top.items = append(top.items, v)
-			return nil
-		}
-		top.isKey = true
-		return top.obj.DefineDataProperty(top.key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+	b := jsBuilder{rt: inv.rt}
+	if err := jsonv.Walk(doc, &b); err != nil {
+		if errors.Is(err, jsonv.ErrSyntax) {
 			return nil, errBadJSON
 		}
-		if len(stack) > 0 {
-			if top := stack[len(stack)-1]; top.obj != nil && top.isKey {
-				if s, ok := tok.(string); ok {
-					top.key, top.isKey = s, false
-					continue
-				}
-			}
-		}
-		var v goja.Value
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, &frame{obj: rt.NewObject(), isKey: true})
-				continue
-			case '[':
-				stack = append(stack, &frame{})
-				continue
-			}
-			top := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if top.obj != nil {
-				v = top.obj
-			} else {
-				v = rt.NewArray(top.items...)
-			}
-		case string:
-			v = rt.ToValue(t)
-		case json.Number:
-			v = jsonNumber(rt, t)
-		case bool:
-			v = rt.ToValue(t)
-		case nil:
-			v = goja.Null()
-		}
-		if err := put(v); err != nil {
-			return nil, err
-		}
-		if len(stack) == 0 {
-			break
-		}
+		return nil, err
 	}
-	if result == nil {
-		return nil, errBadJSON
+	return b.result, nil
+}
+
+// jsBuilder is the jsonv.Visitor of decodeJSON.
+type jsBuilder struct {
+	rt     *goja.Runtime
+	stack  []jsFrame
+	result goja.Value
+}
+
+type jsFrame struct {
+	obj   *goja.Object // an object being filled, or nil for an array
+	items []any        // array items so far
+	key   string       // the pending key of an object
+}
+
+func (b *jsBuilder) Object() error {
+	b.stack = append(b.stack, jsFrame{obj: b.rt.NewObject()})
+	return nil
+}
+
+func (b *jsBuilder) Array() error {
+	b.stack = append(b.stack, jsFrame{})
+	return nil
+}
+
+func (b *jsBuilder) Key(k string) error {
+	b.stack[len(b.stack)-1].key = k
+	return nil
+}
+
+func (b *jsBuilder) End() error {
+	top := b.stack[len(b.stack)-1]
+	b.stack = b.stack[:len(b.stack)-1]
+	if top.obj != nil {
+		return b.put(top.obj)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errBadJSON // trailing data
+	return b.put(b.rt.NewArray(top.items...))
+}
+
+func (b *jsBuilder) Scalar(v any) error {
+	switch t := v.(type) {
+	case json.Number:
+		return b.put(jsonNumber(b.rt, t))
+	case nil:
+		return b.put(goja.Null())
 	}
-	return result, nil
+	return b.put(b.rt.ToValue(v))
+}
+
+func (b *jsBuilder) put(v goja.Value) error {
+	if len(b.stack) == 0 {
+		b.result = v
+		return nil
+	}
+	top := &b.stack[len(b.stack)-1]
+	if top.obj == nil {
+		top.items = append(top.items, v)
+		return nil
+	}
+	return top.obj.DefineDataProperty(top.key, v, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
 }
 
 // jsonNumber converts as JSON.parse does: a double (±Infinity when out of

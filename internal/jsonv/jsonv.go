@@ -563,3 +563,118 @@ func (d *decoder) skipContainer() error {
 		}
 	}
 }
+
+// Visitor receives the values of a document in order, for a caller that
+// builds its own representation (keeping the order of object members, which
+// Decode's maps lose).
+type Visitor interface {
+	// Object and Array start a container; End closes the innermost one.
+	Object() error
+	Array() error
+	End() error
+	// Key names the next value of the innermost object.
+	Key(k string) error
+	// Scalar is a string, a json.Number, a bool or nil.
+	Scalar(v any) error
+}
+
+// Walk parses b, which must hold exactly one JSON value, and calls vis for
+// each of its parts in document order. Errors from vis stop the walk and are
+// returned as they are; invalid JSON is an error wrapping ErrSyntax, after
+// the calls for what preceded it.
+func Walk(b []byte, vis Visitor) error {
+	d := decoder{b: b}
+	d.space()
+	if err := d.walk(vis); err != nil {
+		return err
+	}
+	return d.end()
+}
+
+func (d *decoder) walk(vis Visitor) error {
+	if d.i >= len(d.b) {
+		return d.fail("unexpected end of input")
+	}
+	switch d.b[d.i] {
+	case '{':
+		return d.walkObject(vis)
+	case '[':
+		return d.walkArray(vis)
+	}
+	v, err := d.value() // a scalar: value builds no container here
+	if err != nil {
+		return err
+	}
+	return vis.Scalar(v)
+}
+
+func (d *decoder) walkObject(vis Visitor) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	if err := vis.Object(); err != nil {
+		return err
+	}
+	d.i++ // {
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == '}' {
+		d.i++
+		d.depth--
+		return vis.End()
+	}
+	for {
+		d.space()
+		if d.i >= len(d.b) || d.b[d.i] != '"' {
+			return d.fail("expected a string key")
+		}
+		k, err := d.str()
+		if err != nil {
+			return err
+		}
+		if err := d.colon(); err != nil {
+			return err
+		}
+		if err := vis.Key(k); err != nil {
+			return err
+		}
+		if err := d.walk(vis); err != nil {
+			return err
+		}
+		if done, err := d.next('}'); err != nil || done {
+			if err != nil {
+				return err
+			}
+			d.depth--
+			return vis.End()
+		}
+	}
+}
+
+func (d *decoder) walkArray(vis Visitor) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	if err := vis.Array(); err != nil {
+		return err
+	}
+	d.i++ // [
+	d.space()
+	if d.i < len(d.b) && d.b[d.i] == ']' {
+		d.i++
+		d.depth--
+		return vis.End()
+	}
+	for {
+		d.space()
+		if err := d.walk(vis); err != nil {
+			return err
+		}
+		if done, err := d.next(']'); err != nil || done {
+			if err != nil {
+				return err
+			}
+			d.depth--
+			return vis.End()
+		}
+	}
+}

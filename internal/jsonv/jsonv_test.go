@@ -162,3 +162,86 @@ func FuzzFields(f *testing.F) {
 		checkFields(t, in, []string{"a", "number", ""})
 	})
 }
+
+// events records a walk as encoding/json's Decoder.Token would list it.
+type events []any
+
+func (e *events) Object() error      { *e = append(*e, json.Delim('{')); return nil }
+func (e *events) Array() error       { *e = append(*e, json.Delim('[')); return nil }
+func (e *events) End() error         { *e = append(*e, "end"); return nil }
+func (e *events) Key(k string) error { *e = append(*e, "key:"+k); return nil }
+func (e *events) Scalar(v any) error { *e = append(*e, v); return nil }
+
+// stdEvents lists the tokens of b with encoding/json in the same form.
+func stdEvents(b []byte) (events, error) {
+	if !json.Valid(b) {
+		return nil, errors.New("invalid")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out events
+	var inObject []bool
+	expectKey := false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return out, nil // io.EOF: json.Valid said it is one value
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				out, inObject, expectKey = append(out, t), append(inObject, true), true
+				continue
+			case '[':
+				out, inObject = append(out, t), append(inObject, false)
+				continue
+			}
+			out, inObject = append(out, "end"), inObject[:len(inObject)-1]
+		default:
+			if expectKey {
+				out, expectKey = append(out, "key:"+t.(string)), false
+				continue
+			}
+			out = append(out, t)
+		}
+		expectKey = len(inObject) > 0 && inObject[len(inObject)-1]
+	}
+}
+
+func checkWalk(t *testing.T, in []byte) {
+	t.Helper()
+	want, wantErr := stdEvents(in)
+	var got events
+	err := Walk(in, &got)
+	if (wantErr == nil) != (err == nil) {
+		t.Fatalf("encoding/json err=%v, Walk err=%v for %q", wantErr, err, in)
+	}
+	if err == nil && !reflect.DeepEqual(want, got) {
+		t.Fatalf("events differ for %q:\n%#v\n%#v", in, want, got)
+	}
+}
+
+func TestWalk(t *testing.T) {
+	for _, in := range append(corpus, `{"b":1,"a":{"c":[true,null,"x"]},"b":2}`) {
+		t.Run(in, func(t *testing.T) { checkWalk(t, []byte(in)) })
+	}
+	stop := errors.New("stop")
+	err := Walk([]byte(`[1,2]`), stopAt{stop})
+	assert.Same(t, stop, err, "a visitor's error is returned as it is")
+}
+
+type stopAt struct{ err error }
+
+func (s stopAt) Object() error    { return nil }
+func (s stopAt) Array() error     { return nil }
+func (s stopAt) End() error       { return nil }
+func (s stopAt) Key(string) error { return nil }
+func (s stopAt) Scalar(any) error { return s.err }
+
+func FuzzWalk(f *testing.F) {
+	for _, in := range corpus {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { checkWalk(t, in) })
+}
