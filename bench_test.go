@@ -165,6 +165,26 @@ func BenchmarkGetCard(b *testing.B) {
 	}
 }
 
+// bareCardStore stores, under "t"/"id", a record of a card token's size
+// whose head is the card data sealed with AES-256-GCM (nonce first).
+func bareCardStore(b *testing.B) (*memory.Store, cipher.AEAD, []byte) {
+	st := memory.New()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	block, _ := aes.NewCipher(key)
+	aead, _ := cipher.NewGCM(block)
+	plain := []byte(`{"number":"4000000000000077","expiration_month":12,"expiration_year":2030}`)
+	nonce := make([]byte, aead.NonceSize())
+	_, _ = rand.Read(nonce)
+	sealed := aead.Seal(slices.Clone(nonce), nonce, plain, nil)
+	rec := make([]byte, max(cardRecordSize(), len(sealed)+112))
+	copy(rec, sealed)
+	if err := st.Update(context.Background(), func(tx storage.Tx) error { return tx.Put("t", []byte("id"), rec) }); err != nil {
+		b.Fatal(err)
+	}
+	return st, aead, sealed
+}
+
 // BenchmarkBareGetOpen is the baseline of BenchmarkGetCard.
 func BenchmarkBareGetOpen(b *testing.B) { benchBareGetOpen(b, false) }
 
@@ -176,18 +196,7 @@ func BenchmarkBareGetOpen(b *testing.B) { benchBareGetOpen(b, false) }
 func BenchmarkBareGetOpenDecode(b *testing.B) { benchBareGetOpen(b, true) }
 
 func benchBareGetOpen(b *testing.B, decode bool) {
-	st := memory.New()
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	block, _ := aes.NewCipher(key)
-	aead, _ := cipher.NewGCM(block)
-	plain := []byte(`{"number":"4000000000000077","expiration_month":12,"expiration_year":2030}`)
-	nonce := make([]byte, aead.NonceSize())
-	_, _ = rand.Read(nonce)
-	sealed := aead.Seal(slices.Clone(nonce), nonce, plain, nil)
-	rec := make([]byte, cardRecordSize())
-	copy(rec, sealed)
-	_ = st.Update(context.Background(), func(tx storage.Tx) error { return tx.Put("t", []byte("id"), rec) })
+	st, aead, sealed := bareCardStore(b)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -207,6 +216,46 @@ func benchBareGetOpen(b *testing.B, decode bool) {
 			}
 			return nil
 		})
+	}
+}
+
+// BenchmarkTokenReplyFloor is the least a get that returns a card Token can
+// do, as a bound for BenchmarkGetCard's target: BenchmarkBareGetOpen plus
+// one allocation holding the Token, its card details and the plaintext
+// (opened into it), one string for the record's text fields and the card
+// facts read from the plaintext with jsonv.Fields. No permission, expiry,
+// tenant key or record decoding: it is not a vault code path, only a floor.
+func BenchmarkTokenReplyFloor(b *testing.B) {
+	st, aead, sealed := bareCardStore(b)
+	ctx := context.Background()
+	fields := []string{"number", "expiration_month", "expiration_year"}
+	type reply struct {
+		tok  vault.Token
+		card vault.CardDetails
+		buf  [128]byte
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := new(reply)
+		_ = st.View(ctx, func(tx storage.Tx) error {
+			v, err := tx.Get("t", []byte("id"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			text := string(v[len(sealed) : len(sealed)+112]) // id, fingerprint, created_by
+			r.tok.ID, r.tok.Fingerprint, r.tok.CreatedBy = text[:36], text[36:76], text[76:112]
+			if r.tok.Data, err = aead.Open(r.buf[:0], v[:12], v[12:len(sealed)], nil); err != nil {
+				b.Fatal(err)
+			}
+			return nil
+		})
+		var f [3][]byte
+		if err := jsonv.Fields(r.tok.Data, fields, f[:]); err != nil {
+			b.Fatal(err)
+		}
+		number, _ := jsonv.String(f[0])
+		r.card.BIN, r.card.Last4 = number[:8], number[len(number)-4:]
+		r.tok.Card = &r.card
 	}
 }
 
