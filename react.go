@@ -246,6 +246,13 @@ func (v *Vault) reactorArgs(ctx context.Context, op string, p Principal, inv *in
 	if args == nil {
 		args = map[string]any{}
 	}
+	if len(inv.params) == 0 {
+		// Args without a template (most) have nothing to detokenize: their
+		// JSON goes to the reactor as it is.
+		if b, err := encodeArgs(args); err == nil && !bytes.Contains(b, []byte("{{")) && !bytes.Contains(b, []byte("{%")) {
+			return v.argsWithinLimit(op, b)
+		}
+	}
 	out, err := v.detokenize(ctx, op, p, args, PermTokenUse, v.reactors.maxTokens)
 	if err != nil {
 		return nil, underPath(op, "args", err)
@@ -257,13 +264,26 @@ func (v *Vault) reactorArgs(ctx context.Context, op string, p Principal, inv *in
 			return nil, err
 		}
 	}
+	b, err := encodeArgs(out)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return v.argsWithinLimit(op, b)
+}
+
+// encodeArgs encodes a reactor's args as JSON, without HTML escapes.
+func encodeArgs(args any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
-		return nil, wrapErr(op, err)
+	if err := enc.Encode(args); err != nil {
+		return nil, err
 	}
-	b := bytes.TrimRight(buf.Bytes(), "\n")
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// argsWithinLimit refuses args over the sandbox's payload limit.
+func (v *Vault) argsWithinLimit(op string, b []byte) ([]byte, error) {
 	if limit := v.reactors.limits.MaxPayload; len(b) > limit {
 		clear(b)
 		return nil, newError(KindPayloadTooLarge, op, "the args are larger than %d bytes", limit)

@@ -18,6 +18,7 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/google/uuid"
 
+	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/internal/keyenc"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/sandbox"
@@ -487,10 +488,18 @@ func decodeConfig(tenant string, r *reactorRecord, open func(sealed []byte, ad k
 	if err != nil {
 		return nil, err
 	}
-	err = json.Unmarshal(plain, &config)
+	doc, err := jsonv.Decode(plain)
 	clear(plain)
-	if err != nil {
-		return nil, fmt.Errorf("reactor configuration does not decode: %w", err)
+	m, ok := doc.(map[string]any)
+	if err != nil || !ok {
+		return nil, errors.New("reactor configuration does not decode")
+	}
+	for k, val := range m {
+		s, ok := val.(string)
+		if !ok {
+			return nil, errors.New("reactor configuration does not decode")
+		}
+		config[k] = s
 	}
 	return config, nil
 }
