@@ -97,6 +97,11 @@
 //     applied; the existing token is returned with _extras.deduplicated.
 //   - Numbers in token data keep every digit (they are handled as
 //     json.Number, never float64).
+//   - A [Token]'s Data and Mask are JSON ([encoding/json.RawMessage]), not
+//     decoded values: a read hands over the decrypted bytes as they are,
+//     which the caller decodes into its own type ([Token.UnmarshalData])
+//     and may clear when done; the REST API returns them unchanged. Requests
+//     ([CreateTokenRequest]) still take any JSON-encodable value.
 //   - Tenant settings are cached for up to one second, so a settings change
 //     made by another process sharing the store applies within a second.
 //
