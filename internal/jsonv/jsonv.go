@@ -595,11 +595,8 @@ func (d *decoder) walk(vis Visitor) error {
 	if d.i >= len(d.b) {
 		return d.fail("unexpected end of input")
 	}
-	switch d.b[d.i] {
-	case '{':
-		return d.walkObject(vis)
-	case '[':
-		return d.walkArray(vis)
+	if c := d.b[d.i]; c == '{' || c == '[' {
+		return d.walkContainer(vis, c == '{')
 	}
 	v, err := d.value() // a scalar: value builds no container here
 	if err != nil {
@@ -608,68 +605,46 @@ func (d *decoder) walk(vis Visitor) error {
 	return vis.Scalar(v)
 }
 
-func (d *decoder) walkObject(vis Visitor) error {
+// walkContainer walks an object or an array.
+func (d *decoder) walkContainer(vis Visitor, isObject bool) error {
 	if err := d.enter(); err != nil {
 		return err
 	}
-	if err := vis.Object(); err != nil {
+	closing, begin := byte(']'), vis.Array
+	if isObject {
+		closing, begin = '}', vis.Object
+	}
+	if err := begin(); err != nil {
 		return err
 	}
-	d.i++ // {
+	d.i++
 	d.space()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
+	if d.i < len(d.b) && d.b[d.i] == closing {
 		d.i++
 		d.depth--
 		return vis.End()
 	}
 	for {
 		d.space()
-		if d.i >= len(d.b) || d.b[d.i] != '"' {
-			return d.fail("expected a string key")
-		}
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		if err := d.colon(); err != nil {
-			return err
-		}
-		if err := vis.Key(k); err != nil {
-			return err
-		}
-		if err := d.walk(vis); err != nil {
-			return err
-		}
-		if done, err := d.next('}'); err != nil || done {
+		if isObject {
+			if d.i >= len(d.b) || d.b[d.i] != '"' {
+				return d.fail("expected a string key")
+			}
+			k, err := d.str()
 			if err != nil {
 				return err
 			}
-			d.depth--
-			return vis.End()
+			if err := d.colon(); err != nil {
+				return err
+			}
+			if err := vis.Key(k); err != nil {
+				return err
+			}
 		}
-	}
-}
-
-func (d *decoder) walkArray(vis Visitor) error {
-	if err := d.enter(); err != nil {
-		return err
-	}
-	if err := vis.Array(); err != nil {
-		return err
-	}
-	d.i++ // [
-	d.space()
-	if d.i < len(d.b) && d.b[d.i] == ']' {
-		d.i++
-		d.depth--
-		return vis.End()
-	}
-	for {
-		d.space()
 		if err := d.walk(vis); err != nil {
 			return err
 		}
-		if done, err := d.next(']'); err != nil || done {
+		if done, err := d.next(closing); err != nil || done {
 			if err != nil {
 				return err
 			}
