@@ -246,11 +246,15 @@ func (v *Vault) reactorArgs(ctx context.Context, op string, p Principal, inv *in
 	if args == nil {
 		args = map[string]any{}
 	}
-	if len(inv.params) == 0 {
-		// Args without a template (most) have nothing to detokenize: their
-		// JSON goes to the reactor as it is.
-		if b, err := encodeArgs(args); err == nil && !bytes.Contains(b, []byte("{{")) && !bytes.Contains(b, []byte("{%")) {
-			return v.argsWithinLimit(op, b)
+	if _, isBytes := args.([]byte); !isBytes {
+		// Encoded once: args without a template (most) have nothing to
+		// detokenize and go to the reactor as they are; the others are
+		// detokenized from that JSON. Bytes stay for detokenize to refuse.
+		if b, err := encodeArgs(args); err == nil {
+			if len(inv.params) == 0 && !bytes.Contains(b, []byte("{{")) && !bytes.Contains(b, []byte("{%")) {
+				return v.argsWithinLimit(op, b)
+			}
+			args = json.RawMessage(b)
 		}
 	}
 	out, err := v.detokenize(ctx, op, p, args, PermTokenUse, v.reactors.maxTokens)

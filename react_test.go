@@ -229,6 +229,8 @@ func TestReactDetokenizesArgs(t *testing.T) {
 	_, err = v.React(pci, r.ID, vault.ReactRequest{Args: map[string]any{"bad": "{{ " + card.ID + " | no_such_filter }}"}})
 	e := requireKind(t, err, vault.KindInvalid)
 	assert.Contains(t, e.Fields, "args.bad")
+	_, err = v.React(pci, r.ID, vault.ReactRequest{Args: []byte(`{"a":1}`)})
+	requireKind(t, err, vault.KindInvalid) // bytes are not JSON args, templated or not
 }
 
 func TestReactErrorStatuses(t *testing.T) {
