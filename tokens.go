@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
 	"slices"
 	"strings"
 	"sync"
