@@ -135,7 +135,7 @@
 // # Reactors
 //
 // Reactors run JavaScript written by vault users against detokenized data,
-// in-process, with the node-bt contract of the hosted platform:
+// with the node-bt contract of the hosted platform:
 //
 //	module.exports = async function (req) {
 //	  const { args, configuration, bt } = req;
@@ -147,7 +147,23 @@
 // invocation, the error mapping and req.bt; react_async.go the durable
 // asynchronous jobs. The JavaScript runtime, its limits, modules and error classes live in
 // package sandbox: the vault owns one *sandbox.Sandbox, built at Open from
-// [WithReactorLimits] and [WithReactorHTTP].
+// [WithReactorLimits], [WithReactorHTTP] and [WithReactorIsolation], and
+// closed by [Vault.Close].
+//
+// Reactor code is untrusted, and goja cannot bound what hostile code does
+// to the memory of the process it runs in. So by default every invocation
+// runs in a worker process: this program's own executable, re-executed
+// with an empty environment, which limits its own address space, CPU time
+// and file descriptors (no file, no socket: the network only through the
+// vault, whose allow-list applies) before it runs any code. A worker runs
+// one reactor of one tenant and never another; warm ones are pooled per
+// reactor. The vault kills a worker past its timeout (408, or 500 for an
+// asynchronous invocation) or its memory budget (500) and starts a fresh
+// one. The package sandbox documentation, section Worker processes, has the
+// details; programs that import this package need nothing more, since the
+// worker starts in package sandbox's init, before their main.
+// [WithReactorIsolation](sandbox.Isolation{InProcess: true}) runs reactors
+// in the calling process instead: for trusted code and tests only.
 //
 // # Reactors: the resource
 //

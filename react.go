@@ -324,7 +324,7 @@ func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []
 			return nil, v.reactFailure(op, err, async, timeout)
 		}
 	}
-	req := sandbox.Request{Args: args, Configuration: inv.config, Timeout: timeout}
+	req := sandbox.Request{Args: args, Configuration: inv.config, Timeout: timeout, Pool: inv.tenant + "/" + inv.id}
 	if inv.app != nil {
 		req.Host = &reactorHost{v: v, p: *inv.app}
 	}

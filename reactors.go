@@ -206,6 +206,7 @@ func reactorTenantBuckets() []string {
 
 // reactorConfig holds the reactor options given to Open.
 type reactorConfig struct {
+	isolation    sandbox.Isolation
 	limits       sandbox.Limits
 	allowedHosts []string
 	transport    http.RoundTripper
@@ -223,6 +224,16 @@ type reactorConfig struct {
 // one.
 func WithReactorLimits(l sandbox.Limits) Option {
 	return func(c *config) { c.reactors.limits = l }
+}
+
+// WithReactorIsolation sets where reactor code runs. By default (the zero
+// [sandbox.Isolation]) it runs in worker processes with OS limits, pooled
+// per reactor and never shared between tenants; the fields size the pool.
+// sandbox.Isolation{InProcess: true} runs it in this process instead, with
+// no bound on what hostile code can do to the process's memory: only for
+// trusted code and tests. See the package documentation, section Reactors.
+func WithReactorIsolation(iso sandbox.Isolation) Option {
+	return func(c *config) { c.reactors.isolation = iso }
 }
 
 // WithReactorHTTP sets the destinations reactor code may reach with fetch,
@@ -309,7 +320,7 @@ func (v *Vault) startReactors(cfg reactorConfig) error {
 	if rt.maxTokens == 0 {
 		rt.maxTokens = DefaultReactorMaxTokens
 	}
-	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log)}
+	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log), sandbox.WithIsolation(cfg.isolation)}
 	if len(cfg.allowedHosts) > 0 {
 		opts = append(opts, sandbox.WithAllowedHosts(cfg.allowedHosts...))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/dop251/goja"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/sandbox"
 )
 
 // The reactor benchmarks. Compare:
@@ -20,6 +21,8 @@ import (
 //     and the sandbox (principal, one store read, configuration opened, args
 //     parsed for references, fresh isolated runtime, result encoded) over a
 //     bare pooled goja runtime;
+//   - BenchmarkReactWarmIsolated with BenchmarkReactWarm: worker processes
+//     (the default) against running in this process;
 //   - BenchmarkReactCold with BenchmarkReactWarm: compiling the code;
 //   - BenchmarkReactParallel with BenchmarkReactWarm: throughput with 64
 //     callers (ns/op is wall time per React), and
@@ -35,9 +38,12 @@ const benchReactorCode = `module.exports = async function (req) { return { raw: 
 
 var benchArgs = map[string]any{"x": 1}
 
+// benchReactor opens a vault whose reactors run in this process (the
+// comparisons with bare goja measure the in-process sandbox; a later
+// WithReactorIsolation option overrides it) and creates the bench reactor.
 func benchReactor(b *testing.B, opts ...vault.Option) (*vault.Vault, string) {
 	b.Helper()
-	v := openTestVault(b, opts...)
+	v := openTestVault(b, append([]vault.Option{vault.WithReactorIsolation(sandbox.Isolation{InProcess: true})}, opts...)...)
 	r, err := v.CreateReactor(context.Background(), vault.CreateReactorRequest{Name: "bench", Code: benchReactorCode,
 		Configuration: map[string]string{"API_KEY": "key_bench"}})
 	if err != nil {
@@ -65,6 +71,13 @@ func mustReact(b *testing.B, v *vault.Vault, id string, args any) {
 // and cached.
 func BenchmarkReactWarm(b *testing.B) {
 	v, id := benchReactor(b)
+	loopReact(b, v, id, benchArgs)
+}
+
+// BenchmarkReactWarmIsolated is BenchmarkReactWarm in worker processes,
+// the default: the same call plus a pipe round trip to a warm worker.
+func BenchmarkReactWarmIsolated(b *testing.B) {
+	v, id := benchReactor(b, vault.WithReactorIsolation(sandbox.Isolation{}))
 	loopReact(b, v, id, benchArgs)
 }
 

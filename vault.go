@@ -195,6 +195,9 @@ func (v *Vault) Close() error {
 		v.closed.Store(true)
 		v.cancel()
 		v.wg.Wait()
+		if v.reactors != nil {
+			_ = v.reactors.sandbox.Close()
+		}
 		v.keys.Close()
 		v.closeErr = v.store.Close()
 	})

@@ -27,6 +27,7 @@ const (
 type Program struct {
 	prog *goja.Program
 	hash [sha256.Size]byte
+	code string // sent to worker processes that have not compiled it yet
 }
 
 // Hash returns the SHA-256 of the code, the key of the compile cache.
@@ -107,7 +108,7 @@ func compileChecked(code string, h [sha256.Size]byte) (p *Program, err error) {
 		}
 		return nil, newCompileError(code, 1, 1, "syntax error")
 	}
-	return &Program{prog: prog, hash: h}, nil
+	return &Program{prog: prog, hash: h, code: code}, nil
 }
 
 func isWrapper(tree *ast.Program) bool {

@@ -1,6 +1,6 @@
 // Package sandbox runs reactors: JavaScript functions written by vault users,
-// executed in-process on goja (github.com/dop251/goja) with the node-bt
-// contract of Basis Theory. It knows nothing of tokens: the root package
+// executed on goja (github.com/dop251/goja), in worker processes or in this
+// one, with the node-bt contract of Basis Theory. It knows nothing of tokens: the root package
 // compiles a reactor's code with [Sandbox.Compile], detokenizes the args,
 // and calls [Sandbox.Run] with a [Host] that backs req.bt.
 //
@@ -32,6 +32,67 @@
 // with no handler at the end of a macrotask, or an exception thrown by a
 // timer callback, fails the invocation (Node 16 would crash the process); so
 // does a promise that can never settle because nothing is left to run.
+//
+// # Worker processes
+//
+// goja is not built for hostile code: it cannot bound a runtime's memory
+// (string concatenation, object growth and JSON.parse recursion allocate in
+// Go without limit) nor interrupt a built-in running in Go. With
+// [WithIsolation] (what the vault does by default) Run therefore sends each
+// invocation to a worker process and the host process only relays:
+//
+//   - A worker is this executable (or [Isolation].Command) started with
+//     VAULT_SANDBOX_WORKER=1 and nothing else of the host's environment (no
+//     master key, no DSN), working directory /, its own process group, and
+//     SIGKILL if the host dies. This package's init turns such a process
+//     into a worker before the program's main package is initialised, so any
+//     binary that imports the package is its own worker, test binaries
+//     included. On Linux a host running as root starts it in a new network
+//     namespace with no interface up.
+//   - Before it runs tenant code the worker limits itself: address space
+//     (RLIMIT_AS: its size at start plus twice the memory budget plus
+//     256 MiB; not in a -race build, whose shadow memory is terabytes of
+//     address space), a soft Go memory limit of the budget plus 128 MiB,
+//     CPU time (2 h over its life; the pool retires it at half), no core
+//     files, no file writes, and no new file descriptor at all: every free
+//     number below its highest open one is filled and RLIMIT_NOFILE lowered
+//     to it, so no file, socket or pipe can be opened (TestWorkerOSLimits).
+//     The heap watch of section Limits runs in the worker too, where the
+//     heap is that one invocation's alone.
+//   - Host and worker talk over the worker's stdin and stdout, in
+//     length-prefixed binary frames: the invocation in (the code only the
+//     first time a worker runs it), each req.bt call and each outbound
+//     HTTP request out (the host runs the call with its [Host]; it checks
+//     the destination against the allow-list again and sends the request on
+//     its own transport), cancellations out, the outcome back. The host
+//     trusts nothing a worker sends: frames are bounded, methods are checked,
+//     and a worker that breaks the protocol is killed (500).
+//   - The host kills a worker that has not reported 500 ms after its
+//     timeout (the invocation's timeout error), whose resident memory passes
+//     its size at start plus twice the budget plus 256 MiB (read every
+//     25 ms), or whose caller went away; a worker that dies on its own is
+//     a memory error when the Go runtime said "out of memory", a timeout on
+//     SIGXCPU, and a 500 otherwise. A dead worker is never reused; the next
+//     Run starts another.
+//   - Workers are pooled per [Request].Pool (the vault passes tenant and
+//     reactor): a worker that ran code for one pool never runs code for
+//     another, so no tenant shares a process with another. Up to
+//     MaxIdlePerPool (2) idle workers stay warm per pool, at most MaxWorkers
+//     (4 per CPU, at least 8) live at once (the least recently used idle
+//     one is stopped to make room; a Run waits when all are busy), idle ones
+//     stop after IdleTimeout (2 min) and every worker retires after MaxUses
+//     (10,000) invocations or a memory-limit stop. Spares (1) are started
+//     ahead, bound to no pool, so a cold reactor does not wait for a process
+//     to start. A Sandbox with workers owns them and a monitor goroutine
+//     until [Sandbox.Close].
+//
+// Inside the worker everything below holds as it does in process: a fresh
+// runtime per invocation, the same limits, modules and errors. A warm
+// invocation costs a pipe round trip more than in process
+// (BenchmarkReactWarmIsolated in the root package). Without WithIsolation,
+// or with Isolation.InProcess, code runs in the caller's process: fine for
+// trusted code and tests, unsafe for untrusted code, which can exhaust the
+// host's memory.
 //
 // # Isolation
 //
@@ -185,13 +246,16 @@
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot
-// cut short: a backtracking regular expression (goja uses regexp2 for patterns
-// with back-references or lookaround, with no match timeout unless the host
-// sets regexp2.DefaultMatchTimeout), JSON.stringify or String of structures
-// nested tens of thousands deep (quadratic in goja), or sorting, splitting,
-// joining and replacing data it already holds. Memory such a call allocates is
-// seen by the watchdog only when the call returns. Treat the sandbox as a
-// boundary for data (nothing leaks between invocations or to the host) and a
-// best effort for availability: code that must be contained against denial of
-// service belongs in a separate process.
+// cut short in process: JSON.stringify or String of structures nested tens
+// of thousands deep (quadratic in goja), or sorting, splitting, joining and
+// replacing data it already holds. Memory such a call allocates is seen by
+// the watchdog only when the call returns. A backtracking regular expression
+// (goja uses regexp2 for patterns with back-references or lookaround) gives
+// up after [RegexMatchTimeout] (1 s) in process and reports no match; in a
+// worker the match may run to the invocation's timeout, and the host kills
+// the worker then. In process, treat the sandbox as a boundary for data
+// (nothing leaks between invocations or to the host) and a best effort for
+// availability; worker processes ([WithIsolation]) contain denial of service
+// as well: a bomb ends within its timeout plus 1 s and costs the host nothing
+// (TestWorkersContainBombs).
 package sandbox

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -13,12 +14,17 @@ import (
 )
 
 // newSandbox returns a Sandbox with test limits: a short timeout keeps a
-// failing test from hanging.
+// failing test from hanging. With VAULT_TEST_SANDBOX=process every test runs
+// its code in worker processes (.ci/run runs the suite so once more).
 func newSandbox(t testing.TB, opts ...sandbox.Option) *sandbox.Sandbox {
 	t.Helper()
 	opts = append([]sandbox.Option{sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second})}, opts...)
+	if os.Getenv("VAULT_TEST_SANDBOX") == "process" {
+		opts = append(opts, sandbox.WithIsolation(sandbox.Isolation{}))
+	}
 	s, err := sandbox.New(opts...)
 	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
 }
 

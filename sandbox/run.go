@@ -47,9 +47,15 @@ func (s *Sandbox) Run(ctx context.Context, prog *Program, req Request) (*Result,
 		timeout = req.Timeout
 	}
 	start := time.Now()
-	inv := s.newInvocation(ctx, timeout, req)
-	res, err := inv.run(prog)
-	inv.close()
+	var res *Result
+	var err error
+	if s.pool != nil {
+		res, err = s.pool.run(ctx, prog, req, timeout)
+	} else {
+		inv := s.newInvocation(ctx, timeout, req)
+		res, err = inv.run(prog)
+		inv.close()
+	}
 	s.logOutcome(ctx, prog, start, err)
 	return res, err
 }

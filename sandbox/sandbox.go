@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
 // Defaults of [Limits]; see the package documentation, section Limits.
@@ -91,6 +93,7 @@ func (l *Limits) setDefaults() error {
 type Option func(*config)
 
 type config struct {
+	isolation *Isolation
 	limits    Limits
 	hosts     []string
 	transport http.RoundTripper
@@ -120,20 +123,28 @@ func WithTransport(rt http.RoundTripper) Option { return func(c *config) { c.tra
 // console output or results.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
+// WithIsolation runs invocations in worker processes as iso says (see the
+// package documentation, section Isolation); a Sandbox without it runs them
+// in this process. A Sandbox with worker processes must be closed.
+func WithIsolation(iso Isolation) Option { return func(c *config) { c.isolation = &iso } }
+
 // WithCacheSize sets how many compiled programs [Sandbox.Compile] keeps
 // (least recently used first out); default 1,000.
 func WithCacheSize(n int) Option { return func(c *config) { c.cacheSize = n } }
 
 // Sandbox compiles and runs reactor code. It is safe for concurrent use; each
-// Run gets its own JavaScript runtime. A Sandbox owns no goroutine and needs no
-// Close.
+// Run gets its own JavaScript runtime. A Sandbox that runs code in this
+// process owns no goroutine; one with worker processes ([WithIsolation])
+// owns them until [Sandbox.Close].
 type Sandbox struct {
-	limits Limits
-	hosts  hostPolicy
-	client http.RoundTripper
-	log    *slog.Logger
-	cache  *programCache
-	heap   *heapWatch
+	limits       Limits
+	hosts        hostPolicy
+	hostPatterns []string
+	pool         *pool // nil: in this process
+	client       http.RoundTripper
+	log          *slog.Logger
+	cache        *programCache
+	heap         *heapWatch
 }
 
 // New returns a Sandbox: defaults, then opts, then one validation, which
@@ -159,14 +170,35 @@ func New(opts ...Option) (*Sandbox, error) {
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	return &Sandbox{
-		limits: c.limits,
-		hosts:  hosts,
-		client: c.transport,
-		log:    c.logger.WithGroup("sandbox"),
-		cache:  newProgramCache(c.cacheSize),
-		heap:   newHeapWatch(),
-	}, nil
+	s := &Sandbox{
+		limits:       c.limits,
+		hosts:        hosts,
+		hostPatterns: c.hosts,
+		client:       c.transport,
+		log:          c.logger.WithGroup("sandbox"),
+		cache:        newProgramCache(c.cacheSize),
+		heap:         newHeapWatch(),
+	}
+	if c.isolation != nil && !c.isolation.InProcess {
+		iso := *c.isolation
+		if err := iso.setDefaults(); err != nil {
+			return nil, err
+		}
+		s.pool = newPool(s, iso)
+	}
+	return s, nil
+}
+
+// Isolated reports whether invocations run in worker processes.
+func (s *Sandbox) Isolated() bool { return s.pool != nil }
+
+// Close stops the worker processes, if any, and waits for them; a Run in
+// progress fails and later Runs return [ErrClosed]. Close is idempotent.
+func (s *Sandbox) Close() error {
+	if s.pool != nil {
+		s.pool.close()
+	}
+	return nil
 }
 
 // Limits returns the limits in force, defaults filled in.
@@ -208,6 +240,10 @@ type Request struct {
 	Host Host
 	// Timeout overrides Limits.Timeout when positive.
 	Timeout time.Duration
+	// Pool names who the code runs for, with worker processes: a worker
+	// that ran code for one pool never runs code for another. The vault
+	// passes the tenant and the reactor.
+	Pool string
 }
 
 // Format redacts args and configuration under every verb.
@@ -254,3 +290,14 @@ func (e LogEntry) LogValue() slog.Value {
 
 // ErrInvalidOption is wrapped by the errors of [New].
 var ErrInvalidOption = errors.New("sandbox: invalid option")
+
+// RegexMatchTimeout bounds one match of a regular expression that goja runs
+// on regexp2 (patterns with back-references or lookaround, which backtrack)
+// in this process: the match is then abandoned and reported as no match, and
+// the invocation's own timeout stops the code at its next instruction. It is
+// set in this package's init on regexp2.DefaultMatchTimeout, a process-wide
+// setting. A worker process uses its Limits.Timeout instead, so a runaway
+// match there ends as the invocation's timeout (the host kills the worker).
+const RegexMatchTimeout = time.Second
+
+func init() { regexp2.DefaultMatchTimeout = RegexMatchTimeout }

@@ -1,0 +1,169 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault/internal/binrec"
+)
+
+// The probes below run in a child process started from this test binary.
+// A package-level variable is initialised before any init function runs, so
+// a child given a probe argument runs the probe, not worker.go's init.
+var _ = runProbe()
+
+func runProbe() bool {
+	if os.Getenv(workerEnv) != workerEnvValue || len(os.Args) < 2 {
+		return false
+	}
+	switch os.Args[1] {
+	case "probe-limits":
+		os.Exit(probeLimits())
+	case "rogue-huge-frame":
+		// A worker that answers init with a frame claiming 1 GiB.
+		var hdr [5]byte
+		binary.BigEndian.PutUint32(hdr[:4], 1<<30)
+		hdr[4] = frameReady
+		os.Stdout.Write(hdr[:])
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	case "rogue-unknown-frame":
+		// A worker that is ready, then answers a run with a frame type the
+		// host does not know.
+		conn := newFrameConn(os.Stdin, os.Stdout, 1<<20)
+		conn.read()
+		conn.write(frameReady, new(binrec.Writer))
+		conn.read()
+		conn.write(99, new(binrec.Writer))
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	return false
+}
+
+// probeLimits applies the worker limits and reports what the process can
+// still do, as JSON on stdout.
+func probeLimits() int {
+	out := map[string]any{"env": os.Environ()}
+	if err := applyWorkerLimits(Limits{MemoryBudget: 64 << 20, Timeout: time.Second}); err != nil {
+		out["limits_error"] = err.Error()
+	}
+	if l, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		out["listen"] = true
+		l.Close()
+	}
+	if c, err := net.DialTimeout("tcp", os.Args[2], time.Second); err == nil {
+		out["dial"] = true
+		c.Close()
+	}
+	if f, err := os.Open("/etc/passwd"); err == nil {
+		out["open"] = true
+		f.Close()
+	}
+	// The channel still works: write the report where the host reads.
+	b, _ := json.Marshal(out)
+	os.Stdout.Write(b)
+	return 0
+}
+
+func TestWorkerOSLimits(t *testing.T) {
+	if !canUnshareNet() && os.Getenv("CI") == "" {
+		t.Log("not root: workers get no network namespace here; the descriptor limit still applies")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	t.Setenv("VAULT_MASTER_KEY", "host-secret-must-not-reach-workers")
+	cmd := exec.Command(exe, "probe-limits", l.Addr().String())
+	cmd.Env = workerEnvironment()
+	cmd.SysProcAttr = workerSysProcAttr(false) // the descriptor limit alone must hold
+	b, err := cmd.Output()
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(b, &got), string(b))
+	assert.Nil(t, got["limits_error"])
+	assert.Nil(t, got["listen"], "a worker must not open sockets")
+	assert.Nil(t, got["dial"], "a worker must not reach the network")
+	assert.Nil(t, got["open"], "a worker must not open files")
+	for _, kv := range got["env"].([]any) {
+		assert.NotContains(t, kv, "host-secret")
+	}
+}
+
+func newIsolated(t *testing.T, iso Isolation, opts ...Option) *Sandbox {
+	t.Helper()
+	s, err := New(append([]Option{WithLimits(Limits{Timeout: 5 * time.Second}), WithIsolation(iso)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestWorkerNeverServesTwoPools(t *testing.T) {
+	s := newIsolated(t, Isolation{Spares: -1})
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	ctx := context.Background()
+	pidOf := func(pool string) int {
+		s.pool.mu.Lock()
+		defer s.pool.mu.Unlock()
+		ws := s.pool.idle[pool]
+		require.Len(t, ws, 1)
+		return ws[0].cmd.Process.Pid
+	}
+	_, err = s.Run(ctx, prog, Request{Pool: "tenant-a/r1"})
+	require.NoError(t, err)
+	a := pidOf("tenant-a/r1")
+	_, err = s.Run(ctx, prog, Request{Pool: "tenant-b/r1"})
+	require.NoError(t, err)
+	b := pidOf("tenant-b/r1")
+	assert.NotEqual(t, a, b)
+	_, err = s.Run(ctx, prog, Request{Pool: "tenant-a/r1"})
+	require.NoError(t, err)
+	assert.Equal(t, a, pidOf("tenant-a/r1"), "a warm worker is reused for its own pool")
+}
+
+func TestWorkerPoolIsBounded(t *testing.T) {
+	s := newIsolated(t, Isolation{MaxWorkers: 2, Spares: -1})
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	for i := range 5 {
+		_, err := s.Run(context.Background(), prog, Request{Pool: "p" + string(rune('a'+i))})
+		require.NoError(t, err)
+	}
+	s.pool.mu.Lock()
+	defer s.pool.mu.Unlock()
+	assert.LessOrEqual(t, s.pool.live, 2)
+}
+
+func TestRogueWorkerIsKilled(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	for _, mode := range []string{"rogue-huge-frame", "rogue-unknown-frame"} {
+		t.Run(mode, func(t *testing.T) {
+			s := newIsolated(t, Isolation{Command: []string{exe, mode}, Spares: -1})
+			prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+			require.NoError(t, err)
+			start := time.Now()
+			_, err = s.Run(context.Background(), prog, Request{Pool: "p"})
+			require.Error(t, err)
+			assert.Less(t, time.Since(start), 3*time.Second)
+			if re, ok := err.(*ReactorError); ok {
+				assert.Equal(t, 500, re.Status)
+			} else {
+				assert.True(t, strings.HasPrefix(err.Error(), "sandbox: starting a worker"), err.Error())
+			}
+		})
+	}
+}
