@@ -324,7 +324,10 @@ func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []
 			return nil, v.reactFailure(op, err, async, timeout)
 		}
 	}
-	req := sandbox.Request{Args: args, Configuration: inv.config, Timeout: timeout, Pool: inv.tenant + "/" + inv.id}
+	req := sandbox.Request{Args: args, Configuration: inv.config, Timeout: timeout}
+	if v.reactors.sandbox.Isolated() {
+		req.Pool = inv.tenant + "/" + inv.id // a worker serves one reactor of one tenant
+	}
 	if inv.app != nil {
 		req.Host = &reactorHost{v: v, p: *inv.app}
 	}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -206,7 +207,7 @@ func reactorTenantBuckets() []string {
 
 // reactorConfig holds the reactor options given to Open.
 type reactorConfig struct {
-	isolation    sandbox.Isolation
+	isolation    *sandbox.Isolation // nil: worker processes (or testIsolation)
 	limits       sandbox.Limits
 	allowedHosts []string
 	transport    http.RoundTripper
@@ -233,8 +234,12 @@ func WithReactorLimits(l sandbox.Limits) Option {
 // no bound on what hostile code can do to the process's memory: only for
 // trusted code and tests. See the package documentation, section Reactors.
 func WithReactorIsolation(iso sandbox.Isolation) Option {
-	return func(c *config) { c.reactors.isolation = iso }
+	return func(c *config) { c.reactors.isolation = &iso }
 }
+
+// testIsolation, when set (by this package's tests only), replaces the
+// default of vaults opened without WithReactorIsolation.
+var testIsolation *sandbox.Isolation
 
 // WithReactorHTTP sets the destinations reactor code may reach with fetch,
 // node-fetch and axios (host names, or *.domain wildcards; none by default)
@@ -320,7 +325,11 @@ func (v *Vault) startReactors(cfg reactorConfig) error {
 	if rt.maxTokens == 0 {
 		rt.maxTokens = DefaultReactorMaxTokens
 	}
-	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log), sandbox.WithIsolation(cfg.isolation)}
+	iso := cfg.isolation
+	if iso == nil {
+		iso = cmp.Or(testIsolation, &sandbox.Isolation{})
+	}
+	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log), sandbox.WithIsolation(*iso)}
 	if len(cfg.allowedHosts) > 0 {
 		opts = append(opts, sandbox.WithAllowedHosts(cfg.allowedHosts...))
 	}

@@ -36,8 +36,10 @@ type Isolation struct {
 	// MaxWorkers bounds the worker processes alive at once, busy or idle
 	// (default 4 per CPU, at least 8). A Run that finds none free waits.
 	MaxWorkers int
-	// MaxIdlePerPool bounds the idle warm workers kept for one pool (one
-	// reactor of one tenant); default 2.
+	// MaxIdlePerPool is how many idle warm workers one pool (one reactor of
+	// one tenant) keeps for IdleTimeout (default 2); those beyond it, started
+	// for a burst of concurrent calls, stop after 10 s idle, or at once when
+	// another pool needs room under MaxWorkers.
 	MaxIdlePerPool int
 	// Spares is how many workers are started ahead, bound to no pool until a
 	// Run takes one (default 1; negative for none).
@@ -58,6 +60,9 @@ const (
 	killGrace = 500 * time.Millisecond
 	// rssInterval is how often busy workers' resident memory is read.
 	rssInterval = 25 * time.Millisecond
+	// burstIdle is how long the workers of a pool beyond MaxIdlePerPool,
+	// started for a burst of concurrent calls, stay idle before they stop.
+	burstIdle = 10 * time.Second
 )
 
 func (iso *Isolation) setDefaults() error {
@@ -110,8 +115,9 @@ type pool struct {
 	idle    map[string][]*worker // by pool key, most recently used last
 	spares  []*worker
 	busy    map[*worker]struct{}
-	live    int           // started and not yet reaped: busy, idle, spare or starting
-	changed chan struct{} // closed and replaced when a worker is released
+	busyFor map[string]int // busy workers by pool key
+	live    int            // started and not yet reaped: busy, idle, spare or starting
+	changed chan struct{}  // closed and replaced when a worker is released
 	closed  bool
 	monitor bool // the monitor goroutine runs
 
@@ -124,7 +130,7 @@ func newPool(s *Sandbox, iso Isolation) *pool {
 		s: s, iso: iso,
 		init:     encodeInit(s.limits, s.hostPatterns, s.cache.max),
 		maxFrame: 4*s.limits.MaxPayload + 2*int(s.limits.MaxHTTPBody) + s.limits.MaxLogBytes + 1<<20,
-		idle:     map[string][]*worker{}, busy: map[*worker]struct{}{},
+		idle:     map[string][]*worker{}, busy: map[*worker]struct{}{}, busyFor: map[string]int{},
 		changed: make(chan struct{}), stop: make(chan struct{}),
 	}
 	p.netns.Store(canUnshareNet())
@@ -280,7 +286,7 @@ func (p *pool) acquire(ctx context.Context, key string) (*worker, error) {
 				p.mu.Unlock()
 				continue
 			}
-			p.busy[w] = struct{}{}
+			p.markBusyLocked(w)
 			p.mu.Unlock()
 			return w, nil
 		}
@@ -288,12 +294,16 @@ func (p *pool) acquire(ctx context.Context, key string) (*worker, error) {
 			w := p.spares[n-1]
 			p.spares = p.spares[:n-1]
 			w.key = key
-			p.busy[w] = struct{}{}
+			p.markBusyLocked(w)
 			p.topUpLocked()
 			p.mu.Unlock()
 			return w, nil
 		}
-		if p.live >= p.iso.MaxWorkers {
+		if p.live >= p.iso.MaxWorkers && p.busyFor[key] == 0 {
+			// Full: a pool with none of the workers gets one in place of the
+			// least recently used idle worker of another. A pool that has
+			// some waits for one of its own: taking another pool's would
+			// only trade processes back and forth under load.
 			p.evictLocked()
 		}
 		if p.live < p.iso.MaxWorkers {
@@ -309,7 +319,7 @@ func (p *pool) acquire(ctx context.Context, key string) (*worker, error) {
 				return nil, err
 			}
 			w.key = key
-			p.busy[w] = struct{}{}
+			p.markBusyLocked(w)
 			p.topUpLocked()
 			p.mu.Unlock()
 			return w, nil
@@ -322,6 +332,11 @@ func (p *pool) acquire(ctx context.Context, key string) (*worker, error) {
 			return nil, fmt.Errorf("sandbox: waiting for a worker: %w", context.Cause(ctx))
 		}
 	}
+}
+
+func (p *pool) markBusyLocked(w *worker) {
+	p.busy[w] = struct{}{}
+	p.busyFor[w.key]++
 }
 
 func (p *pool) setIdle(key string, ws []*worker) {
@@ -395,10 +410,12 @@ func (p *pool) release(w *worker, healthy bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.busy, w)
+	if p.busyFor[w.key]--; p.busyFor[w.key] == 0 {
+		delete(p.busyFor, w.key)
+	}
 	w.uses++
 	w.lastUsed = time.Now()
-	if !healthy || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 ||
-		len(p.idle[w.key]) >= p.iso.MaxIdlePerPool {
+	if !healthy || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 {
 		p.retireLocked(w)
 		return
 	}
@@ -448,15 +465,20 @@ func (p *pool) watch() {
 	}
 }
 
-// reapLocked stops idle workers unused for IdleTimeout.
+// reapLocked stops idle workers unused for IdleTimeout, and those beyond
+// MaxIdlePerPool of a pool (started for a burst) unused for burstIdle.
 func (p *pool) reapLocked(now time.Time) {
 	for key, ws := range p.idle {
 		keep := ws[:0]
+		extra := len(ws) - p.iso.MaxIdlePerPool // the least recently used come first
 		for _, w := range ws {
-			if now.Sub(w.lastUsed) > p.iso.IdleTimeout {
+			idle := now.Sub(w.lastUsed)
+			if idle > p.iso.IdleTimeout || extra > 0 && idle > burstIdle {
+				extra--
 				p.retireLocked(w)
 				continue
 			}
+			extra--
 			keep = append(keep, w)
 		}
 		p.setIdle(key, keep)

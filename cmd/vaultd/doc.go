@@ -34,6 +34,16 @@
 //
 // With a vault file, serve also answers GET /admin/backup (see backup).
 //
+// # Reactors
+//
+// serve runs reactor code in worker processes (package sandbox, section
+// Worker processes): vaultd re-executes itself as a worker with an empty
+// environment. --reactor-isolation ($VAULT_REACTOR_ISOLATION, default
+// process; in-process for trusted code only), --reactor-timeout
+// ($VAULT_REACTOR_TIMEOUT, default 30s), --reactor-memory
+// ($VAULT_REACTOR_MEMORY, MiB, default 512) and --reactor-max-workers
+// ($VAULT_REACTOR_MAX_WORKERS, default 0: 4 per CPU, at least 8) set them.
+//
 // # keys rotate
 //
 // keys rotate runs Vault.RotateKeys: every tenant gets a new data key, every

@@ -47,8 +47,8 @@ var errLocked = errors.New("the vault file is locked by another process")
 
 // open opens the vault. mustExist refuses to create a new bbolt file (keys
 // rotate works on an existing vault only).
-func (s storeFlags) open(ctx context.Context, log *slog.Logger, mustExist bool) (*vault.Vault, error) {
-	opts := []vault.Option{vault.WithLogger(log)}
+func (s storeFlags) open(ctx context.Context, log *slog.Logger, mustExist bool, extra ...vault.Option) (*vault.Vault, error) {
+	opts := append([]vault.Option{vault.WithLogger(log)}, extra...)
 	if s.onPostgres() {
 		store, err := postgres.Open(ctx, postgres.Config{DSN: *s.dsn, Schema: *s.schema, Logger: log})
 		if err != nil {

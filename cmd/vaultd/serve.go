@@ -29,6 +29,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	reactors, err := fl.reactors()
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
@@ -43,7 +48,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	v, err := store.open(sigCtx, log, false)
+	reactorOpts, err := reactors.options()
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	v, err := store.open(sigCtx, log, false, reactorOpts...)
 	if err != nil {
 		log.Error("vault not opened", slog.String("store", store.describe()), slog.String("error", err.Error()))
 		return exitError
