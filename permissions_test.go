@@ -403,3 +403,19 @@ func TestDeleteTenantShredsData(t *testing.T) {
 		assert.NotEqual(t, tenant.ID, tn.ID)
 	}
 }
+
+// TestEveryTokenHasAContainer: access control relies on every token having
+// at least one container under / (permissions held without rules, and
+// session grants, are judged by it). An update to no containers is refused;
+// it used to store the container "".
+func TestEveryTokenHasAContainer(t *testing.T) {
+	v := openTestVault(t)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x"})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{Containers: []string{}})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "containers")
+	got, err := v.GetToken(t.Context(), tok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, tok.Containers, got.Containers)
+}
