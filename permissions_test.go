@@ -83,7 +83,9 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	require.NoError(t, v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: s.Nonce, Rules: []vault.AccessRule{{
 		Priority: 1, Transform: vault.TransformReveal, Permissions: []string{vault.PermTokenRead},
-		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: w.pci}},
+		// An id alone may be any container: the container condition keeps
+		// the rule within the authorizer's /pci/ rule.
+		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: w.pci}, {Attribute: "container", Operator: "starts_with", Value: "/pci/"}},
 	}}}))
 	w.callers[asSession] = authenticate(t, v, s.SessionKey)
 	s2, err := v.CreateSession(w.callers[asPublic])
@@ -249,7 +251,8 @@ func TestPermissionMatrix(t *testing.T) {
 			asPublic: allow, asSession: forbidden, asSessionNoAuth: forbidden, asOtherTenant: forbidden,
 		}},
 		{"authorize session", func(ctx context.Context) (any, error) {
-			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: "not-a-nonce", Permissions: []string{vault.PermTokenRead}})
+			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: "not-a-nonce", Rules: []vault.AccessRule{
+				{Priority: 1, Container: "/pci/", Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead}}}})
 		}, map[string]outcome{
 			asManagement: forbidden, asPrivateRules: notFound, asPrivatePerms: notFound,
 			asPublic: forbidden, asSession: forbidden, asSessionNoAuth: forbidden, asOtherTenant: notFound,
@@ -365,9 +368,9 @@ func TestSessionLifecycle(t *testing.T) {
 	w := newWorld(t)
 	v := w.v
 	// A nonce works once.
-	err := v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
+	err := v.AuthorizeSession(w.callers[asPrivatePerms], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
 	require.NoError(t, err)
-	err = v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
+	err = v.AuthorizeSession(w.callers[asPrivatePerms], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
 	requireKind(t, err, vault.KindNotFound)
 
 	// A private app cannot grant what it lacks.

@@ -595,6 +595,73 @@ func TestSessions(t *testing.T) {
 	})
 }
 
+// TestSessionScope reproduces the finding over HTTP: an application whose one
+// rule is /a/, mask, token:read may not authorize a session to read / in
+// plaintext (it was 200, and the session key then read a /b/ token).
+func TestSessionScope(t *testing.T) {
+	f := newFixture(t, nil)
+	newSession := func(t *testing.T, f *fixture) {
+		res, body := f.do(t, "POST", "/sessions", key("public"), "")
+		require.Equal(t, http.StatusCreated, res.StatusCode, "body: %s", body)
+		doc := decodeJSON(t, body)
+		f.vars["session"], f.vars["nonce"] = field(doc, "session_key").(string), field(doc, "nonce").(string)
+	}
+	runScenarios(t, f, []scenario{
+		{
+			Name: "create L", Method: "POST", URL: "/applications", Headers: key("mgmt"), Status: http.StatusCreated,
+			Body: `{"name":"L","type":"private","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read"]}]}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["L"] = field(decodeJSON(t, body), "key").(string)
+			},
+		},
+		{
+			Name: "a token in /b/", Method: "POST", URL: "/tokens", Headers: key("private"), Status: http.StatusCreated,
+			Body: `{"type":"token","data":"b secret","containers":["/b/"]}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["b_token"] = field(decodeJSON(t, body), "id").(string)
+			},
+		},
+		{
+			Name: "a token in /a/", Method: "POST", URL: "/tokens", Headers: key("private"), Status: http.StatusCreated,
+			Body: `{"type":"token","data":"a secret","containers":["/a/x/"],"mask":"{{ data | reveal_last: 2 }}"}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["a_token"] = field(decodeJSON(t, body), "id").(string)
+				newSession(t, f)
+			},
+		},
+		{Name: "L cannot read /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("L"), Status: http.StatusForbidden},
+		{
+			Name: "L cannot grant / in plaintext", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/","transform":"reveal","permissions":["token:read"]}]}`,
+			Fields: []string{"rules[0].container", "rules[0].transform"}, NotContains: []string{"{nonce}"},
+		},
+		{Name: "so the session cannot read /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("session"), Status: http.StatusForbidden},
+		{
+			Name: "nor reveal /a/", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"reveal","permissions":["token:read"]}]}`,
+			Fields: []string{"rules[0].transform"},
+		},
+		{
+			Name: "nor grant another permission", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read","token:search"]}]}`,
+			Fields: []string{"rules[0].permissions[1]"},
+		},
+		{
+			Name: "L grants what it holds", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusOK,
+			Body: `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read"]}]}`,
+		},
+		{
+			Name: "the session reads /a/ masked", Method: "GET", URL: "/tokens/{a_token}", Headers: key("session"), Status: http.StatusOK,
+			JSON: map[string]any{"data": "XXXXXXet"},
+		},
+		{Name: "and still not /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("session"), Status: http.StatusForbidden},
+		{
+			Name: "nor lists it", Method: "GET", URL: "/v2/tokens", Headers: key("session"), Status: http.StatusOK,
+			NotContains: []string{"{b_token}", "b secret"}, Contains: []string{"{a_token}"},
+		},
+	})
+}
+
 func TestTenant(t *testing.T) {
 	f := newFixture(t, nil)
 	_, other, err := f.v.CreateTenant(t.Context(), vault.CreateTenantRequest{Name: "Other"})

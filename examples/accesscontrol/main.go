@@ -69,7 +69,9 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	// The checkout page gets a session; the payments backend lets it read
-	// this one token.
+	// this one token. A session gets only rules within its authorizer's:
+	// the container condition keeps this one inside /pci/, where payments
+	// holds token:read (an id alone could name a token anywhere).
 	webCtx, _ := as(ctx, v, web.Key)
 	session, err := v.CreateSession(webCtx)
 	if err != nil {
@@ -78,7 +80,10 @@ func run(ctx context.Context, w io.Writer) error {
 	backendCtx, _ := as(ctx, v, backend.Key)
 	if err := v.AuthorizeSession(backendCtx, vault.AuthorizeSessionRequest{Nonce: session.Nonce, Rules: []vault.AccessRule{{
 		Priority: 1, Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead},
-		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: tok.ID}},
+		Conditions: []vault.RuleCondition{
+			{Attribute: "id", Operator: "equals", Value: tok.ID},
+			{Attribute: "container", Operator: "starts_with", Value: "/pci/"},
+		},
 	}}}); err != nil {
 		return err
 	}
