@@ -20,7 +20,7 @@ type world struct {
 	revokedKey, tenantB  string
 	otherTenantTokenID   string
 	privateRulesAppID    string
-	sessionNonceForLater string
+	sessionNonceForLater vault.Secret
 }
 
 const (
@@ -33,9 +33,9 @@ const (
 	asOtherTenant   = "other tenant"
 )
 
-func authenticate(t *testing.T, v *vault.Vault, key string) context.Context {
+func authenticate(t *testing.T, v *vault.Vault, key vault.Secret) context.Context {
 	t.Helper()
-	p, err := v.Authenticate(t.Context(), key)
+	p, err := v.Authenticate(t.Context(), key.Reveal())
 	require.NoError(t, err)
 	return vault.WithPrincipal(t.Context(), p)
 }
@@ -95,10 +95,10 @@ func newWorld(t *testing.T) *world {
 
 	revoked, err := v.CreateApplicationKey(mgmt, perms.ID)
 	require.NoError(t, err)
-	_, err = v.Authenticate(ctx, revoked.Key)
+	_, err = v.Authenticate(ctx, revoked.Key.Reveal())
 	require.NoError(t, err, "a new key works")
 	require.NoError(t, v.DeleteApplicationKey(mgmt, perms.ID, revoked.ID))
-	w.revokedKey = revoked.Key
+	w.revokedKey = revoked.Key.Reveal()
 
 	tenant, tenantApp, err := v.CreateTenant(ctx, vault.CreateTenantRequest{Name: "B"})
 	require.NoError(t, err)
@@ -251,7 +251,7 @@ func TestPermissionMatrix(t *testing.T) {
 			asPublic: allow, asSession: forbidden, asSessionNoAuth: forbidden, asOtherTenant: forbidden,
 		}},
 		{"authorize session", func(ctx context.Context) (any, error) {
-			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: "not-a-nonce", Rules: []vault.AccessRule{
+			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: vault.NewSecret("not-a-nonce"), Rules: []vault.AccessRule{
 				{Priority: 1, Container: "/pci/", Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead}}}})
 		}, map[string]outcome{
 			asManagement: forbidden, asPrivateRules: notFound, asPrivatePerms: notFound,
@@ -360,7 +360,7 @@ func TestApplicationChangesApplyAtOnce(t *testing.T) {
 	requireKind(t, err, vault.KindForbidden)
 
 	require.NoError(t, v.DeleteApplication(t.Context(), app.ID))
-	_, err = v.Authenticate(t.Context(), app.Key)
+	_, err = v.Authenticate(t.Context(), app.Key.Reveal())
 	requireKind(t, err, vault.KindUnauthenticated)
 }
 
@@ -395,7 +395,7 @@ func TestDeleteTenantShredsData(t *testing.T) {
 	require.NoError(t, v.DeleteTenant(ctx, tenant.ID))
 	_, err = v.GetToken(asB, tok.ID)
 	require.Error(t, err, "nothing of a deleted tenant reads")
-	_, err = v.Authenticate(ctx, mgmt.Key)
+	_, err = v.Authenticate(ctx, mgmt.Key.Reveal())
 	requireKind(t, err, vault.KindUnauthenticated)
 	n, err := vault.SweepForTest(ctx, v)
 	require.NoError(t, err)

@@ -31,26 +31,21 @@ const (
 )
 
 // Session is a new session: its key (shown once) and the nonce a private
-// application needs to authorize it.
+// application needs to authorize it. Both print and encode redacted;
+// Reveal hands them out.
 type Session struct {
-	SessionKey string    `json:"session_key"`
-	Nonce      string    `json:"nonce"`
+	SessionKey Secret    `json:"session_key"`
+	Nonce      Secret    `json:"nonce"`
 	ExpiresAt  time.Time `json:"expires_at"`
 }
-
-// String describes the session without its key.
-func (s Session) String() string {
-	return "Session{ExpiresAt:" + s.ExpiresAt.Format(time.RFC3339) + "}"
-}
-
-// GoString describes the session without its key.
-func (s Session) GoString() string { return s.String() }
 
 // AuthorizeSessionRequest grants a session its rights. Either Permissions or
 // Rules must be given, and they must lie within the authorizing
 // application's own rights (see [Vault.AuthorizeSession]).
 type AuthorizeSessionRequest struct {
-	Nonce       string       `json:"nonce"`
+	// Nonce is the session's nonce ([Session].Nonce); decoded from a JSON
+	// string.
+	Nonce       Secret       `json:"nonce"`
 	Permissions []string     `json:"permissions,omitempty"`
 	Rules       []AccessRule `json:"rules,omitempty"`
 	// ExpiresAt ends the session; default and upper bound are counted from
@@ -120,7 +115,7 @@ func (v *Vault) CreateSession(ctx context.Context) (*Session, error) {
 		return nil, err
 	}
 	v.emit(ctx, p.TenantID, "session.created", map[string]any{"session": map[string]any{"id": rec.ID}})
-	return &Session{SessionKey: key, Nonce: nonce, ExpiresAt: rec.ExpiresAt}, nil
+	return &Session{SessionKey: NewSecret(key), Nonce: NewSecret(nonce), ExpiresAt: rec.ExpiresAt}, nil
 }
 
 // AuthorizeSession grants the session holding the nonce its rights. The
@@ -151,7 +146,7 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 		return newError(KindForbidden, op, "sessions are authorized with a private application's key")
 	}
 	fe := fieldErrors{}
-	if req.Nonce == "" {
+	if req.Nonce.IsZero() {
 		fe.add("nonce", "is required")
 	}
 	checkPermissions(fe, "permissions", req.Permissions, "")
@@ -174,7 +169,7 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 	if err != nil {
 		return wrapErr(op, err)
 	}
-	nonceHash := tk.MAC(macNonce, []byte(req.Nonce))
+	nonceHash := tk.MAC(macNonce, []byte(req.Nonce.Reveal()))
 	now := v.now().UTC()
 	var sessionID string
 	err = v.update(ctx, op, func(tx storage.Tx) error {

@@ -16,7 +16,7 @@ import (
 
 // sessionFor creates a session with a public application's key and returns
 // its nonce and a function that authenticates its key (after authorizing).
-func sessionFor(t *testing.T, v *vault.Vault, public context.Context) (string, func() context.Context) {
+func sessionFor(t *testing.T, v *vault.Vault, public context.Context) (vault.Secret, func() context.Context) {
 	t.Helper()
 	s, err := v.CreateSession(public)
 	require.NoError(t, err)

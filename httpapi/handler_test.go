@@ -428,10 +428,14 @@ func TestApplications(t *testing.T) {
 			Name: "create private with rules", Method: "POST", URL: "/applications", Headers: key("mgmt"),
 			Body:   `{"name":"Backend","type":"private","rules":[{"description":"pci","priority":1,"container":"/pci/","transform":"reveal","permissions":["token:read"]}]}`,
 			Status: http.StatusCreated, JSON: map[string]any{"name": "Backend", "type": "private", "rules.0.container": "/pci/"},
-			Check: func(t *testing.T, _ *fixture, _ *http.Response, body []byte) {
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				doc := decodeJSON(t, body)
-				assert.NotEmpty(t, field(doc, "key"))
-				assert.Equal(t, field(doc, "key"), field(doc, "keys.0.key"))
+				k, _ := field(doc, "key").(string)
+				assert.True(t, strings.HasPrefix(k, "key_pvt_"), "the plaintext key (vault.Secret revealed): %s", body)
+				assert.Equal(t, k, field(doc, "keys.0.key"))
+				res, _ := f.do(t, "GET", "/applications/key", map[string]string{"BT-API-KEY": k}, "")
+				assert.Equal(t, http.StatusOK, res.StatusCode, "the key works")
+				assert.NotContains(t, f.logs.String(), k, "the key is not logged")
 			},
 		},
 		{
@@ -489,7 +493,8 @@ func TestApplications(t *testing.T) {
 			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				doc := decodeJSON(t, body)
 				k, id := field(doc, "key").(string), field(doc, "id").(string)
-				require.NotEmpty(t, k)
+				require.True(t, strings.HasPrefix(k, "key_"), "the plaintext key: %s", body)
+				assert.NotContains(t, f.logs.String(), k)
 				res, _ := f.do(t, "GET", "/applications/key", map[string]string{"BT-API-KEY": k}, "")
 				assert.Equal(t, http.StatusOK, res.StatusCode)
 				res, b := f.do(t, "GET", "/applications/{creator_app}/keys/"+id, key("mgmt"), "")
@@ -553,7 +558,11 @@ func TestSessions(t *testing.T) {
 			Name: "create with a public key", Method: "POST", URL: "/sessions", Headers: key("public"), Status: http.StatusCreated,
 			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				require.NoError(t, json.Unmarshal(body, &session))
-				require.NotEmpty(t, session.SessionKey)
+				require.True(t, strings.HasPrefix(session.SessionKey, "key_ses_"), "the plaintext key (vault.Secret revealed): %s", body)
+				require.NotEmpty(t, session.Nonce)
+				require.NotContains(t, session.Nonce, "REDACTED")
+				assert.NotContains(t, f.logs.String(), session.SessionKey)
+				assert.NotContains(t, f.logs.String(), session.Nonce)
 				f.vars["session"], f.vars["nonce"] = session.SessionKey, session.Nonce
 			},
 		},
@@ -666,7 +675,7 @@ func TestTenant(t *testing.T) {
 	f := newFixture(t, nil)
 	_, other, err := f.v.CreateTenant(t.Context(), vault.CreateTenantRequest{Name: "Other"})
 	require.NoError(t, err)
-	f.vars["other"] = other.Key
+	f.vars["other"] = other.Key.Reveal()
 	runScenarios(t, f, []scenario{
 		{
 			Name: "get", Method: "GET", URL: "/tenants/self", Headers: key("mgmt"), Status: http.StatusOK,

@@ -55,7 +55,10 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	for _, c := range []struct{ name, key string }{{"payments", backend.Key}, {"reports", reports.Key}, {"checkout page", web.Key}} {
+	for _, c := range []struct {
+		name string
+		key  vault.Secret
+	}{{"payments", backend.Key}, {"reports", reports.Key}, {"checkout page", web.Key}} {
 		ctx, err := as(ctx, v, c.key)
 		if err != nil {
 			return err
@@ -99,8 +102,10 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-func as(ctx context.Context, v *vault.Vault, key string) (context.Context, error) {
-	p, err := v.Authenticate(ctx, key)
+// as returns a context acting as the holder of key. Reveal is the one way
+// out of a vault.Secret: fmt, JSON and slog print it redacted.
+func as(ctx context.Context, v *vault.Vault, key vault.Secret) (context.Context, error) {
+	p, err := v.Authenticate(ctx, key.Reveal())
 	if err != nil {
 		return nil, err
 	}
