@@ -110,6 +110,33 @@
 //   - Every token lies in at least one container under /: an update to no
 //     containers is KindInvalid.
 //
+// # Secrets
+//
+// API keys, session keys, nonces and the bootstrap key are [Secret] values
+// ([Application].Key, [ApplicationKey].Key, [Session].SessionKey and Nonce,
+// [AuthorizeSessionRequest].Nonce, [Vault.TakeBootstrapKey]). A Secret
+// prints, encodes and logs as "[REDACTED]" under every fmt verb, in
+// encoding/json and in log/slog, and so in the errors and events that would
+// format it; [Secret.Reveal] is the one way out, and the HTTP layer calls it
+// explicitly in the responses that hand a key out (create application,
+// create key, create session). Decisions:
+//
+//   - A Secret holds a pointer, so a struct holding one in an unexported
+//     field prints an address, not the value. The zero Secret is empty and
+//     prints as empty; JSON cannot round-trip a non-empty one (it encodes
+//     "[REDACTED]"), but decodes a JSON string, so request structs hold one.
+//   - A reactor's configuration stays a map[string]string: it is returned,
+//     as the hosted platform returns it, to callers holding reactor:read,
+//     and its JSON encoding is that REST representation. fmt and slog of a
+//     [Reactor], [CreateReactorRequest] and [UpdateReactorRequest] leave it
+//     out (their Format and LogValue), and a [Page] logs only its counts.
+//     Encode a Reactor to JSON only to return it.
+//   - [IdempotentResponse].Body, a response kept for replay (it may hold a
+//     key handed out once), is its own way out; fmt, slog and JSON show its
+//     length.
+//   - The vault logs ids, kinds and durations, never keys; errors never
+//     repeat a key or nonce they were given.
+//
 // # Transactions
 //
 // Token creates, updates, deletes and tokenizes made with a transaction in
