@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -350,4 +355,52 @@ func TestSecret(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, "k", te.Field)
 	assert.NotContains(t, err.Error(), "12345")
+}
+
+// TestSecretFieldsAreSecrets keeps new secret fields from arriving as
+// strings: a field of an exported type of the root package whose name says
+// it holds a key, secret, nonce, password or credential must be a
+// vault.Secret (or be listed here with the reason it is not).
+func TestSecretFieldsAreSecrets(t *testing.T) {
+	notSecrets := map[string]string{
+		"CreateApplicationRequest.CreateKey": "a flag: whether to create a key",
+	}
+	name := regexp.MustCompile(`(?i)(key|secret|nonce|password|passphrase|credentials?)$`)
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	checked := 0
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok || !ts.Name.IsExported() {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			if !ok {
+				return true
+			}
+			for _, field := range st.Fields.List {
+				for _, id := range field.Names {
+					if !id.IsExported() || !name.MatchString(id.Name) {
+						continue
+					}
+					where := ts.Name.Name + "." + id.Name
+					if _, ok := notSecrets[where]; ok {
+						continue
+					}
+					checked++
+					typ, _ := field.Type.(*ast.Ident)
+					assert.True(t, typ != nil && typ.Name == "Secret", "%s (%s) holds a secret: make it a Secret", where, fset.Position(id.Pos()))
+				}
+			}
+			return true
+		})
+	}
+	assert.GreaterOrEqual(t, checked, 4, "Application.Key, ApplicationKey.Key, Session.SessionKey and Nonce at least")
 }
