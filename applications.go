@@ -29,8 +29,9 @@ type Application struct {
 	Name     string `json:"name"`
 	Type     string `json:"type"`
 	// Key is the first API key, present only in the response that created
-	// the application.
-	Key         string           `json:"key,omitempty"`
+	// the application. It prints and encodes redacted: Key.Reveal() hands
+	// it out.
+	Key         Secret           `json:"key,omitzero"`
 	Keys        []ApplicationKey `json:"keys,omitempty"`
 	Permissions []string         `json:"permissions"`
 	Rules       []AccessRule     `json:"rules,omitempty"`
@@ -41,20 +42,14 @@ type Application struct {
 }
 
 // ApplicationKey is an API key of an application. Key, the secret, is
-// present only in the response that created it: the vault keeps only a keyed
-// hash.
+// present only in the response that created it (the vault keeps only a keyed
+// hash); it prints and encodes redacted, and Key.Reveal() hands it out.
 type ApplicationKey struct {
 	ID        string    `json:"id"`
-	Key       string    `json:"key,omitempty"`
+	Key       Secret    `json:"key,omitzero"`
 	CreatedBy string    `json:"created_by,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
-
-// String describes the key without its secret.
-func (k ApplicationKey) String() string { return "ApplicationKey{ID:" + k.ID + "}" }
-
-// GoString describes the key without its secret.
-func (k ApplicationKey) GoString() string { return k.String() }
 
 // CreateApplicationRequest creates an application. Either Permissions or
 // Rules must be given.
@@ -192,8 +187,8 @@ func (v *Vault) CreateApplication(ctx context.Context, req CreateApplicationRequ
 	}
 	app := rec.public(p.TenantID)
 	if keyRec != nil {
-		app.Key = key
-		app.Keys = []ApplicationKey{{ID: keyRec.ID, Key: key, CreatedBy: keyRec.CreatedBy, CreatedAt: keyRec.CreatedAt}}
+		app.Key = NewSecret(key)
+		app.Keys = []ApplicationKey{{ID: keyRec.ID, Key: app.Key, CreatedBy: keyRec.CreatedBy, CreatedAt: keyRec.CreatedAt}}
 	}
 	v.emit(ctx, p.TenantID, "application.created", map[string]any{"application": map[string]any{"id": rec.ID, "name": rec.Name, "type": rec.Type}})
 	return app, nil
@@ -497,7 +492,7 @@ func (v *Vault) CreateApplicationKey(ctx context.Context, appID string) (*Applic
 		return nil, err
 	}
 	v.emit(ctx, p.TenantID, "application.key.created", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": rec.ID}})
-	return &ApplicationKey{ID: rec.ID, Key: key, CreatedBy: rec.CreatedBy, CreatedAt: rec.CreatedAt}, nil
+	return &ApplicationKey{ID: rec.ID, Key: NewSecret(key), CreatedBy: rec.CreatedBy, CreatedAt: rec.CreatedAt}, nil
 }
 
 // ListApplicationKeys returns an application's keys, without secrets. The
@@ -701,12 +696,13 @@ func managementPermissions() []string {
 
 // TakeBootstrapKey returns, once, the key of the management application
 // created with a new vault, and forgets it: it is never stored in plaintext,
-// so a vault opened again has none to give (ok is false).
-func (v *Vault) TakeBootstrapKey() (key string, ok bool) {
+// so a vault opened again has none to give (ok is false). key.Reveal() is
+// the plaintext.
+func (v *Vault) TakeBootstrapKey() (key Secret, ok bool) {
 	v.bootMu.Lock()
 	defer v.bootMu.Unlock()
-	key, v.bootKey = v.bootKey, ""
-	return key, key != ""
+	key, v.bootKey = v.bootKey, Secret{}
+	return key, !key.IsZero()
 }
 
 // systemTenantKeys loads the vault-wide keys.

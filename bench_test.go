@@ -280,7 +280,7 @@ func BenchmarkAuthorizedGet(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p, err := v.Authenticate(ctx, app.Key)
+		p, err := v.Authenticate(ctx, app.Key.Reveal())
 		if err != nil {
 			b.Fatal(err)
 		}

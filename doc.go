@@ -61,12 +61,81 @@
 //   - reactor:invoke grants token:use (the permission it replaced) when
 //     reactors use tokens; proxy:invoke does not.
 //   - Sessions are created with a public key and authorized with a private
-//     one, which can grant only permissions it holds; they last three minutes
-//     unless the authorization says otherwise, at most a day.
+//     one; they last three minutes unless the authorization says otherwise,
+//     at most a day. See "Access control: sessions" below for what an
+//     authorizer may grant.
 //   - Idempotency keys are scoped to the caller (tenant and application), and
 //     a replayed response is stored sealed.
 //   - Deleting a tenant destroys its keys at once (crypto-shredding); the
 //     sweeper then purges its records. The default tenant cannot be deleted.
+//
+// # Access control: sessions
+//
+// A session is granted only rules within its authorizer's own
+// ([Vault.AuthorizeSession]): for every token a granted rule matches, the
+// authorizer must hold each of the rule's permissions on that token, with a
+// transform at least as revealing (reveal > mask > redact). Anything wider
+// is KindForbidden, with field paths naming the request's rule and the part
+// that is wider: rules[i].container or rules[i].conditions (it reaches
+// tokens the authorizer does not), rules[i].transform (it reveals more than
+// the authorizer's own first matching rule), rules[i].permissions[j] (a
+// permission the authorizer does not hold at all), permissions[j]. Decisions:
+//
+//   - A container is covered by an authorizer rule on the same container or
+//     one above it (/a/ covers /a/b/; /a/ does not cover /ab/). The
+//     authorizer's rules are taken in priority order, as they are
+//     evaluated: a rule of higher priority on a deeper container with a
+//     weaker transform decides those tokens, so an authorizer holding /a/b/
+//     mask then /a/ reveal cannot grant /a/ reveal, but can grant /a/c/
+//     reveal.
+//   - Conditions are judged by what they imply: a rule with conditions is
+//     within the authorizer's when they pin the token into a covered
+//     container (container equals or starts_with a covered container path).
+//     An id alone does not: a token with that id may be created in, or moved
+//     to, any container, so a rule whose only conditions are ids is as wide
+//     as /. Pair it with a container condition, e.g. id equals tok and
+//     container starts_with /pci/. Authorizer rules with conditions (a
+//     [Principal] built by hand) cover a rule whose conditions imply
+//     theirs (a subset, or narrower values).
+//   - Permissions held without rules reach every container with their
+//     implicit transforms (read, search, create and update mask; use
+//     reveals), and so does a session granted permissions without rules: it
+//     needs an authorizer holding them on / with at least those transforms.
+//     Beside rules, granted permissions reach no token; the authorizer must
+//     still hold them (reactor:invoke, say).
+//   - reactor:invoke grants token:use, so granting it needs token:use
+//     covered too; token:use does not grant reactor:invoke.
+//   - The check is made once, at authorization: a session keeps its grant
+//     until it expires even if its authorizer's rules change later.
+//   - Every token lies in at least one container under /: an update to no
+//     containers is KindInvalid.
+//
+// # Secrets
+//
+// API keys, session keys, nonces and the bootstrap key are [Secret] values
+// ([Application].Key, [ApplicationKey].Key, [Session].SessionKey and Nonce,
+// [AuthorizeSessionRequest].Nonce, [Vault.TakeBootstrapKey]). A Secret
+// prints, encodes and logs as "[REDACTED]" under every fmt verb, in
+// encoding/json and in log/slog, and so in the errors and events that would
+// format it; [Secret.Reveal] is the one way out, and the HTTP layer calls it
+// explicitly in the responses that hand a key out (create application,
+// create key, create session). Decisions:
+//
+//   - A Secret holds a pointer, so a struct holding one in an unexported
+//     field prints an address, not the value. The zero Secret is empty and
+//     prints as empty; JSON cannot round-trip a non-empty one (it encodes
+//     "[REDACTED]"), but decodes a JSON string, so request structs hold one.
+//   - A reactor's configuration stays a map[string]string: it is returned,
+//     as the hosted platform returns it, to callers holding reactor:read,
+//     and its JSON encoding is that REST representation. fmt and slog of a
+//     [Reactor], [CreateReactorRequest] and [UpdateReactorRequest] leave it
+//     out (their Format and LogValue), and a [Page] logs only its counts.
+//     Encode a Reactor to JSON only to return it.
+//   - [IdempotentResponse].Body, a response kept for replay (it may hold a
+//     key handed out once), is its own way out; fmt, slog and JSON show its
+//     length.
+//   - The vault logs ids, kinds and durations, never keys; errors never
+//     repeat a key or nonce they were given.
 //
 // # Transactions
 //

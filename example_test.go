@@ -206,7 +206,7 @@ func ExampleVault_Authenticate() {
 	// A backend that may read PCI tokens masked.
 	app, _ := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "backend", Type: vault.AppPrivate,
 		Rules: []vault.AccessRule{{Priority: 1, Container: "/pci/", Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead}}}})
-	p, err := v.Authenticate(ctx, app.Key)
+	p, err := v.Authenticate(ctx, app.Key.Reveal()) // Key prints redacted; Reveal is the way out
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -214,6 +214,20 @@ func ExampleVault_Authenticate() {
 	got, _ := v.GetToken(vault.WithPrincipal(ctx, p), tok.ID)
 	fmt.Println(string(got.Data)) // Data is JSON: here the masked string
 	// Output: "XXXXXXXXXXXX4242"
+}
+
+func ExampleSecret() {
+	v := exampleVault()
+	defer v.Close()
+	app, _ := v.CreateApplication(context.Background(), vault.CreateApplicationRequest{Name: "backend", Type: vault.AppPrivate,
+		Permissions: []string{vault.PermTokenRead}})
+	// Keys print, encode and log redacted; Reveal is the one way out.
+	b, _ := json.Marshal(app.Keys[0])
+	fmt.Printf("%v %+v\n", app.Key, app.Keys[0].Key)
+	fmt.Println(strings.Contains(string(b), `"key":"[REDACTED]"`), strings.HasPrefix(app.Key.Reveal(), "key_pvt_"))
+	// Output:
+	// [REDACTED] [REDACTED]
+	// true true
 }
 
 func ExampleVault_CreateSession() {
@@ -224,8 +238,8 @@ func ExampleVault_CreateSession() {
 	pub, _ := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "web", Type: vault.AppPublic, Permissions: []string{vault.PermTokenCreate}})
 	pvt, _ := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "api", Type: vault.AppPrivate,
 		Rules: []vault.AccessRule{{Priority: 1, Container: "/", Transform: vault.TransformReveal, Permissions: []string{vault.PermTokenRead}}}})
-	as := func(key string) context.Context {
-		p, _ := v.Authenticate(ctx, key)
+	as := func(key vault.Secret) context.Context {
+		p, _ := v.Authenticate(ctx, key.Reveal())
 		return vault.WithPrincipal(ctx, p)
 	}
 	// The browser creates a session; the backend lets it read one token.

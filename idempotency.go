@@ -4,7 +4,11 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/tokenvault/vault/internal/keyenc"
@@ -28,11 +32,37 @@ const (
 	maxIdempotentKey = 255
 )
 
-// IdempotentResponse is a completed response kept for replay.
+// IdempotentResponse is a completed response kept for replay. Body, the
+// response as sent, may hold a key handed out once (a created application's)
+// or revealed token data: the field is its one way out; fmt, slog and JSON
+// show only its length.
 type IdempotentResponse struct {
 	Status      int    `json:"status"`
 	ContentType string `json:"content_type,omitempty"`
 	Body        []byte `json:"body,omitempty"`
+}
+
+// String describes the response without its body.
+func (r IdempotentResponse) String() string {
+	return fmt.Sprintf("IdempotentResponse{Status:%d ContentType:%q Body:%d bytes}", r.Status, r.ContentType, len(r.Body))
+}
+
+// Format prints what String returns, whatever the verb.
+func (r IdempotentResponse) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
+
+// LogValue logs the status, content type and body length.
+func (r IdempotentResponse) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("status", r.Status), slog.String("content_type", r.ContentType), slog.Int("body_bytes", len(r.Body)))
+}
+
+// MarshalJSON encodes the status, content type and body length, not the
+// body.
+func (r IdempotentResponse) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Status      int    `json:"status"`
+		ContentType string `json:"content_type,omitempty"`
+		BodyBytes   int    `json:"body_bytes"`
+	}{r.Status, r.ContentType, len(r.Body)})
 }
 
 type idempotencyRecord struct {

@@ -149,14 +149,14 @@ func TestNoAPIKeyInStore(t *testing.T) {
 	defer v.Close()
 	boot, ok := v.TakeBootstrapKey()
 	require.True(t, ok)
-	keys := []string{boot}
+	keys := []string{boot.Reveal()}
 	for i := range 5 {
 		app, err := v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: fmt.Sprint(i), Type: vault.AppPublic, Permissions: []string{vault.PermTokenCreate}})
 		require.NoError(t, err)
-		keys = append(keys, app.Key)
+		keys = append(keys, app.Key.Reveal())
 		s, err := v.CreateSession(authenticate(t, v, app.Key))
 		require.NoError(t, err)
-		keys = append(keys, s.SessionKey, s.Nonce)
+		keys = append(keys, s.SessionKey.Reveal(), s.Nonce.Reveal())
 	}
 	dump := dumpAll(t, store)
 	for _, k := range keys {

@@ -3,13 +3,24 @@ package vault
 import (
 	"context"
 	"iter"
+	"log/slog"
 )
 
 // Page is one page of a list or search. Pages follow each other by cursor:
 // pass Pagination.Next as the next request's Start until it is empty.
+//
+// Its JSON encoding is the REST representation, items and all; slog logs
+// only the number of items and the pagination (a page of tokens or reactors
+// holds data and configuration).
 type Page[T any] struct {
 	Data       []T        `json:"data"`
 	Pagination Pagination `json:"pagination"`
+}
+
+// LogValue logs the number of items and the pagination, never the items.
+func (p Page[T]) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int("items", len(p.Data)), slog.Int("page_size", p.Pagination.PageSize),
+		slog.Int("page_number", p.Pagination.PageNumber), slog.Int("total_items", p.Pagination.TotalItems))
 }
 
 // Pagination describes a page. Cursor-paged resources fill Next and

@@ -464,3 +464,152 @@ func checkRules(fe fieldErrors, path string, rules []AccessRule, appType string)
 	slices.SortStableFunc(out, byPriority)
 	return out
 }
+
+// Scopes. A session may be granted only what its authorizer holds: for
+// every token a requested rule matches, the authorizer must hold the
+// permission on that token with a transform at least as revealing. Rules
+// are compared by the tokens they match, written as conditions that all
+// hold (a container rule is "container starts_with" its container), and
+// by the authorizer's first matching rule, as tokenAccess evaluates them.
+
+// everyToken is the scope of permissions held without rules: every token
+// has at least one container, and all containers lie under /.
+var everyToken = []RuleCondition{{Attribute: "container", Operator: "starts_with", Value: "/"}}
+
+// scope returns the conditions a token meets exactly when r matches it, and
+// false when r matches no token (no container and no valid condition).
+func (r *AccessRule) scope() ([]RuleCondition, bool) {
+	if r.Container != "" {
+		return []RuleCondition{{Attribute: "container", Operator: "starts_with", Value: strings.ToLower(r.Container)}}, true
+	}
+	if len(r.Conditions) == 0 {
+		return nil, false
+	}
+	for _, c := range r.Conditions {
+		if c.Attribute != "id" && c.Attribute != "container" || c.Operator != "equals" && c.Operator != "starts_with" {
+			return nil, false
+		}
+	}
+	return r.Conditions, true
+}
+
+// reach is what one rule (or the permissions held without rules) grants
+// for one permission: the tokens of a scope, with a transform.
+type reach struct {
+	scope []RuleCondition
+	tf    transform
+}
+
+// reaches returns what p is granted for perm, in the order tokenAccess
+// evaluates it; rules that match no token are left out.
+func (p *Principal) reaches(perm string) []reach {
+	if len(p.Rules) == 0 {
+		if grants(p.Permissions, perm) {
+			return []reach{{everyToken, implicitTransform(perm)}}
+		}
+		return nil
+	}
+	var out []reach
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		scope, ok := r.scope()
+		if !ok || !grants(r.Permissions, perm) {
+			continue
+		}
+		tf, _ := parseTransform(r.Transform)
+		out = append(out, reach{scope, tf})
+	}
+	return out
+}
+
+// within compares the tokens of scope, shown with transform tf, with what p
+// may do with perm on them: wideScope when p may not reach some of them,
+// wideTransform when p's own first matching rule shows some of them less
+// revealed than tf. It reasons from what conditions imply, so it may refuse
+// a grant that is in fact within p's rights, never the reverse.
+func (p *Principal) within(perm string, scope []RuleCondition, tf transform) (wideScope, wideTransform bool) {
+	rs := p.reaches(perm)
+	for i, r := range rs {
+		if disjoint(r.scope, scope) {
+			continue // it decides none of these tokens
+		}
+		if slices.ContainsFunc(rs[:i], func(e reach) bool { return implies(r.scope, e.scope) }) {
+			continue // an earlier rule matches all its tokens: it decides none
+		}
+		if r.tf < tf {
+			wideTransform = true
+		}
+		if implies(scope, r.scope) {
+			return false, wideTransform // it decides every token left
+		}
+	}
+	return true, wideTransform
+}
+
+// implies reports whether every token meeting all conditions of s meets all
+// conditions of c.
+func implies(s, c []RuleCondition) bool {
+	for _, want := range c {
+		if want.Attribute == "container" && want.Operator == "starts_with" && strings.HasPrefix("/", want.Value) {
+			continue // every token meets it (everyToken)
+		}
+		if !slices.ContainsFunc(s, func(have RuleCondition) bool { return have.implies(want) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// implies reports whether every token meeting c meets want: for a
+// container, every one of the token's containers.
+func (c RuleCondition) implies(want RuleCondition) bool {
+	if c.Attribute != want.Attribute {
+		return false
+	}
+	switch want.Operator {
+	case "equals":
+		return c.Operator == "equals" && c.Value == want.Value
+	case "starts_with":
+		return (c.Operator == "equals" || c.Operator == "starts_with") && strings.HasPrefix(c.Value, want.Value)
+	}
+	return false
+}
+
+// disjoint reports whether no token can meet both a and b: some condition
+// of one and some of the other, on the same attribute, admit no common
+// string (a token has at least one container, which would need both).
+func disjoint(a, b []RuleCondition) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.Attribute == y.Attribute && !x.overlaps(y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// overlaps reports whether some string meets both c and d.
+func (c RuleCondition) overlaps(d RuleCondition) bool {
+	switch {
+	case c.Operator == "equals" && d.Operator == "equals":
+		return c.Value == d.Value
+	case c.Operator == "equals":
+		return strings.HasPrefix(c.Value, d.Value)
+	case d.Operator == "equals":
+		return strings.HasPrefix(d.Value, c.Value)
+	}
+	return strings.HasPrefix(c.Value, d.Value) || strings.HasPrefix(d.Value, c.Value)
+}
+
+// tokenGrants returns the token permissions that holding perm grants
+// ([grants]): perm itself, and token:use for reactor:invoke.
+func tokenGrants(perm string) []string {
+	var out []string
+	for _, info := range permissionCatalog {
+		if isTokenPermission(info.Type) && grants([]string{perm}, info.Type) {
+			out = append(out, info.Type)
+		}
+	}
+	return out
+}

@@ -20,7 +20,7 @@ type world struct {
 	revokedKey, tenantB  string
 	otherTenantTokenID   string
 	privateRulesAppID    string
-	sessionNonceForLater string
+	sessionNonceForLater vault.Secret
 }
 
 const (
@@ -33,9 +33,9 @@ const (
 	asOtherTenant   = "other tenant"
 )
 
-func authenticate(t *testing.T, v *vault.Vault, key string) context.Context {
+func authenticate(t *testing.T, v *vault.Vault, key vault.Secret) context.Context {
 	t.Helper()
-	p, err := v.Authenticate(t.Context(), key)
+	p, err := v.Authenticate(t.Context(), key.Reveal())
 	require.NoError(t, err)
 	return vault.WithPrincipal(t.Context(), p)
 }
@@ -83,7 +83,9 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	require.NoError(t, v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: s.Nonce, Rules: []vault.AccessRule{{
 		Priority: 1, Transform: vault.TransformReveal, Permissions: []string{vault.PermTokenRead},
-		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: w.pci}},
+		// An id alone may be any container: the container condition keeps
+		// the rule within the authorizer's /pci/ rule.
+		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: w.pci}, {Attribute: "container", Operator: "starts_with", Value: "/pci/"}},
 	}}}))
 	w.callers[asSession] = authenticate(t, v, s.SessionKey)
 	s2, err := v.CreateSession(w.callers[asPublic])
@@ -93,10 +95,10 @@ func newWorld(t *testing.T) *world {
 
 	revoked, err := v.CreateApplicationKey(mgmt, perms.ID)
 	require.NoError(t, err)
-	_, err = v.Authenticate(ctx, revoked.Key)
+	_, err = v.Authenticate(ctx, revoked.Key.Reveal())
 	require.NoError(t, err, "a new key works")
 	require.NoError(t, v.DeleteApplicationKey(mgmt, perms.ID, revoked.ID))
-	w.revokedKey = revoked.Key
+	w.revokedKey = revoked.Key.Reveal()
 
 	tenant, tenantApp, err := v.CreateTenant(ctx, vault.CreateTenantRequest{Name: "B"})
 	require.NoError(t, err)
@@ -249,7 +251,8 @@ func TestPermissionMatrix(t *testing.T) {
 			asPublic: allow, asSession: forbidden, asSessionNoAuth: forbidden, asOtherTenant: forbidden,
 		}},
 		{"authorize session", func(ctx context.Context) (any, error) {
-			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: "not-a-nonce", Permissions: []string{vault.PermTokenRead}})
+			return nil, v.AuthorizeSession(ctx, vault.AuthorizeSessionRequest{Nonce: vault.NewSecret("not-a-nonce"), Rules: []vault.AccessRule{
+				{Priority: 1, Container: "/pci/", Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead}}}})
 		}, map[string]outcome{
 			asManagement: forbidden, asPrivateRules: notFound, asPrivatePerms: notFound,
 			asPublic: forbidden, asSession: forbidden, asSessionNoAuth: forbidden, asOtherTenant: notFound,
@@ -357,7 +360,7 @@ func TestApplicationChangesApplyAtOnce(t *testing.T) {
 	requireKind(t, err, vault.KindForbidden)
 
 	require.NoError(t, v.DeleteApplication(t.Context(), app.ID))
-	_, err = v.Authenticate(t.Context(), app.Key)
+	_, err = v.Authenticate(t.Context(), app.Key.Reveal())
 	requireKind(t, err, vault.KindUnauthenticated)
 }
 
@@ -365,9 +368,9 @@ func TestSessionLifecycle(t *testing.T) {
 	w := newWorld(t)
 	v := w.v
 	// A nonce works once.
-	err := v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
+	err := v.AuthorizeSession(w.callers[asPrivatePerms], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
 	require.NoError(t, err)
-	err = v.AuthorizeSession(w.callers[asPrivateRules], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
+	err = v.AuthorizeSession(w.callers[asPrivatePerms], vault.AuthorizeSessionRequest{Nonce: w.sessionNonceForLater, Permissions: []string{vault.PermTokenRead}})
 	requireKind(t, err, vault.KindNotFound)
 
 	// A private app cannot grant what it lacks.
@@ -392,7 +395,7 @@ func TestDeleteTenantShredsData(t *testing.T) {
 	require.NoError(t, v.DeleteTenant(ctx, tenant.ID))
 	_, err = v.GetToken(asB, tok.ID)
 	require.Error(t, err, "nothing of a deleted tenant reads")
-	_, err = v.Authenticate(ctx, mgmt.Key)
+	_, err = v.Authenticate(ctx, mgmt.Key.Reveal())
 	requireKind(t, err, vault.KindUnauthenticated)
 	n, err := vault.SweepForTest(ctx, v)
 	require.NoError(t, err)
@@ -402,4 +405,20 @@ func TestDeleteTenantShredsData(t *testing.T) {
 	for _, tn := range tenants {
 		assert.NotEqual(t, tenant.ID, tn.ID)
 	}
+}
+
+// TestEveryTokenHasAContainer: access control relies on every token having
+// at least one container under / (permissions held without rules, and
+// session grants, are judged by it). An update to no containers is refused;
+// it used to store the container "".
+func TestEveryTokenHasAContainer(t *testing.T) {
+	v := openTestVault(t)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x"})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{Containers: []string{}})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "containers")
+	got, err := v.GetToken(t.Context(), tok.ID)
+	require.NoError(t, err)
+	assert.Equal(t, tok.Containers, got.Containers)
 }

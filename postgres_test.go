@@ -78,7 +78,7 @@ func TestNoPlaintextInPostgres(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Greater(t, n, 20)
-	for _, s := range append(secrets, app.Key) {
+	for _, s := range append(secrets, app.Key.Reveal()) {
 		assert.False(t, bytes.Contains(dump.Bytes(), []byte(s)), "the table holds %q in plaintext", s)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -17,8 +18,8 @@ import (
 // backend: a public application creates a session and gets a session key
 // and a one-time nonce; the client sends the nonce to its backend, which
 // authorizes the session with a private key, granting permissions or rules
-// (rules may use conditions, such as one token id). Until then the session
-// key grants nothing.
+// (rules may use conditions, such as one token id) within its own. Until then
+// the session key grants nothing.
 
 const (
 	// DefaultSessionTTL is how long a session lives unless its
@@ -30,26 +31,21 @@ const (
 )
 
 // Session is a new session: its key (shown once) and the nonce a private
-// application needs to authorize it.
+// application needs to authorize it. Both print and encode redacted;
+// Reveal hands them out.
 type Session struct {
-	SessionKey string    `json:"session_key"`
-	Nonce      string    `json:"nonce"`
+	SessionKey Secret    `json:"session_key"`
+	Nonce      Secret    `json:"nonce"`
 	ExpiresAt  time.Time `json:"expires_at"`
 }
 
-// String describes the session without its key.
-func (s Session) String() string {
-	return "Session{ExpiresAt:" + s.ExpiresAt.Format(time.RFC3339) + "}"
-}
-
-// GoString describes the session without its key.
-func (s Session) GoString() string { return s.String() }
-
 // AuthorizeSessionRequest grants a session its rights. Either Permissions or
-// Rules must be given; each granted permission must be one the authorizing
-// application holds.
+// Rules must be given, and they must lie within the authorizing
+// application's own rights (see [Vault.AuthorizeSession]).
 type AuthorizeSessionRequest struct {
-	Nonce       string       `json:"nonce"`
+	// Nonce is the session's nonce ([Session].Nonce); decoded from a JSON
+	// string.
+	Nonce       Secret       `json:"nonce"`
 	Permissions []string     `json:"permissions,omitempty"`
 	Rules       []AccessRule `json:"rules,omitempty"`
 	// ExpiresAt ends the session; default and upper bound are counted from
@@ -119,13 +115,30 @@ func (v *Vault) CreateSession(ctx context.Context) (*Session, error) {
 		return nil, err
 	}
 	v.emit(ctx, p.TenantID, "session.created", map[string]any{"session": map[string]any{"id": rec.ID}})
-	return &Session{SessionKey: key, Nonce: nonce, ExpiresAt: rec.ExpiresAt}, nil
+	return &Session{SessionKey: NewSecret(key), Nonce: NewSecret(nonce), ExpiresAt: rec.ExpiresAt}, nil
 }
 
 // AuthorizeSession grants the session holding the nonce its rights. The
-// caller must be a private application (or the host); the nonce works once.
-// Errors: KindNotFound for an unknown, used or expired nonce; KindForbidden
-// for a permission the caller does not hold; KindInvalid with field paths.
+// caller must be a private application (or the host, which may grant
+// anything); the nonce works once.
+//
+// A session is granted only rules within the caller's own: each permission
+// of each requested rule must be held by the caller, for every token the rule
+// matches, with a transform at least as revealing (reveal > mask > redact),
+// judging the caller's rules in priority order as they are evaluated. A
+// requested container must be the same as or deeper than a container the
+// caller holds the permission on; requested conditions must pin tokens into
+// such a container (an id condition alone may match a token in any
+// container). Permissions granted without rules reach every container with
+// their implicit transforms, and are judged so. The package documentation
+// ("Access control: sessions") has the details.
+//
+// Errors: KindInvalid with field paths for a malformed request; KindForbidden
+// for a caller that is not private, and for a grant wider than the caller's
+// rights, with field paths (rules[0].container, rules[0].conditions,
+// rules[0].transform, rules[0].permissions[1], permissions[0]) naming the
+// request's own indexes; KindNotFound for an unknown, used or expired nonce
+// (checked last: a refused grant leaves the nonce usable).
 func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionRequest) error {
 	const op = "AuthorizeSession"
 	p := v.principal(ctx)
@@ -133,7 +146,7 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 		return newError(KindForbidden, op, "sessions are authorized with a private application's key")
 	}
 	fe := fieldErrors{}
-	if req.Nonce == "" {
+	if req.Nonce.IsZero() {
 		fe.add("nonce", "is required")
 	}
 	checkPermissions(fe, "permissions", req.Permissions, "")
@@ -149,23 +162,14 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 	if err := fe.err(op); err != nil {
 		return err
 	}
-	for _, perm := range req.Permissions {
-		if !p.holdsAnywhere(perm) {
-			return newError(KindForbidden, op, "the caller cannot grant %s, which it does not hold", perm)
-		}
-	}
-	for _, r := range rules {
-		for _, perm := range r.Permissions {
-			if !p.holdsAnywhere(perm) {
-				return newError(KindForbidden, op, "the caller cannot grant %s, which it does not hold", perm)
-			}
-		}
+	if err := p.checkGrant(op, req); err != nil {
+		return err
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)
 	if err != nil {
 		return wrapErr(op, err)
 	}
-	nonceHash := tk.MAC(macNonce, []byte(req.Nonce))
+	nonceHash := tk.MAC(macNonce, []byte(req.Nonce.Reveal()))
 	now := v.now().UTC()
 	var sessionID string
 	err = v.update(ctx, op, func(tx storage.Tx) error {
@@ -220,4 +224,63 @@ func (v *Vault) sessionPrincipal(tx storage.Tx, key *apiKeyRecord, now time.Time
 		p.Permissions, p.Rules = s.Permissions, s.Rules
 	}
 	return authEntry{p: p, tenant: key.TenantID, owner: s.ID, expires: s.ExpiresAt}, nil
+}
+
+// checkGrant refuses, with KindForbidden, a session grant wider than the
+// caller's own rights; see [Vault.AuthorizeSession]. Field paths name the
+// request's own indexes (rules are kept sorted by priority later).
+func (p *Principal) checkGrant(op string, req AuthorizeSessionRequest) error {
+	if p.host {
+		return nil
+	}
+	fe := fieldErrors{}
+	for i, perm := range req.Permissions {
+		path := fmt.Sprintf("permissions[%d]", i)
+		if !p.holdsAnywhere(perm) {
+			fe.add(path, "the caller does not hold this permission")
+			continue
+		}
+		if len(req.Rules) > 0 {
+			continue // beside rules, permissions reach no token (tokenAccess)
+		}
+		// Without rules, a permission reaches every token with its
+		// implicit transform.
+		for _, g := range tokenGrants(perm) {
+			if wideScope, wideTransform := p.within(g, everyToken, implicitTransform(g)); wideScope || wideTransform {
+				fe.add(path, "granted without rules it reaches every container, with its implicit transform: more than the caller holds")
+				break
+			}
+		}
+	}
+	for i := range req.Rules {
+		r := &req.Rules[i]
+		rp := fmt.Sprintf("rules[%d]", i)
+		scope, _ := r.scope()
+		tf, _ := parseTransform(r.Transform)
+		var wideScope, wideTransform bool
+		for j, perm := range r.Permissions {
+			if !p.holdsAnywhere(perm) {
+				fe.add(fmt.Sprintf("%s.permissions[%d]", rp, j), "the caller does not hold this permission")
+				continue
+			}
+			for _, g := range tokenGrants(perm) {
+				s, t := p.within(g, scope, tf)
+				wideScope, wideTransform = wideScope || s, wideTransform || t
+			}
+		}
+		if wideScope {
+			if r.Container != "" {
+				fe.add(rp+".container", "reaches tokens the caller's rules do not: it must lie within a container the caller holds these permissions on")
+			} else {
+				fe.add(rp+".conditions", "may match tokens the caller's rules do not: add a container condition within a container the caller holds these permissions on")
+			}
+		}
+		if wideTransform {
+			fe.add(rp+".transform", "shows some of its tokens more revealed than the caller's own rules do (reveal > mask > redact)")
+		}
+	}
+	if len(fe) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindForbidden, Op: op, Detail: "a session can be granted only rules within the caller's own", Fields: fe}
 }

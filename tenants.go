@@ -80,7 +80,7 @@ func (v *Vault) init(ctx context.Context) error {
 	if _, err := v.keys.Tenant(ctx, id); err != nil {
 		return err
 	}
-	v.defaultTenant, v.bootKey = id, boot
+	v.defaultTenant, v.bootKey = id, NewSecret(boot)
 	return nil
 }
 
@@ -174,7 +174,7 @@ func (v *Vault) CreateTenant(ctx context.Context, req CreateTenantRequest) (*Ten
 	if err != nil && err != storage.StopScan {
 		return nil, nil, wrapErr(op, err)
 	}
-	app.Key = key
+	app.Key = NewSecret(key)
 	v.emit(ctx, id, "tenant.created", map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
 	return t.public(), app, nil
 }

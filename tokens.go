@@ -684,9 +684,14 @@ func checkTokenID(id string) string {
 
 // checkContainers validates and normalises containers (lower case, leading
 // and trailing slash, segments of letters, digits, '-' and '_'); none given
-// means the type's default.
+// means the type's default; with no default (an update), none given is an
+// error: every token lies in at least one container.
 func checkContainers(fe fieldErrors, path string, in []string, def string) []string {
 	if len(in) == 0 {
+		if def == "" {
+			fe.add(path, "must hold at least one container")
+			return nil
+		}
 		return []string{def}
 	}
 	if len(in) > maxContainers {

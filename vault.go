@@ -40,7 +40,7 @@ type Vault struct {
 	reactors      *reactorRuntime
 
 	bootMu  sync.Mutex
-	bootKey string // the bootstrap management key of a new vault, until taken
+	bootKey Secret // the bootstrap management key of a new vault, until taken
 
 	// Background work runs under bg and is tracked by wg, so Close can stop
 	// it and wait for it.

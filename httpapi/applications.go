@@ -13,7 +13,38 @@ func (h *handler) createApplication(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	app, err := h.v.CreateApplication(c.ctx, req)
-	return http.StatusCreated, app, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, revealApplication(app), nil
+}
+
+// applicationBody is the application of a create response, with its first
+// key in plaintext: the one response that shows it. A vault.Application
+// encodes its keys redacted (vault.Secret), so the plaintext is revealed
+// here, explicitly, and nowhere else.
+type applicationBody struct {
+	*vault.Application
+	Key  string               `json:"key,omitempty"`
+	Keys []applicationKeyBody `json:"keys,omitempty"`
+}
+
+// applicationKeyBody is a key of a create response, with its plaintext.
+type applicationKeyBody struct {
+	vault.ApplicationKey
+	Key string `json:"key,omitempty"`
+}
+
+func revealApplication(app *vault.Application) applicationBody {
+	b := applicationBody{Application: app, Key: app.Key.Reveal()}
+	for _, k := range app.Keys {
+		b.Keys = append(b.Keys, revealKey(k))
+	}
+	return b
+}
+
+func revealKey(k vault.ApplicationKey) applicationKeyBody {
+	return applicationKeyBody{ApplicationKey: k, Key: k.Key.Reveal()}
 }
 
 // listApplications serves GET /applications: an offset page, optionally of
@@ -67,7 +98,10 @@ func (h *handler) deleteApplication(c *call) (int, any, error) {
 // the only place the key's secret appears.
 func (h *handler) createApplicationKey(c *call) (int, any, error) {
 	key, err := h.v.CreateApplicationKey(c.ctx, c.id("id"))
-	return http.StatusCreated, key, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, revealKey(*key), nil
 }
 
 // listApplicationKeys serves GET /applications/{id}/keys: a plain array, as

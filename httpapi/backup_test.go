@@ -39,7 +39,7 @@ func TestBackup(t *testing.T) {
 		h.ServeHTTP(w, req)
 		return w
 	}
-	w := get(mgmt)
+	w := get(mgmt.Reveal())
 	require.Equal(t, http.StatusOK, w.Code, "%s", w.Body)
 	assert.Equal(t, "application/octet-stream", w.Header().Get("Content-Type"))
 	assert.Equal(t, w.Header().Get("Content-Length"), strconv.Itoa(w.Body.Len()))
@@ -59,7 +59,7 @@ func TestBackup(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `"4242424242424242"`, string(got.Data))
 
-	for name, k := range map[string]string{"private key": priv.Key, "another tenant's management key": other.Key} {
+	for name, k := range map[string]string{"private key": priv.Key.Reveal(), "another tenant's management key": other.Key.Reveal()} {
 		t.Run(name, func(t *testing.T) {
 			w := get(k)
 			assert.Equal(t, http.StatusForbidden, w.Code)
@@ -67,7 +67,7 @@ func TestBackup(t *testing.T) {
 	}
 	t.Run("not served without the option", func(t *testing.T) {
 		req := httptest.NewRequest("GET", "/admin/backup", nil)
-		req.Header.Set("BT-API-KEY", mgmt)
+		req.Header.Set("BT-API-KEY", mgmt.Reveal())
 		w := httptest.NewRecorder()
 		httpapi.New(v).ServeHTTP(w, req)
 		assert.Equal(t, http.StatusNotFound, w.Code)

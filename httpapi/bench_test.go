@@ -109,5 +109,5 @@ func openBench(b *testing.B, store string) (*vault.Vault, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return v, app.Key
+	return v, app.Key.Reveal()
 }

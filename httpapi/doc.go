@@ -189,6 +189,10 @@
 //     /applications/{id}/keys and /sessions; 200 for /tokenize, /detokenize
 //     and the searches; 200 with an empty body for /sessions/authorize; 204
 //     for deletes.
+//   - Keys and nonces are vault.Secret values, which encode redacted: the
+//     three responses that hand one out (POST /applications,
+//     /applications/{id}/keys and /sessions) call Reveal explicitly, in a
+//     response struct of their own; every other response has none to show.
 //   - Metadata filters of token lists: the reference documents
 //     metadata.<key>=<value>, the OpenAPI definition metadata[<key>]=<value>,
 //     and the SDK's listV2 sends metadata=<JSON object>. All three are

@@ -428,10 +428,14 @@ func TestApplications(t *testing.T) {
 			Name: "create private with rules", Method: "POST", URL: "/applications", Headers: key("mgmt"),
 			Body:   `{"name":"Backend","type":"private","rules":[{"description":"pci","priority":1,"container":"/pci/","transform":"reveal","permissions":["token:read"]}]}`,
 			Status: http.StatusCreated, JSON: map[string]any{"name": "Backend", "type": "private", "rules.0.container": "/pci/"},
-			Check: func(t *testing.T, _ *fixture, _ *http.Response, body []byte) {
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				doc := decodeJSON(t, body)
-				assert.NotEmpty(t, field(doc, "key"))
-				assert.Equal(t, field(doc, "key"), field(doc, "keys.0.key"))
+				k, _ := field(doc, "key").(string)
+				assert.True(t, strings.HasPrefix(k, "key_pvt_"), "the plaintext key (vault.Secret revealed): %s", body)
+				assert.Equal(t, k, field(doc, "keys.0.key"))
+				res, _ := f.do(t, "GET", "/applications/key", map[string]string{"BT-API-KEY": k}, "")
+				assert.Equal(t, http.StatusOK, res.StatusCode, "the key works")
+				assert.NotContains(t, f.logs.String(), k, "the key is not logged")
 			},
 		},
 		{
@@ -489,7 +493,8 @@ func TestApplications(t *testing.T) {
 			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				doc := decodeJSON(t, body)
 				k, id := field(doc, "key").(string), field(doc, "id").(string)
-				require.NotEmpty(t, k)
+				require.True(t, strings.HasPrefix(k, "key_"), "the plaintext key: %s", body)
+				assert.NotContains(t, f.logs.String(), k)
 				res, _ := f.do(t, "GET", "/applications/key", map[string]string{"BT-API-KEY": k}, "")
 				assert.Equal(t, http.StatusOK, res.StatusCode)
 				res, b := f.do(t, "GET", "/applications/{creator_app}/keys/"+id, key("mgmt"), "")
@@ -553,7 +558,11 @@ func TestSessions(t *testing.T) {
 			Name: "create with a public key", Method: "POST", URL: "/sessions", Headers: key("public"), Status: http.StatusCreated,
 			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				require.NoError(t, json.Unmarshal(body, &session))
-				require.NotEmpty(t, session.SessionKey)
+				require.True(t, strings.HasPrefix(session.SessionKey, "key_ses_"), "the plaintext key (vault.Secret revealed): %s", body)
+				require.NotEmpty(t, session.Nonce)
+				require.NotContains(t, session.Nonce, "REDACTED")
+				assert.NotContains(t, f.logs.String(), session.SessionKey)
+				assert.NotContains(t, f.logs.String(), session.Nonce)
 				f.vars["session"], f.vars["nonce"] = session.SessionKey, session.Nonce
 			},
 		},
@@ -595,11 +604,78 @@ func TestSessions(t *testing.T) {
 	})
 }
 
+// TestSessionScope reproduces the finding over HTTP: an application whose one
+// rule is /a/, mask, token:read may not authorize a session to read / in
+// plaintext (it was 200, and the session key then read a /b/ token).
+func TestSessionScope(t *testing.T) {
+	f := newFixture(t, nil)
+	newSession := func(t *testing.T, f *fixture) {
+		res, body := f.do(t, "POST", "/sessions", key("public"), "")
+		require.Equal(t, http.StatusCreated, res.StatusCode, "body: %s", body)
+		doc := decodeJSON(t, body)
+		f.vars["session"], f.vars["nonce"] = field(doc, "session_key").(string), field(doc, "nonce").(string)
+	}
+	runScenarios(t, f, []scenario{
+		{
+			Name: "create L", Method: "POST", URL: "/applications", Headers: key("mgmt"), Status: http.StatusCreated,
+			Body: `{"name":"L","type":"private","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read"]}]}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["L"] = field(decodeJSON(t, body), "key").(string)
+			},
+		},
+		{
+			Name: "a token in /b/", Method: "POST", URL: "/tokens", Headers: key("private"), Status: http.StatusCreated,
+			Body: `{"type":"token","data":"b secret","containers":["/b/"]}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["b_token"] = field(decodeJSON(t, body), "id").(string)
+			},
+		},
+		{
+			Name: "a token in /a/", Method: "POST", URL: "/tokens", Headers: key("private"), Status: http.StatusCreated,
+			Body: `{"type":"token","data":"a secret","containers":["/a/x/"],"mask":"{{ data | reveal_last: 2 }}"}`,
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
+				f.vars["a_token"] = field(decodeJSON(t, body), "id").(string)
+				newSession(t, f)
+			},
+		},
+		{Name: "L cannot read /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("L"), Status: http.StatusForbidden},
+		{
+			Name: "L cannot grant / in plaintext", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/","transform":"reveal","permissions":["token:read"]}]}`,
+			Fields: []string{"rules[0].container", "rules[0].transform"}, NotContains: []string{"{nonce}"},
+		},
+		{Name: "so the session cannot read /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("session"), Status: http.StatusForbidden},
+		{
+			Name: "nor reveal /a/", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"reveal","permissions":["token:read"]}]}`,
+			Fields: []string{"rules[0].transform"},
+		},
+		{
+			Name: "nor grant another permission", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusForbidden,
+			Body:   `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read","token:search"]}]}`,
+			Fields: []string{"rules[0].permissions[1]"},
+		},
+		{
+			Name: "L grants what it holds", Method: "POST", URL: "/sessions/authorize", Headers: key("L"), Status: http.StatusOK,
+			Body: `{"nonce":"{nonce}","rules":[{"priority":1,"container":"/a/","transform":"mask","permissions":["token:read"]}]}`,
+		},
+		{
+			Name: "the session reads /a/ masked", Method: "GET", URL: "/tokens/{a_token}", Headers: key("session"), Status: http.StatusOK,
+			JSON: map[string]any{"data": "XXXXXXet"},
+		},
+		{Name: "and still not /b/", Method: "GET", URL: "/tokens/{b_token}", Headers: key("session"), Status: http.StatusForbidden},
+		{
+			Name: "nor lists it", Method: "GET", URL: "/v2/tokens", Headers: key("session"), Status: http.StatusOK,
+			NotContains: []string{"{b_token}", "b secret"}, Contains: []string{"{a_token}"},
+		},
+	})
+}
+
 func TestTenant(t *testing.T) {
 	f := newFixture(t, nil)
 	_, other, err := f.v.CreateTenant(t.Context(), vault.CreateTenantRequest{Name: "Other"})
 	require.NoError(t, err)
-	f.vars["other"] = other.Key
+	f.vars["other"] = other.Key.Reveal()
 	runScenarios(t, f, []scenario{
 		{
 			Name: "get", Method: "GET", URL: "/tenants/self", Headers: key("mgmt"), Status: http.StatusOK,

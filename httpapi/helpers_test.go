@@ -61,12 +61,12 @@ func newFixture(t testing.TB, vopts []vault.Option, hopts ...httpapi.Option) *fi
 	f := &fixture{v: v, h: httpapi.New(v, append([]httpapi.Option{httpapi.WithLogger(log)}, hopts...)...), vars: map[string]string{}, logs: logs}
 	boot, ok := v.TakeBootstrapKey()
 	require.True(t, ok)
-	f.vars["mgmt"] = boot
+	f.vars["mgmt"] = boot.Reveal()
 	ctx := context.Background()
 	app := func(name, typ string, perms []string, rules []vault.AccessRule) *vault.Application {
 		a, err := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: name, Type: typ, Permissions: perms, Rules: rules})
 		require.NoError(t, err)
-		f.vars[name] = a.Key
+		f.vars[name] = a.Key.Reveal()
 		f.vars[name+"_app"] = a.ID
 		f.vars[name+"_key"] = a.Keys[0].ID
 		return a

@@ -77,7 +77,7 @@ func newReactorFixture(t testing.TB, vopts []vault.Option) *fixture {
 	app := func(name, typ string, perms []string, rules []vault.AccessRule) {
 		a, err := f.v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: name, Type: typ, Permissions: perms, Rules: rules})
 		require.NoError(t, err)
-		f.vars[name] = a.Key
+		f.vars[name] = a.Key.Reveal()
 		f.vars[name+"_app"] = a.ID
 	}
 	app("invoker", vault.AppPrivate, []string{vault.PermReactorInvoke, vault.PermTokenCreate}, nil)
@@ -467,7 +467,7 @@ func TestReactorErrorClasses(t *testing.T) {
 	invoker, err := f.v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: "invoker", Type: vault.AppPrivate,
 		Permissions: []string{vault.PermReactorInvoke}})
 	require.NoError(t, err)
-	f.vars["invoker"] = invoker.Key
+	f.vars["invoker"] = invoker.Key.Reveal()
 	for name, tc := range map[string]struct {
 		code   string
 		status int

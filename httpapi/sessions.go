@@ -2,15 +2,27 @@ package httpapi
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/tokenvault/vault"
 )
 
 // createSession serves POST /sessions, called with a public key and no
-// body.
+// body. The response is the one place the session key and nonce appear.
 func (h *handler) createSession(c *call) (int, any, error) {
 	s, err := h.v.CreateSession(c.ctx)
-	return http.StatusCreated, s, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, sessionBody{SessionKey: s.SessionKey.Reveal(), Nonce: s.Nonce.Reveal(), ExpiresAt: s.ExpiresAt}, nil
+}
+
+// sessionBody is a new session with its key and nonce in plaintext (a
+// vault.Session encodes them redacted).
+type sessionBody struct {
+	SessionKey string    `json:"session_key"`
+	Nonce      string    `json:"nonce"`
+	ExpiresAt  time.Time `json:"expires_at"`
 }
 
 // authorizeSession serves POST /sessions/authorize, called with a private

@@ -64,9 +64,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 	}()
 	if key, ok := v.TakeBootstrapKey(); ok {
-		fmt.Fprintf(stdout, "A new vault was created. Its bootstrap management key is shown only this once:\n\n\t%s\n\n", key)
+		fmt.Fprintf(stdout, "A new vault was created. Its bootstrap management key is shown only this once:\n\n\t%s\n\n", key.Reveal())
 		if *keyFile != "" {
-			if err := writeSecret(*keyFile, []byte(key+"\n")); err != nil {
+			if err := writeSecret(*keyFile, []byte(key.Reveal()+"\n")); err != nil {
 				log.Error("bootstrap key file not written", slog.String("file", *keyFile), slog.String("error", err.Error()))
 				return exitError
 			}

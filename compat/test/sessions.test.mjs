@@ -70,4 +70,21 @@ describe("sessions", () => {
     const session = await publicApp.client.sessions.create();
     await rejectsWith(privateApp.client.sessions.authorize({ nonce: session.nonce, permissions: ["token:delete"] }), 403, "ForbiddenError");
   });
+
+  test("a session cannot be granted a wider container or transform than the authorizer's", async () => {
+    const scoped = await application({
+      rules: [{ description: "a, masked", priority: 1, container: "/a/", transform: "mask", permissions: ["token:read"] }],
+    });
+    const b = await owner.tokens.create({ type: "token", data: "b secret", containers: ["/b/"] });
+    await rejectsWith(scoped.client.tokens.get(b.id), 403, "ForbiddenError");
+    const session = await publicApp.client.sessions.create();
+    const wide = [{ description: "everything", priority: 1, container: "/", transform: "reveal", permissions: ["token:read"] }];
+    const err = await rejectsWith(scoped.client.sessions.authorize({ nonce: session.nonce, rules: wide }), 403, "ForbiddenError");
+    assert.ok(err.body.errors["rules[0].container"], JSON.stringify(err.body));
+    assert.ok(err.body.errors["rules[0].transform"], JSON.stringify(err.body));
+    await rejectsWith(client(session.sessionKey).tokens.get(b.id), 403, "ForbiddenError");
+    const within = [{ description: "a, masked", priority: 1, container: "/a/b/", transform: "mask", permissions: ["token:read"] }];
+    await scoped.client.sessions.authorize({ nonce: session.nonce, rules: within });
+    await rejectsWith(client(session.sessionKey).tokens.get(b.id), 403, "ForbiddenError");
+  });
 });

@@ -55,7 +55,10 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	for _, c := range []struct{ name, key string }{{"payments", backend.Key}, {"reports", reports.Key}, {"checkout page", web.Key}} {
+	for _, c := range []struct {
+		name string
+		key  vault.Secret
+	}{{"payments", backend.Key}, {"reports", reports.Key}, {"checkout page", web.Key}} {
 		ctx, err := as(ctx, v, c.key)
 		if err != nil {
 			return err
@@ -69,7 +72,9 @@ func run(ctx context.Context, w io.Writer) error {
 	}
 
 	// The checkout page gets a session; the payments backend lets it read
-	// this one token.
+	// this one token. A session gets only rules within its authorizer's:
+	// the container condition keeps this one inside /pci/, where payments
+	// holds token:read (an id alone could name a token anywhere).
 	webCtx, _ := as(ctx, v, web.Key)
 	session, err := v.CreateSession(webCtx)
 	if err != nil {
@@ -78,7 +83,10 @@ func run(ctx context.Context, w io.Writer) error {
 	backendCtx, _ := as(ctx, v, backend.Key)
 	if err := v.AuthorizeSession(backendCtx, vault.AuthorizeSessionRequest{Nonce: session.Nonce, Rules: []vault.AccessRule{{
 		Priority: 1, Transform: vault.TransformMask, Permissions: []string{vault.PermTokenRead},
-		Conditions: []vault.RuleCondition{{Attribute: "id", Operator: "equals", Value: tok.ID}},
+		Conditions: []vault.RuleCondition{
+			{Attribute: "id", Operator: "equals", Value: tok.ID},
+			{Attribute: "container", Operator: "starts_with", Value: "/pci/"},
+		},
 	}}}); err != nil {
 		return err
 	}
@@ -94,8 +102,10 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-func as(ctx context.Context, v *vault.Vault, key string) (context.Context, error) {
-	p, err := v.Authenticate(ctx, key)
+// as returns a context acting as the holder of key. Reveal is the one way
+// out of a vault.Secret: fmt, JSON and slog print it redacted.
+func as(ctx context.Context, v *vault.Vault, key vault.Secret) (context.Context, error) {
+	p, err := v.Authenticate(ctx, key.Reveal())
 	if err != nil {
 		return nil, err
 	}

@@ -142,8 +142,10 @@ func run(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-func as(ctx context.Context, v *vault.Vault, key string) (context.Context, error) {
-	p, err := v.Authenticate(ctx, key)
+// as returns a context acting as the holder of key. Reveal is the one way
+// out of a vault.Secret: fmt, JSON and slog print it redacted.
+func as(ctx context.Context, v *vault.Vault, key vault.Secret) (context.Context, error) {
+	p, err := v.Authenticate(ctx, key.Reveal())
 	if err != nil {
 		return nil, err
 	}
