@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // TestOversizedIDs: an id too long to be a storage key is answered as any
@@ -56,4 +58,69 @@ func TestOversizedIDs(t *testing.T) {
 			JSON: map[string]any{"pagination.total_items": "0"}},
 	)
 	runScenarios(t, f, scenarios)
+}
+
+// TestInvalidText: a string that is not valid UTF-8 and a number beyond
+// float64, anywhere the handler reads text (a JSON body, token data, ids,
+// metadata, a path id, a query parameter, a header it reads), are 400 with
+// the path or name of what holds them, instead of being rewritten to U+FFFD
+// or passed on as a number no reader can hold.
+func TestInvalidText(t *testing.T) {
+	f := newReactorFixture(t, nil)
+	const bad = "abc\xff\xfe"
+	runScenarios(t, f, []scenario{
+		{Name: "custom token id", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"id":"` + bad + `","type":"token","data":"v"}`, Status: http.StatusBadRequest, Fields: []string{"id"},
+			Check: func(t *testing.T, f *fixture, _ *http.Response, _ []byte) {
+				res, _ := f.do(t, "GET", "/tokens/abc%EF%BF%BD%EF%BF%BD", key("private"), "")
+				assert.Equal(t, http.StatusNotFound, res.StatusCode, "nothing was stored under a rewritten id")
+			}},
+		{Name: "token data", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":{"note":"` + bad + `"}}`, Status: http.StatusBadRequest, Fields: []string{"data.note"}},
+		{Name: "token data, escaped lone surrogate", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":["ok","\udc00"]}`, Status: http.StatusBadRequest, Fields: []string{"data[1]"}},
+		{Name: "metadata key", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":"v","metadata":{"k` + bad + `":"v"}}`, Status: http.StatusBadRequest, Fields: []string{"metadata"}},
+		{Name: "metadata value", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":"v","metadata":{"k":"` + bad + `"}}`, Status: http.StatusBadRequest, Fields: []string{"metadata.k"}},
+		{Name: "data number over float64", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":1e999999}`, Status: http.StatusBadRequest, Fields: []string{"data"}},
+		{Name: "data number under -float64", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body: `{"type":"token","data":{"n":[1,-1e400]}}`, Status: http.StatusBadRequest, Fields: []string{"data.n[1]"}},
+		{Name: "merge patch", Method: "PATCH", URL: "/tokens/{token}", Headers: mergePatch("private"),
+			Body: `{"metadata":{"k":"` + bad + `"}}`, Status: http.StatusBadRequest, Fields: []string{"metadata.k"}},
+		{Name: "tokenize", Method: "POST", URL: "/tokenize", Headers: key("private"),
+			Body: `{"card":{"type":"token","data":"` + bad + `"}}`, Status: http.StatusBadRequest, Fields: []string{"card.data"}},
+		{Name: "detokenize", Method: "POST", URL: "/detokenize", Headers: key("private"),
+			Body: `{"a":["{{ {token} }}","` + bad + `"]}`, Status: http.StatusBadRequest, Fields: []string{"a[1]"}},
+		{Name: "search size", Method: "POST", URL: "/v2/tokens/search", Headers: key("private"),
+			Body: `{"query":"type:token","size":1e999}`, Status: http.StatusBadRequest, Fields: []string{"size"}},
+		{Name: "reactor args", Method: "POST", URL: "/reactors/{echo_reactor}/react", Headers: key("invoker"),
+			Body: `{"args":{"card":{"number":"` + bad + `"}}}`, Status: http.StatusBadRequest, Fields: []string{"args.card.number"}},
+		{Name: "reactor args number", Method: "POST", URL: "/reactors/{echo_reactor}/react", Headers: key("invoker"),
+			Body: `{"args":{"amount":1e309}}`, Status: http.StatusBadRequest, Fields: []string{"args.amount"}},
+		{Name: "application name", Method: "POST", URL: "/applications", Headers: key("mgmt"),
+			Body: `{"name":"` + bad + `","type":"private","permissions":["token:read"]}`, Status: http.StatusBadRequest, Fields: []string{"name"}},
+		{Name: "reactor patch", Method: "PATCH", URL: "/reactors/{echo_reactor}", Headers: mergePatch("mgmt"),
+			Body: `{"configuration":{"K":"` + bad + `"}}`, Status: http.StatusBadRequest, Fields: []string{"configuration.K"}},
+
+		{Name: "path id", Method: "GET", URL: "/tokens/abc%FF%FE", Headers: key("private"), Status: http.StatusBadRequest, Fields: []string{"id"}},
+		{Name: "second path id", Method: "GET", URL: "/applications/{private_app}/keys/%C3", Headers: key("mgmt"), Status: http.StatusBadRequest, Fields: []string{"keyId"}},
+		{Name: "query parameter", Method: "GET", URL: "/v2/tokens?type=%FF", Headers: key("private"), Status: http.StatusBadRequest, Fields: []string{"type"}},
+		{Name: "metadata filter", Method: "GET", URL: "/v2/tokens?metadata.k=%FF", Headers: key("private"), Status: http.StatusBadRequest, Fields: []string{"metadata.k"}},
+		{Name: "JSON metadata filter", Method: "GET", URL: "/v2/tokens?metadata=%7B%22k%22%3A%22%5Cud800%22%7D", Headers: key("private"), Status: http.StatusBadRequest, Fields: []string{"metadata.k"}},
+		{Name: "query parameter name", Method: "GET", URL: "/v2/tokens?metadata.%FF=v", Headers: key("private"), Status: http.StatusBadRequest, Fields: []string{"metadata.\uFFFD"}},
+
+		{Name: "api key", Method: "GET", URL: "/tokens/{token}", Headers: map[string]string{"BT-API-KEY": bad}, Status: http.StatusBadRequest, Fields: []string{"BT-API-KEY"}},
+		{Name: "legacy api key", Method: "GET", URL: "/tokens/{token}", Headers: map[string]string{"X-API-KEY": bad}, Status: http.StatusBadRequest, Fields: []string{"X-API-KEY"}},
+		{Name: "transaction id", Method: "POST", URL: "/tokens", Headers: with(key("private"), "BT-TRANSACTION-ID", bad),
+			Body: `{"type":"token","data":"v"}`, Status: http.StatusBadRequest, Fields: []string{"BT-TRANSACTION-ID"}},
+		{Name: "idempotency key", Method: "POST", URL: "/tokens", Headers: with(key("private"), "BT-IDEMPOTENCY-KEY", bad),
+			Body: `{"type":"token","data":"v"}`, Status: http.StatusBadRequest, Fields: []string{"BT-IDEMPOTENCY-KEY"}},
+		{Name: "trace id", Method: "GET", URL: "/tokens/{token}", Headers: with(key("private"), "BT-TRACE-ID", bad), Status: http.StatusBadRequest, Fields: []string{"BT-TRACE-ID"}},
+
+		{Name: "valid UTF-8 and big numbers within range pass", Method: "POST", URL: "/tokens", Headers: key("private"),
+			Body:   `{"id":"ünïcode-✓-id","type":"token","data":{"s":"é \ud83d\ude00 \ufffd","n":1.7976931348623157e308,"i":123456789012345678901234567890,"tiny":1e-400}}`,
+			Status: http.StatusCreated, JSON: map[string]any{"id": "ünïcode-✓-id", "data.s": "é 😀 \uFFFD", "data.i": "123456789012345678901234567890"}},
+	})
 }
