@@ -128,6 +128,19 @@
 // characters); a longer id in a path or in BT-TRANSACTION-ID is 404, as
 // any unknown id, and in a body the field error of an unknown reference.
 //
+// # Serving
+//
+// The handler reads a request's body whole (up to its size limit) before
+// it calls the vault, and never limits how long a response takes (a
+// synchronous reactor may run 30 s). The server it runs in bounds the
+// clients: set http.Server's ReadHeaderTimeout, IdleTimeout and
+// MaxHeaderBytes, and a deadline for the body rather than ReadTimeout, which
+// net/http keeps on the connection while the handler runs and which then
+// cancels the request's context of a slow response. cmd/vaultd does this,
+// with a body deadline set by http.ResponseController and lifted once the
+// body is read, and a cap on connections still sending a request; see its
+// documentation for the defaults.
+//
 // # Errors
 //
 // Every error is a ProblemDetails, served as application/problem+json:
