@@ -84,9 +84,9 @@ func checkText(v any) error {
 		}
 		return nil
 	case json.Number:
-		return checkNumber(x, "")
+		return checkRaw([]byte(x))
 	case json.RawMessage:
-		return checkRaw(x, "")
+		return checkRaw(x)
 	case map[string]any:
 		for k, e := range x {
 			if !utf8.ValidString(k) {
@@ -127,32 +127,20 @@ func under(step string, err error) error {
 	return &textError{path: joinPath(step, e.path), msg: e.msg}
 }
 
-func checkNumber(n json.Number, path string) error {
-	return checkRaw([]byte(n), path)
-}
-
 // checkRaw checks JSON with jsonv.Check; JSON that does not parse is left
 // to the decoder.
-func checkRaw(b []byte, path string) error {
-	if ve, ok := errors.AsType[*jsonv.ValueError](jsonv.Check(b)); ok {
-		msg := msgTextUTF8
-		switch {
-		case errors.Is(ve.Err, jsonv.ErrRange):
-			msg = msgRange
-		case ve.Key:
-			msg = msgKeyUTF8
-		}
-		p := ve.Path
-		if path != "" {
-			if p == "" || p[0] == '[' {
-				p = path + p
-			} else {
-				p = path + "." + p
-			}
-		}
-		return &textError{path: p, msg: msg}
+func checkRaw(b []byte) error {
+	ve, ok := errors.AsType[*jsonv.ValueError](jsonv.Check(b))
+	if !ok {
+		return nil
 	}
-	return nil
+	switch {
+	case errors.Is(ve.Err, jsonv.ErrRange):
+		return &textError{path: ve.Path, msg: msgRange}
+	case ve.Key:
+		return &textError{path: ve.Path, msg: msgKeyUTF8}
+	}
+	return &textError{path: ve.Path, msg: msgTextUTF8}
 }
 
 // checkReflect is checkText for any other Go value, walked as json.Marshal
@@ -168,16 +156,16 @@ func checkReflect(rv reflect.Value, depth int) error {
 	}
 	switch {
 	case t == rawMessageType:
-		return checkRaw(rv.Bytes(), "")
+		return checkRaw(rv.Bytes())
 	case t == numberType:
-		return checkNumber(json.Number(rv.String()), "")
+		return checkRaw([]byte(rv.String()))
 	case t.Kind() == reflect.Interface:
 	case t.Implements(jsonMarshalerType):
 		b, err := rv.Interface().(json.Marshaler).MarshalJSON()
 		if err != nil {
 			return nil
 		}
-		return checkRaw(b, "")
+		return checkRaw(b)
 	case t.Implements(textMarshalerType):
 		b, err := rv.Interface().(encoding.TextMarshaler).MarshalText()
 		if err != nil || utf8.Valid(b) {
