@@ -37,6 +37,13 @@
 // default tenant; [WithPrincipal] and [AsHost] choose another caller or
 // tenant.
 //
+// Ids are at most 1,600 bytes, the longest custom token id (400
+// characters of UTF-8); every other id is a UUID. A method given a longer
+// id answers as for any unknown id, KindNotFound, or, for an id a request
+// names (a reactor's application.id), the field error of an unknown
+// reference; such an id never reaches the store, whose keys are limited
+// (storage.MaxKeyLen).
+//
 // # Access control
 //
 // Applications are private (backends), public (browsers and mobile apps) or
@@ -165,7 +172,16 @@
 //     containers. An update that would make a token a duplicate is not
 //     applied; the existing token is returned with _extras.deduplicated.
 //   - Numbers in token data keep every digit (they are handled as
-//     json.Number, never float64).
+//     json.Number, never float64), but one beyond the range of a float64
+//     (1e999999, -1e400) is KindInvalid at its path: no reader (a reactor's
+//     JavaScript, most JSON decoders) could hold it.
+//   - Text is kept as given or refused, never rewritten: a string that is
+//     not valid UTF-8 (or an escaped unpaired surrogate in JSON) in token
+//     data, a mask, metadata, a custom id, a merge patch or a tokenize or
+//     detokenize document is KindInvalid at its field path ("data.note",
+//     "metadata.k"; for a map key, the map's path), where json.Marshal would
+//     have turned it into U+FFFD. Data given as Go values is checked as
+//     json.Marshal walks it; a json.RawMessage as JSON.
 //   - A [Token]'s Data and Mask are JSON ([encoding/json.RawMessage]), not
 //     decoded values: a read hands over the decrypted bytes as they are,
 //     which the caller decodes into its own type ([Token.UnmarshalData])

@@ -126,9 +126,9 @@ func upgradeReactor(schema uint8, payload []byte) ([]byte, error) {
 // when the program of its code is in the sandbox's compile cache the code is
 // left in the store and the program returned.
 func (v *Vault) getReactorProgram(tx storage.Tx, op, tenant, id string) (*reactorRecord, *sandbox.Program, error) {
-	b, err := tx.Get(reactorTable.bucket, reactorTable.key(tenant, id))
+	b, err := reactorTable.raw(tx, tenant, id)
 	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
+		if errors.Is(err, errRecordNotFound) {
 			return nil, nil, newError(KindNotFound, op, "reactor not found")
 		}
 		return nil, nil, err

@@ -85,6 +85,26 @@ func (t *table[R]) localIndexBuckets() []string {
 	return out
 }
 
+// maxIDBytes is the longest id a record can have. Every id the vault makes
+// or accepts is shorter: a UUID, or a custom token id of at most 400
+// characters (1,600 bytes of UTF-8). A longer id names nothing.
+const maxIDBytes = 1600
+
+// Any id of up to maxIDBytes fits a storage key, even escaped byte for byte
+// (keyenc doubles a zero byte) after a tenant id and, for a staged change,
+// a transaction id, both UUIDs: this fails to compile if it does not.
+const _ = uint(storage.MaxKeyLen - 2*(36+2) - 2*(36+1+maxIDBytes+2))
+
+// storableID is the one check of the ids callers give, made where they
+// become storage keys (get, raw and exists): an id over maxIDBytes is a
+// missing record without asking the store, which would refuse its key
+// (storage.MaxKeyLen) as an invalid argument. So every method that takes an
+// id answers an oversized one exactly as an unknown one: not found for a
+// read, update, delete or invocation, and the field error of an unknown
+// reference for an id named in a request body. Creates that take a
+// client-chosen id (tokens) refuse one this long before it is stored.
+func storableID(id string) bool { return len(id) <= maxIDBytes }
+
 func tenantPrefix(tenant string) []byte { return keyenc.AppendString(nil, tenant) }
 
 func (t *table[R]) key(tenant, id string) []byte {
@@ -134,18 +154,31 @@ func (t *table[R]) decode(b []byte) (*R, error) {
 
 // get returns the record, or errRecordNotFound.
 func (t *table[R]) get(tx storage.Tx, tenant, id string) (*R, error) {
-	b, err := tx.Get(t.bucket, t.key(tenant, id))
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, errRecordNotFound
-	}
+	b, err := t.raw(tx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
 	return t.decode(b)
 }
 
+// raw returns the stored bytes of a record (valid until tx ends), or
+// errRecordNotFound, for a table whose hot path decodes them itself.
+func (t *table[R]) raw(tx storage.Tx, tenant, id string) ([]byte, error) {
+	if !storableID(id) {
+		return nil, errRecordNotFound
+	}
+	b, err := tx.Get(t.bucket, t.key(tenant, id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, errRecordNotFound
+	}
+	return b, err
+}
+
 // exists reports whether a record with id exists.
 func (t *table[R]) exists(tx storage.Tx, tenant, id string) (bool, error) {
+	if !storableID(id) {
+		return false, nil
+	}
 	_, err := tx.Get(t.bucket, t.key(tenant, id))
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil

@@ -35,7 +35,7 @@ func (v *Vault) Tokenize(ctx context.Context, doc any) (any, error) {
 	}
 	root, err := normalizeJSON(doc)
 	if err != nil {
-		return nil, invalidField(op, "", "the document must be JSON")
+		return nil, jsonDocError(op, err)
 	}
 	var drafts []*tokenDraft
 	var paths []string
@@ -213,7 +213,7 @@ func (v *Vault) Detokenize(ctx context.Context, doc any) (any, error) {
 func (v *Vault) detokenize(ctx context.Context, op string, p Principal, doc any, perm string, limit int) (any, error) {
 	root, err := normalizeJSON(doc)
 	if err != nil {
-		return nil, invalidField(op, "", "the document must be JSON")
+		return nil, jsonDocError(op, err)
 	}
 	d, err := expr.ParseDocument(root)
 	if err != nil {

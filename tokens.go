@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/google/uuid"
@@ -526,7 +527,7 @@ func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settin
 	}
 	data, err := normalizeJSON(req.Data)
 	if err != nil {
-		fe.add("data", "must be JSON")
+		addJSONError(fe, "data", err)
 		return nil, fe.err(op)
 	}
 	data, dataErrs := tt.validate(data)
@@ -564,7 +565,7 @@ func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settin
 	if mask == nil {
 		mask = tt.Mask
 	} else if mask, err = normalizeJSON(mask); err != nil {
-		fe.add("mask", "must be JSON")
+		addJSONError(fe, "mask", err)
 	}
 	if mask != nil {
 		checkTemplates(fe, "mask", mask)
@@ -646,6 +647,9 @@ func withoutKey(m map[string]any, key string) map[string]any {
 // with (maps, slices, strings, bools, nil and json.Number), so that data given
 // as a struct or a number keeps every digit.
 func normalizeJSON(v any) (any, error) {
+	if err := checkText(v); err != nil {
+		return nil, err
+	}
 	switch v.(type) {
 	case nil, string, bool, json.Number:
 		return v, nil
@@ -667,6 +671,9 @@ func normalizeJSON(v any) (any, error) {
 
 // checkTokenID validates a custom token id and returns a message, or "".
 func checkTokenID(id string) string {
+	if !utf8.ValidString(id) {
+		return msgTextUTF8
+	}
 	n := len([]rune(id))
 	if n < 3 || n > 400 {
 		return "must be 3 to 400 characters"
@@ -743,6 +750,7 @@ func checkMetadata(fe fieldErrors, path string, md map[string]string) map[string
 	if len(md) > maxMetadataPairs {
 		fe.add(path, "must hold at most %d entries", maxMetadataPairs)
 	}
+	addTextError(fe, path, md)
 	size := 0
 	for k, val := range md {
 		size += len(k) + len(val)
@@ -1086,6 +1094,7 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 		if raw != nil && !json.Valid(raw) {
 			fe.add(path, "must be a JSON merge patch")
 		}
+		addTextError(fe, path, raw)
 	}
 	if err := fe.err(op); err != nil {
 		return nil, err

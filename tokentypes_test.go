@@ -2,12 +2,14 @@ package vault_test
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 func TestTokenTypeValidation(t *testing.T) {
@@ -129,6 +131,8 @@ func FuzzTokenData(f *testing.F) {
 		`"4242424242424242"`, `{"number":"4242424242424242","expiration_month":12,"expiration_year":2030,"cvc":"123"}`,
 		`{"routing_number":"021000021","account_number":"1234567890"}`, `"123-45-6789"`, `"12-3456789"`, `null`,
 		`[1,2,{"a":"b"}]`, `{"number":12}`, `{"expiration_month":1e400}`, `"\u0000"`, `99999999999999999999999`,
+		"\"abc\xff\xfe\"", `"\ud800"`, `{"a":["ok","\udc00"]}`, "{\"k\xff\":1}", `1e999999`, `[-1e400]`,
+		"{\"number\":\"4242424242424242\xc3\",\"expiration_month\":12,\"expiration_year\":2030}", `{"n":{"m":1.8e308}}`,
 	}
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s))
@@ -145,12 +149,27 @@ func FuzzTokenData(f *testing.F) {
 		}
 		tt := types[int(typ)%len(types)]
 		_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: tt.Name, Data: json.RawMessage(data)})
+		ve, refused := errors.AsType[*jsonv.ValueError](jsonv.Check(data))
 		if err == nil {
+			if refused {
+				t.Fatalf("type %s: data with %v was stored", tt.Name, ve)
+			}
 			return
 		}
 		e, ok := errorsAsVault(err)
 		if !ok || e.Kind != vault.KindInvalid || len(e.Fields) == 0 {
 			t.Fatalf("type %s: want a validation error with fields, got %v", tt.Name, err)
+		}
+		if refused {
+			path := "data"
+			if ve.Path != "" && ve.Path[0] == '[' {
+				path += ve.Path
+			} else if ve.Path != "" {
+				path += "." + ve.Path
+			}
+			if e.Fields[path] == nil {
+				t.Fatalf("type %s: data with %v at %q refused without that path: %v", tt.Name, ve, path, err)
+			}
 		}
 	})
 }

@@ -17,7 +17,9 @@ import (
 
 // Request bodies are decoded into the root package's request structs, with
 // json.Decoder.UseNumber so that any-typed fields (token data, masks) keep
-// every digit. Unknown fields are ignored, as the hosted platform ignores
+// every digit. Before that, checkBody (text.go) has refused a body whose
+// strings are not UTF-8 or whose numbers are beyond float64, which the
+// decoder would rewrite or pass on. Unknown fields are ignored, as the hosted platform ignores
 // them. A body that does not decode becomes a KindInvalid *vault.Error whose
 // Fields name the offending path ("rules[0].priority", "expires_at"), with a
 // message that never repeats the value sent.

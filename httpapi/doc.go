@@ -81,7 +81,8 @@
 //   - BT-API-KEY: the API key or session key; X-API-KEY, the 2021 API's name,
 //     is accepted too. Every route requires one: missing or invalid is 401.
 //   - BT-TRACE-ID: the correlation id. The request's value (1 to 128 visible
-//     ASCII characters; anything else is replaced) or a new UUID is echoed
+//     ASCII characters; anything else is replaced, but a value that is not
+//     UTF-8 is refused, as below) or a new UUID is echoed
 //     on the response, written in the access log and passed to the vault
 //     (vault.WithTraceID), whose events carry it.
 //   - BT-IDEMPOTENCY-KEY: on POST, PUT and PATCH (ignored on GET and DELETE).
@@ -109,6 +110,36 @@
 //
 // Request bodies are limited to DefaultMaxBodySize (WithMaxBodySize); a
 // larger one is 413, whether or not it declares its length.
+//
+// Text is taken as sent or refused, never rewritten. A value of one of the
+// headers above that the route reads, a path wildcard (an id) or a query
+// parameter that is not
+// valid UTF-8 is 400, with errors keyed by the header, wildcard ("id",
+// "keyId", "requestId") or parameter name; these are checked before the key
+// is authenticated. A JSON body (token data, ids, metadata, reactor args,
+// any field) holding a string that is not valid UTF-8 (invalid bytes, or
+// an escaped unpaired surrogate such as "\ud800") or a number beyond the
+// range of a 64-bit float (1e999999, -1e400) is 400 with the JSON path of
+// the first one ("data.card.number", "args.amount", "data.n[1]"; for an
+// object key, the object's path). Numbers within range keep every digit,
+// and a number too small to tell from zero is accepted as sent.
+//
+// Ids are at most 1,600 bytes (the longest custom token id, 400
+// characters); a longer id in a path or in BT-TRANSACTION-ID is 404, as
+// any unknown id, and in a body the field error of an unknown reference.
+//
+// # Serving
+//
+// The handler reads a request's body whole (up to its size limit) before
+// it calls the vault, and never limits how long a response takes (a
+// synchronous reactor may run 30 s). The server it runs in bounds the
+// clients: set http.Server's ReadHeaderTimeout, IdleTimeout and
+// MaxHeaderBytes, and a deadline for the body rather than ReadTimeout, which
+// net/http keeps on the connection while the handler runs and which then
+// cancels the request's context of a slow response. cmd/vaultd does this,
+// with a body deadline set by http.ResponseController and lifted once the
+// body is read, and a cap on connections still sending a request; see its
+// documentation for the defaults.
 //
 // # Errors
 //

@@ -2,14 +2,18 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 // Every request body and query string the handler decodes is fuzzed: the
@@ -26,7 +30,7 @@ func fuzzBody(f *testing.F, method, target, keyName string, seeds ...string) {
 // fuzzBodyOn fuzzes the body of one route of fx. emptyOK marks a route
 // whose body is optional: an empty one need not be a 400.
 func fuzzBodyOn(f *testing.F, fx *fixture, method, target, keyName string, emptyOK bool, seeds ...string) {
-	for _, s := range append(seeds, "", " ", "null", "[]", "{}", `{"a":`, "\x00", `"\ud800"`, "1e999999") {
+	for _, s := range slices.Concat(seeds, []string{"", " ", "null", "[]", "{}", `{"a":`, "\x00", `"\ud800"`, "1e999999"}, textSeeds) {
 		f.Add(fx.expand(s))
 	}
 	path := fx.expand(target)
@@ -42,7 +46,37 @@ func fuzzBodyOn(f *testing.F, fx *fixture, method, target, keyName string, empty
 		if !json.Valid([]byte(body)) && res.StatusCode != http.StatusBadRequest {
 			t.Fatalf("malformed body answered %d, want 400: %s", res.StatusCode, b)
 		}
+		checkRefusedText(t, []byte(body), res, b)
 	})
+}
+
+// textSeeds are bodies with a string that is not UTF-8 or a number beyond
+// float64, which every route refuses with its path (checkRefusedText).
+var textSeeds = []string{
+	"\"\xff\"", "{\"a\":\"abc\xff\xfe\"}", `{"a":["\udc00"]}`, `{"a":"\ud800\u0041"}`, "{\"k\xff\":1}",
+	`{"a":{"b":1e999999}}`, `[-1e400]`, `{"size":1e400}`, `{"name":"\ud83d"}`, "{\"data\":{\"number\":\"4242\xc3\"}}",
+}
+
+// checkRefusedText holds a response to a body that jsonv.Check refuses:
+// 400, with the path of the refused value when it has one.
+func checkRefusedText(t *testing.T, body []byte, res *http.Response, b []byte) {
+	t.Helper()
+	ve, ok := errors.AsType[*jsonv.ValueError](jsonv.Check(body))
+	if !ok {
+		return
+	}
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a body with %v answered %d, want 400: %s", ve, res.StatusCode, b)
+	}
+	var p struct {
+		Errors map[string][]string `json:"errors"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if ve.Path != "" && p.Errors[ve.Path] == nil {
+		t.Fatalf("a body with %v at %q answered without that path: %s", ve, ve.Path, b)
+	}
 }
 
 // fuzzQuery fuzzes the query string of one GET route.
@@ -52,7 +86,8 @@ func fuzzQuery(f *testing.F, target, keyName string, seeds ...string) {
 
 // fuzzQueryOn fuzzes the query string of one GET route of fx.
 func fuzzQueryOn(f *testing.F, fx *fixture, target, keyName string, seeds ...string) {
-	for _, s := range append(seeds, "", "&&", "=", "%", "%zz", "a=%00", "size=-1", "size=99999999999999999999", "page=0") {
+	for _, s := range append(seeds, "", "&&", "=", "%", "%zz", "a=%00", "size=-1", "size=99999999999999999999", "page=0",
+		"type=%FF", "size=%C3", "metadata.%FF%FE=v", "metadata.k=abc%FF%FE", "metadata=%7B%22k%22%3A%22%5Cud800%22%7D", "x=\xff") {
 		f.Add(s)
 	}
 	path := fx.expand(target)
@@ -62,6 +97,13 @@ func fuzzQueryOn(f *testing.F, fx *fixture, target, keyName string, seeds ...str
 		req.Header.Set("BT-API-KEY", fx.vars[keyName])
 		res, b := serve(t, fx, req)
 		checkResponse(t, res, b)
+		for name, values := range req.URL.Query() {
+			if !utf8.ValidString(name) || !utf8.ValidString(strings.Join(values, "")) {
+				if res.StatusCode != http.StatusBadRequest {
+					t.Fatalf("a query parameter that is not UTF-8 answered %d, want 400: %s", res.StatusCode, b)
+				}
+			}
+		}
 	})
 }
 
@@ -195,7 +237,7 @@ func FuzzPermissionsQuery(f *testing.F) {
 // FuzzTokenPath fuzzes the id of GET /tokens/{id}, as it arrives escaped.
 func FuzzTokenPath(f *testing.F) {
 	fx := newFixture(f, nil)
-	for _, s := range []string{fx.vars["card"], "my_custom%3Aid%40example.com", "%zz", "a%2Fb", "..", "%00", ""} {
+	for _, s := range []string{fx.vars["card"], "my_custom%3Aid%40example.com", "%zz", "a%2Fb", "..", "%00", "", "abc%FF%FE", "%ED%A0%80", strings.Repeat("a", 5000)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, id string) {
@@ -208,6 +250,9 @@ func FuzzTokenPath(f *testing.F) {
 		req.Header.Set("BT-API-KEY", fx.vars["private"])
 		res, b := serve(t, fx, req)
 		checkResponse(t, res, b)
+		if id := strings.TrimPrefix(req.URL.Path, "/tokens/"); !strings.Contains(id, "/") && !utf8.ValidString(id) && res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("a path id that is not UTF-8 answered %d, want 400: %s", res.StatusCode, b)
+		}
 	})
 }
 

@@ -229,8 +229,11 @@ func bodyMethod(m string) bool {
 	return m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch
 }
 
-// begin authenticates the request and prepares its call.
+// begin checks the request's text, authenticates it and prepares its call.
 func (h *handler) begin(rt *route, rec *record, r *http.Request) (*call, error) {
+	if err := checkText(rt, r); err != nil {
+		return nil, err
+	}
 	key := r.Header.Get(HeaderAPIKey)
 	if key == "" {
 		key = r.Header.Get(HeaderLegacyAPIKey)
@@ -252,6 +255,9 @@ func (h *handler) begin(rt *route, rec *record, r *http.Request) (*call, error) 
 	}
 	if bodyMethod(r.Method) {
 		if c.body, err = h.readBody(rec, r); err != nil {
+			return nil, err
+		}
+		if err := checkBody(c.body); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/url"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 // Query strings are read leniently: unknown parameters are ignored, and a
@@ -85,6 +87,9 @@ func metadataParams(q url.Values) (map[string]string, error) {
 		switch {
 		case name == "metadata":
 			for _, v := range values {
+				if ve, ok := errors.AsType[*jsonv.ValueError](jsonv.Check([]byte(v))); ok {
+					return nil, valueError(ve, "metadata")
+				}
 				var obj map[string]string
 				if err := json.Unmarshal([]byte(v), &obj); err != nil {
 					return nil, fieldError("metadata", "must be a JSON object of strings, or use metadata.<key>=<value>")

@@ -12,8 +12,9 @@
 // --path ($VAULT_PATH, default ./vault.db), --postgres-dsn
 // ($VAULT_POSTGRES_DSN), --postgres-schema ($VAULT_POSTGRES_SCHEMA),
 // --bootstrap-key-file ($VAULT_BOOTSTRAP_KEY_FILE), --drain-timeout
-// ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL), and
-// for backup --key ($VAULT_API_KEY) and --out. The master key comes from
+// ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL), the
+// limits on clients (see Limits), and for backup --key ($VAULT_API_KEY) and
+// --out. The master key comes from
 // $VAULT_MASTER_KEY or, for a vault file, the key file PATH.key, created
 // with mode 0600 beside a new vault (see keys.LoadMasterKey).
 //
@@ -43,6 +44,47 @@
 // ($VAULT_REACTOR_TIMEOUT, default 30s), --reactor-memory
 // ($VAULT_REACTOR_MEMORY, MiB, default 512) and --reactor-max-workers
 // ($VAULT_REACTOR_MAX_WORKERS, default 0: 4 per CPU, at least 8) set them.
+//
+// # Limits
+//
+// serve bounds what a client may hold, so that slow or stalled clients
+// (slowloris), with or without a key, cannot keep connections and file
+// descriptors, nor keep other clients out:
+//
+//	--read-header-timeout  $VAULT_READ_HEADER_TIMEOUT  10s    to send the request line and headers
+//	--read-body-timeout    $VAULT_READ_BODY_TIMEOUT    30s    to send the body, from the end of the headers
+//	--idle-timeout         $VAULT_IDLE_TIMEOUT         2m     for a kept-alive connection between requests
+//	--max-header-bytes     $VAULT_MAX_HEADER_BYTES     65536  request line and headers (larger: 431)
+//	--max-body-bytes       $VAULT_MAX_BODY_BYTES       1MiB   request body (larger: 413; httpapi.WithMaxBodySize)
+//	--max-pending-conns    $VAULT_MAX_PENDING_CONNS    512    connections sending a request at once
+//
+// A client past a timeout is disconnected. The body deadline holds even
+// when the server answers without reading the body (a request without a
+// valid key is 401 at once, and net/http then reads what is left of the
+// body before the connection can be reused). It is lifted as soon as the
+// body has been read: there is no write timeout and no limit on how long a
+// response takes, since a synchronous reactor may run for its whole time
+// limit (30 s by default) before it answers. A timeout of 0 turns that
+// limit off.
+//
+// A connection is sending a request from its accept (or, kept alive, from
+// the headers of its next request) until its body has been read to the end.
+// Past --max-pending-conns such connections, the one that has been sending
+// longest is closed (a warning is logged at most once a minute with how
+// many were): a normal client sends its request in milliseconds, so the
+// oldest is the likeliest to be stalled, and a new client gets in where
+// refusing new connections would let a flood of stalled ones lock it out.
+// 0 removes the cap. 512 leaves room for the idle and active connections
+// and the vault's own files even under a limit of 1,024 descriptors. On SIGINT or SIGTERM, connections still sending a
+// request are closed at once (the vault has not been handed their
+// requests); requests in flight drain as described above.
+//
+// The defaults are generous to slow networks and still bound an attack: 10
+// s for headers of a few hundred bytes; 30 s for the body, so the largest
+// (1 MiB) may arrive at about 35 KB/s; 2 minutes of idle keep-alive, longer
+// than common HTTP clients keep an idle connection; 64 KiB of headers, far
+// more than an API key, a trace id and the SDKs' headers need (net/http's
+// own default is 1 MiB).
 //
 // # keys rotate
 //

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -111,6 +112,18 @@ func (f *flags) duration(name, envName string, def time.Duration, help string) (
 		def = d
 	}
 	return f.Duration(name, def, help+" ($"+envName+")"), nil
+}
+
+// int defines an integer flag with an environment fallback.
+func (f *flags) int(name, envName string, def int, help string) (*int, error) {
+	if v := f.getenv(envName); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %q is not an integer", envName, v)
+		}
+		def = n
+	}
+	return f.Int(name, def, help+" ($"+envName+")"), nil
 }
 
 // parse parses args; it returns false and the exit code when the command

@@ -34,8 +34,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	edge, err := fl.edge()
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
 	if code, ok := fl.parse(args); !ok {
 		return code
+	}
+	if err := edge.check(); err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
 	}
 	log, err := newLogger(stderr, *level)
 	if err != nil {
@@ -79,18 +88,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		log.Error("cannot listen", slog.String("addr", *addr), slog.String("error", err.Error()))
 		return exitError
 	}
-	opts := []httpapi.Option{httpapi.WithLogger(log)}
+	opts := []httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes))}
 	if !store.onPostgres() {
 		// The copy is made beside the vault file: same file system, same
 		// protection as the vault itself.
 		opts = append(opts, httpapi.WithBackups(filepath.Dir(*store.path)))
 	}
-	srv := &http.Server{
-		Handler:           httpapi.New(v, opts...),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := edge.server(httpapi.New(v, opts...), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("store", store.describe()))

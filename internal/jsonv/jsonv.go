@@ -6,6 +6,12 @@
 // The decoder accepts what encoding/json accepts and rejects what it rejects
 // (a differential fuzz test holds it to that), including invalid UTF-8,
 // which it replaces with U+FFFD as encoding/json does.
+//
+// Check is stricter: it refuses, with the path of the value, a string that
+// is not valid UTF-8 (invalid bytes, or a \u escape of an unpaired
+// surrogate) and a number beyond float64 (1e999999), the two things
+// Decode accepts but cannot hand over unchanged. JSON from outside the vault
+// is checked before it is decoded.
 package jsonv
 
 import (
@@ -176,6 +182,14 @@ func (d *decoder) array() (any, error) {
 // number accepts the JSON number grammar and returns it as json.Number.
 func (d *decoder) number() (any, error) {
 	start := d.i
+	if err := d.skipNumber(); err != nil {
+		return nil, err
+	}
+	return json.Number(d.b[start:d.i]), nil
+}
+
+// skipNumber passes over a number, checking its grammar.
+func (d *decoder) skipNumber() error {
 	if d.b[d.i] == '-' {
 		d.i++
 	}
@@ -187,12 +201,12 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 	default:
-		return nil, d.fail("invalid number")
+		return d.fail("invalid number")
 	}
 	if d.i < len(d.b) && d.b[d.i] == '.' {
 		d.i++
 		if d.i >= len(d.b) || d.b[d.i] < '0' || d.b[d.i] > '9' {
-			return nil, d.fail("invalid number")
+			return d.fail("invalid number")
 		}
 		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
 			d.i++
@@ -204,13 +218,13 @@ func (d *decoder) number() (any, error) {
 			d.i++
 		}
 		if d.i >= len(d.b) || d.b[d.i] < '0' || d.b[d.i] > '9' {
-			return nil, d.fail("invalid number")
+			return d.fail("invalid number")
 		}
 		for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
 			d.i++
 		}
 	}
-	return json.Number(d.b[start:d.i]), nil
+	return nil
 }
 
 // str decodes a string at d.i (the opening quote).
@@ -485,8 +499,7 @@ func (d *decoder) skip() error {
 		_, err := d.literal("null", nil)
 		return err
 	case c == '-' || c >= '0' && c <= '9':
-		_, err := d.number()
-		return err
+		return d.skipNumber()
 	}
 	return d.fail("unexpected character")
 }
