@@ -127,6 +127,10 @@ func (v *Vault) Tokenize(ctx context.Context, doc any) (any, error) {
 			if err != nil {
 				if e, ok := errors.AsType[*Error](err); ok && e.Kind == KindConflict {
 					return &Error{Kind: KindConflict, Detail: e.Detail, Fields: map[string][]string{paths[i]: {e.Detail}}}
+				} else if ok && e.Kind == KindInvalid && len(e.Fields) > 0 {
+					fe := fieldErrors{} // a duplicate's mask that fails on the merged data
+					fe.merge(paths[i], e.Fields)
+					return fe.err(op)
 				}
 				return err
 			}

@@ -290,6 +290,14 @@ type tokenDraft struct {
 // Extras.Deduplicated set, updated first if the tenant's
 // token_deduplication_behavior is update_existing.
 //
+// Every template of the token (mask, fingerprint_expression, search_indexes,
+// an alias id) is evaluated here on the token's data, under the expression
+// limits: one that fails makes the create KindInvalid with the template's
+// field path ("mask", "mask.number", "search_indexes[2]") and nothing is
+// written, so that no stored mask breaks later reads (see the package
+// documentation, Masks). With update_existing, the duplicate's mask is
+// evaluated on the merged data. Safe for concurrent use.
+//
 // Errors: KindInvalid with field paths for a bad request, KindConflict for a
 // custom id that is taken, KindForbidden without permission.
 func (v *Vault) CreateToken(ctx context.Context, req CreateTokenRequest) (*Token, error) {
@@ -419,6 +427,23 @@ func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKey
 	if err != nil {
 		return err
 	}
+	cvc := d.cvc
+	if len(dup.Mask) > 0 && !tokenTypes[dup.Type].isDefaultMask(dup.Mask) {
+		// The duplicate's mask must evaluate on the merged data too.
+		kept := cvc
+		if kept == "" {
+			if kept, err = v.retainedCVC(tk, p.TenantID, dup); err != nil {
+				return err
+			}
+		}
+		fe := fieldErrors{}
+		if err := checkMask(fe, dup.Mask, merged, kept); err != nil {
+			return err
+		}
+		if err := fe.err(""); err != nil {
+			return err
+		}
+	}
 	updated := *dup
 	if len(d.rec.Metadata) > 0 {
 		md := make(map[string]string, len(dup.Metadata)+len(d.rec.Metadata))
@@ -430,7 +455,6 @@ func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKey
 		}
 		updated.Metadata = md
 	}
-	cvc := d.cvc
 	if err := sealTokenData(tk, p.TenantID, &updated, merged, cvc); err != nil {
 		return err
 	}
@@ -619,6 +643,11 @@ func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settin
 	}
 	if strings.Contains(req.ID, "{{") {
 		d.ids, d.alias = aliasCandidates(fe, req.ID, vars), true
+	}
+	if !tt.isDefaultMask(rec.Mask) {
+		if err := checkMask(fe, rec.Mask, d.dataJSON, d.cvc); err != nil {
+			return nil, wrapErr(op, err)
+		}
 	}
 	if len(fe) > 0 {
 		return nil, fe.err(op)
@@ -988,11 +1017,28 @@ func (v *Vault) shapeToken(ctx context.Context, tenant string, tk *keys.TenantKe
 		}
 		masked, err := evalMask(rec.Mask, plain)
 		if err != nil {
-			return nil, err
+			// A mask stored before masks were evaluated at write, or one
+			// that no longer evaluates under the current limits: the token
+			// is shown as the redact transform shows it, and the get, list
+			// or search goes on.
+			v.log.LogAttrs(ctx, slog.LevelWarn, "a token's mask does not evaluate: its data is redacted",
+				slog.String("tenant_id", tenant), slog.String("kind", exprKind(err)))
+			tok.Card, tok.Bank = nil, nil
+			return tok, nil
 		}
 		tok.Data = masked
 	}
 	return tok, nil
+}
+
+// exprKind names the kind of an expression error for logs ("limit",
+// "eval"...), "internal" for anything else. Never the message: it is meant
+// for the client who wrote the template.
+func exprKind(err error) string {
+	if e, ok := errors.AsType[*expr.Error](err); ok {
+		return e.Kind.String()
+	}
+	return "internal"
 }
 
 // maskCache holds parsed mask templates: a few distinct masks (the types'
@@ -1026,6 +1072,11 @@ func evalMask(mask, data []byte) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return evalMaskTemplate(tmpl, data)
+}
+
+// evalMaskTemplate evaluates a parsed mask against data (JSON).
+func evalMaskTemplate(tmpl any, data []byte) (json.RawMessage, error) {
 	d, err := jsonv.Decode(data)
 	if err != nil {
 		return nil, err
@@ -1037,6 +1088,56 @@ func evalMask(mask, data []byte) (json.RawMessage, error) {
 	return json.Marshal(out)
 }
 
+// checkMask evaluates a token's mask (JSON) against its data (JSON, without
+// the cvc) as a masked read does, and records a failure under "mask", with
+// the path of the failing leaf ("mask.number"). A token with a cvc is
+// checked with it and without it, as it is read before and after the cvc
+// retention. A mask that passes evaluates at every read of the same data
+// under the same limits: evaluation depends on nothing else.
+//
+// The mask is parsed apart from the read cache, so that masks refused here
+// do not fill it. Errors other than the expression's are internal.
+func checkMask(fe fieldErrors, mask, dataJSON []byte, cvc string) error {
+	if len(mask) == 0 || dataJSON == nil {
+		return nil
+	}
+	tmpl, err := jsonv.Decode(mask)
+	if err != nil {
+		return err
+	}
+	forms := [][]byte{dataJSON}
+	if cvc != "" {
+		withIt := withCVC(bytes.Clone(dataJSON), cvc)
+		defer clear(withIt)
+		forms = append(forms, withIt)
+	}
+	for _, data := range forms {
+		out, err := evalMaskTemplate(tmpl, data)
+		clear(out)
+		if e, ok := errors.AsType[*expr.Error](err); ok {
+			fe.add(joinPath("mask", e.Path), "%s", exprMessage(e))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retainedCVC opens the cvc a stored token still keeps, or returns "".
+func (v *Vault) retainedCVC(tk *keys.TenantKeys, tenant string, rec *tokenRecord) (string, error) {
+	if rec.CVC == nil || !v.cvcRetained(rec) {
+		return "", nil
+	}
+	b, err := tk.Open(rec.CVC, tokenAD(tenant, rec.ID, sealFieldCVC))
+	if err != nil {
+		return "", err
+	}
+	defer clear(b)
+	return string(b), nil
+}
+
 // UpdateToken changes a token (see [UpdateTokenRequest]) and returns it as
 // the caller may see it. The caller needs token:update on the token's
 // containers, and on the new ones when they change.
@@ -1046,6 +1147,17 @@ func evalMask(mask, data []byte) (json.RawMessage, error) {
 // the other token is returned with Extras.Deduplicated set (updated first
 // under update_existing), redacted to its identity if the caller may not
 // read it.
+//
+// The templates are evaluated on the updated token as at create: the search
+// indexes and the fingerprint expression always, the mask when it or the
+// data changes (with the cvc the token keeps). One that fails makes the
+// update KindInvalid with its field path ("mask", "mask.number",
+// "search_indexes[1]") and the token is left as it was. Safe for
+// concurrent use.
+//
+// Errors: KindInvalid with field paths for a bad request, KindNotFound if
+// there is no such live token, KindForbidden without permission,
+// KindConflict if a transaction holds the token.
 func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenRequest) (*Token, error) {
 	const op = "UpdateToken"
 	p := v.principal(ctx)
@@ -1238,6 +1350,19 @@ func (v *Vault) applyTokenUpdate(w *tokenView, op string, p Principal, tk *keys.
 			fe.add("fingerprint_expression", msg)
 		}
 		rec.Fingerprint = fp
+	}
+	if len(rec.Mask) > 0 && (req.Mask != nil || req.Data != nil) && !tt.isDefaultMask(rec.Mask) {
+		// The mask is evaluated on the data as it will be read: with the
+		// cvc the token keeps after this update, if any.
+		kept := cvc
+		if kept == "" && !cvcRemovedByPatch(req.Data) {
+			if kept, err = v.retainedCVC(tk, p.TenantID, old); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkMask(fe, rec.Mask, dataJSON, kept); err != nil {
+			return nil, err
+		}
 	}
 	if len(fe) > 0 {
 		return nil, fe.err(op)
