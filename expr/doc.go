@@ -110,7 +110,16 @@
 // filter builds and ranges a filter receives at most 100,000 items, and the
 // work at most 100,000 steps (a step per loop iteration, expression and
 // filter call, plus one per KiB read, written or output), so
-// {% for i in (1..1000000000) %} stops at once with a KindLimit error. Size
+// {% for i in (1..1000000000) %} stops at once with a KindLimit error.
+// What is read is measured whole: a filter is charged for its input, its
+// arguments and its result, and an expression the engine evaluates (one
+// with operators such as contains and ==, a loop's collection) for the
+// variables it names, each string by its bytes and each array item and
+// object entry as 128 and 256 bytes (a comparison, a hash, a key to sort);
+// sort and sort_natural are charged log2(n) readings. So a loop that
+// compares a megabyte, hashes a megabyte key or walks a 50,000-key object
+// on every iteration stops within the budget too, and the budget bounds the
+// time of an evaluation (about a second on one core at worst). Size
 // checks happen before a large result is built where it can be computed
 // (replace, append, pad_left, join, split). Parsing refuses nesting deeper
 // than 64 blocks or 32 brackets, expressions of more than 1,024 tokens,

@@ -44,6 +44,7 @@ func seedTemplates() []string {
 		seeds = append(seeds, "{{ "+c+" }}")
 	}
 	seeds = append(seeds, limitCases...)
+	seeds = append(seeds, dataLimitCases...)
 	return seeds
 }
 

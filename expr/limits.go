@@ -15,8 +15,10 @@ type Limits struct {
 	// range a filter receives. Default 100,000.
 	MaxItems int
 	// MaxSteps caps the work: one step per loop iteration, per expression
-	// evaluated and per filter call, plus one per KiB a filter reads or
-	// writes and per KiB of output. Default 100,000.
+	// evaluated and per filter call, plus one per KiB a filter reads
+	// (input and arguments) or writes, per KiB an operator or a loop reads
+	// of the variables it names, and per KiB of output; array items and
+	// object entries count 128 and 256 bytes. Default 100,000.
 	MaxSteps int
 }
 

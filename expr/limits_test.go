@@ -2,6 +2,7 @@ package expr
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +42,53 @@ func TestLimits(t *testing.T) {
 			require.True(t, ok, "want a limit error, got %v", err)
 			assert.Equal(t, KindLimit, e.Kind, e.Error())
 			assert.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
+}
+
+// bigVars hold what an API client can store in a token (about a megabyte
+// of data) for dataLimitCases: two equal strings of a MiB in distinct
+// memory, an object of 50,000 keys, an array of 100,000 numbers.
+func bigVars() map[string]any {
+	s := strings.Repeat("y", 1<<20-16)
+	o := make(map[string]any, 50_000)
+	for i := range 50_000 {
+		o[fmt.Sprintf("k%06d", i)] = i
+	}
+	list := make([]any, 100_000)
+	for i := range list {
+		list[i] = i
+	}
+	return map[string]any{"data": map[string]any{"s": s, "t": strings.Clone(s), "o": o, "list": list}}
+}
+
+// dataLimitCases each read large variables in a loop: few steps of their
+// own, but each iteration compares, hashes or sorts a megabyte. Steps are
+// charged for the size of what filters and operators read, so each stops
+// with KindLimit within a fraction of a second (they ran for seconds to
+// minutes when only iterations were counted).
+var dataLimitCases = []string{
+	"{% for i in (1..49000) %}{% if data.s contains 'zzz' %}{% endif %}{% endfor %}",
+	"{% for i in (1..49000) %}{% if data.s == data.t %}{% endif %}{% endfor %}",
+	"{% for i in (1..49000) %}{% if data.list contains -1 %}{% endif %}{% endfor %}",
+	"{% for i in (1..40000) %}{% for k in data.o limit: 1 %}{% endfor %}{% endfor %}",
+	"{% for i in (1..33000) %}{{ 'x' | hmac: data.s }}{% endfor %}",
+	"{% assign a = data.list | join: ',' | split: ',' %}{% for i in (1..1000) %}{% assign b = a | sort %}{% endfor %}",
+	"{% assign a = data.list | join: ',' | split: ',' %}{% for i in (1..1000) %}{% assign b = a | sort_natural %}{% endfor %}",
+	"{% assign big = 'x' | pad_left: 1000000, 'x' %}{% assign arr = big | split: ',' %}" +
+		"{% for i in (1..16) %}{% assign arr = arr | concat: arr %}{% endfor %}{{ arr | size }}",
+}
+
+func TestLimitsChargeWhatIsRead(t *testing.T) {
+	vars := bigVars()
+	for _, src := range dataLimitCases {
+		t.Run(src[:min(len(src), 60)], func(t *testing.T) {
+			start := time.Now()
+			_, err := evalSrc(src, vars)
+			e, ok := errors.AsType[*Error](err)
+			require.True(t, ok, "want a limit error, got %v", err)
+			assert.Equal(t, KindLimit, e.Kind, e.Error())
+			assert.Less(t, time.Since(start), 5*time.Second)
 		})
 	}
 }
