@@ -103,6 +103,7 @@ type evalState struct {
 	lim     Limits
 	steps   int
 	written int
+	outLeft int // bytes of MaxOutput not yet used by the evaluation's results
 	rnd     [64]byte
 	rndPos  int
 }
@@ -111,7 +112,18 @@ func (st *evalState) reset(lim Limits) {
 	st.lim = lim
 	st.steps = 0
 	st.written = 0
+	st.outLeft = lim.MaxOutput
 	st.rndPos = len(st.rnd)
+}
+
+// output takes n bytes of result from what is left of MaxOutput, and
+// charges their steps.
+func (st *evalState) output(n int) *Error {
+	if n > st.outLeft {
+		return newErr(KindLimit, -1, "the result exceeds %d bytes", st.lim.MaxOutput)
+	}
+	st.outLeft -= n
+	return st.wrote(n)
 }
 
 // step charges n steps.
@@ -234,7 +246,10 @@ type engine struct {
 	counters map[string]int
 	loops    []map[string]any
 	args     []any // scratch arguments of the fast path
-	buf      []byte
+	// embed: a typed result is a document's reference, embedded whole
+	// (the caller bounds references); it does not count as output.
+	embed bool
+	buf   []byte
 }
 
 func newEngine() *engine {
@@ -428,6 +443,9 @@ func (stdDict) AddFilter(name string, fn any) {
 	rv := reflect.ValueOf(fn)
 	nin := rv.Type().NumIn()
 	spec := register(name, 0, nin-1, func(st *evalState, in any, args []any) (out any, err *Error) {
+		if name == "inspect" && jsonSize(in, st.lim.MaxOutput) > st.lim.MaxOutput {
+			return nil, newErr(KindLimit, -1, "a string exceeds %d bytes", st.lim.MaxOutput)
+		}
 		if name == "sort" || name == "sort_natural" {
 			if n := reflect.ValueOf(in); in != nil && (n.Kind() == reflect.Slice) {
 				if n.Len() > st.lim.MaxItems {

@@ -3,13 +3,18 @@ package expr
 import "sync/atomic"
 
 // Limits bound one evaluation: one [Template.Eval] or [Template.EvalString],
-// one [EvalJSON] or one [Document.Render] (all leaves together). Templates
-// come from API clients, so every evaluation is bounded; exceeding a bound
-// is a [KindLimit] error, never a hang or an exhausted memory. A zero field
-// takes its default.
+// one [EvalJSON] or one [Document.Render] (the steps of all leaves
+// together). Templates come from API clients, so every evaluation is
+// bounded; exceeding a bound is a [KindLimit] error, never a hang or an
+// exhausted memory. A zero field takes its default.
 type Limits struct {
-	// MaxOutput caps, in bytes, the rendered text of a template and every
-	// string a filter or a capture builds. Default 1 MiB.
+	// MaxOutput caps, in bytes, every string a filter or a capture builds,
+	// the text of an array or object a template outputs (refused before it
+	// is built), and the result: the rendered text of a template, or the
+	// JSON of the value of a template that is one {{ }}; in [EvalJSON], the
+	// results of all the leaves together; in [Document.Render], the text of
+	// each leaf (a leaf that is one {{ }} embeds its reference whole: the
+	// caller bounds references). Default 1 MiB.
 	MaxOutput int
 	// MaxItems caps the items of an array a filter builds or sorts and of a
 	// range a filter receives. Default 100,000.

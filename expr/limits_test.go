@@ -3,6 +3,7 @@ package expr
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -141,4 +142,70 @@ func TestLimitsBoundTheWholeDocument(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, KindLimit, e.Kind)
 	assert.Equal(t, "c", e.Path)
+}
+
+// sharedCases build, within the steps, arrays that hold one large string
+// many times (concat shares its items), then ask for their text: sixteen
+// megabytes of JSON from a megabyte of strings. Each must fail with
+// KindLimit before the text is built.
+var sharedCases = []string{
+	sharedArray + "{{ arr }}x",
+	sharedArray + "{{ arr | inspect }}",
+	sharedArray + "{{ arr | json_stringify }}",
+	sharedArray + "{{ arr | upcase }}",
+	sharedArray + "{{ arr | append: 'x' }}",
+	sharedArray + "{% for a in (1..2) %}{{ arr }}{% endfor %}",
+}
+
+const sharedArray = "{% assign big = 'x' | pad_left: 1000000, 'x' %}{% assign arr = big | split: ',' %}" +
+	"{% for i in (1..4) %}{% assign arr = arr | concat: arr %}{% endfor %}"
+
+func TestLimitsBoundTextBeforeItIsBuilt(t *testing.T) {
+	for _, src := range sharedCases {
+		t.Run(src[len(sharedArray):], func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := evalSrc(src, nil)
+			runtime.ReadMemStats(&after)
+			e, ok := errors.AsType[*Error](err)
+			require.True(t, ok, "want a limit error, got %v", err)
+			assert.Equal(t, KindLimit, e.Kind, e.Error())
+			assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8<<20), "allocated")
+		})
+	}
+}
+
+// A typed result counts as output: a value repeated in a mask is its JSON
+// as many times, which the caller encodes.
+func TestLimitsBoundTypedResults(t *testing.T) {
+	s := strings.Repeat("y", 100_000)
+	doc := map[string]any{}
+	for i := range 20 {
+		doc[fmt.Sprintf("k%02d", i)] = "{{ data }}"
+	}
+	_, err := EvalJSON(doc, map[string]any{"data": s})
+	e, ok := errors.AsType[*Error](err)
+	require.True(t, ok, "want a limit error, got %v", err)
+	assert.Equal(t, KindLimit, e.Kind)
+	assert.Equal(t, "k10", e.Path, "the leaf past 1 MiB of results")
+
+	for i := 10; i < 20; i++ {
+		delete(doc, fmt.Sprintf("k%02d", i))
+	}
+	out, err := EvalJSON(doc, map[string]any{"data": s})
+	require.NoError(t, err, "ten leaves of 100 KB fit")
+	assert.Len(t, out, 10)
+
+	four := "{{ a | concat: a | concat: a | concat: a }}"
+	_, err = evalSrc(four, map[string]any{"a": []any{strings.Repeat("z", 300_000)}})
+	assert.ErrorIs(t, err, ErrLimit, "a single typed result is bounded too")
+
+	// Documents embed their references whole: the caller bounds them.
+	d, err := ParseDocument(map[string]any{"a": "{{ abc }}", "b": "{{ abc }}", "c": "{{ abc }}"})
+	require.NoError(t, err)
+	big := strings.Repeat("x", 600_000)
+	rendered, err := d.Render(func(Ref) (any, bool) { return big, true })
+	require.NoError(t, err)
+	assert.Len(t, rendered, 3)
 }

@@ -342,8 +342,10 @@ func normOut(v any, lim *Limits, depth int) (any, *Error) {
 
 // appendText appends the text form of v: strings as they are, nil as
 // nothing, numbers and booleans as in JSON, bytes as base64, arrays and
-// objects as JSON.
-func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
+// objects as JSON. An array or object whose JSON would exceed max bytes is
+// refused before it is copied or encoded (a few items can hold the same
+// large value many times).
+func appendText(b []byte, v any, lim *Limits, max int) ([]byte, *Error) {
 	switch t := v.(type) {
 	case nil:
 		return b, nil
@@ -363,6 +365,13 @@ func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
 	case bytesValue:
 		return base64.StdEncoding.AppendEncode(b, t), nil
 	}
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	if jsonSize(v, max) > max {
+		return nil, newErr(KindLimit, -1, "a value's text exceeds %d bytes", lim.MaxOutput)
+	}
 	n, err := normalizeOut(v, lim)
 	if err != nil {
 		return nil, err
@@ -371,15 +380,19 @@ func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
 	case []any, map[string]any:
 		return appendJSON(b, n)
 	}
-	return appendText(b, n, lim)
+	return appendText(b, n, lim, max)
 }
 
-// textOf is appendText into a new string.
+// textOf is appendText into a new string, within MaxOutput.
 func textOf(v any, lim *Limits) (string, *Error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	b, err := appendText(nil, v, lim)
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	b, err := appendText(nil, v, lim, lim.MaxOutput)
 	return string(b), err
 }
 
@@ -420,6 +433,13 @@ func appendJSON(b []byte, v any) ([]byte, *Error) {
 
 // jsonText is the JSON text of any evaluation value.
 func jsonText(v any, lim *Limits) (string, *Error) {
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	if jsonSize(v, lim.MaxOutput) > lim.MaxOutput {
+		return "", newErr(KindLimit, -1, "a string exceeds %d bytes", lim.MaxOutput)
+	}
 	n, err := normalizeOut(v, lim)
 	if err != nil {
 		return "", err
