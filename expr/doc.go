@@ -124,7 +124,10 @@
 // time of an evaluation, not only its iterations. Size checks happen
 // before a large result is built where it can be computed (replace,
 // append, pad_left, join, split, and the JSON text of arrays and objects,
-// which may hold one large value many times). Parsing refuses nesting deeper
+// which may hold one large value many times). A caller that evaluates many
+// templates for one request shares one budget of steps among them
+// ([Budget], [WithBudget]), so that the request is bounded too, not only
+// each evaluation. Parsing refuses nesting deeper
 // than 64 blocks or 32 brackets, expressions of more than 1,024 tokens,
 // templates of more than 10,000 {{ }} and {% %} and documents of more than
 // 10,000 {{ }}. A range assigned to a variable becomes an array (at most

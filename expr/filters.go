@@ -248,8 +248,9 @@ type engine struct {
 	args     []any // scratch arguments of the fast path
 	// embed: a typed result is a document's reference, embedded whole
 	// (the caller bounds references); it does not count as output.
-	embed bool
-	buf   []byte
+	embed  bool
+	budget *Budget // charged the steps used when the engine is put back
+	buf    []byte
 }
 
 func newEngine() *engine {

@@ -74,6 +74,32 @@ type Option func(*evalOptions)
 
 type evalOptions struct {
 	limits Limits
+	budget *Budget
+}
+
+// A Budget is a number of steps that several evaluations share, for a
+// caller that evaluates many templates for one request (the masks of a
+// page of tokens, the templates of one token): with [WithBudget], an
+// evaluation stops at its own MaxSteps or when the budget runs out,
+// whichever comes first, and the steps it used are taken from the budget.
+// An evaluation that finds the budget spent fails at its first step with
+// KindLimit. A Budget is used by one goroutine at a time.
+type Budget struct {
+	Steps int // left
+}
+
+// NewBudget returns a budget of steps, or of [DefaultLimits]' MaxSteps if
+// steps is not positive.
+func NewBudget(steps int) *Budget {
+	if steps <= 0 {
+		steps = DefaultLimits().MaxSteps
+	}
+	return &Budget{Steps: steps}
+}
+
+// WithBudget draws the evaluation's steps from b too; nil is no budget.
+func WithBudget(b *Budget) Option {
+	return func(o *evalOptions) { o.budget = b }
 }
 
 // WithLimits bounds the evaluation by l instead of [DefaultLimits]; zero

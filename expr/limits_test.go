@@ -209,3 +209,38 @@ func TestLimitsBoundTypedResults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rendered, 3)
 }
+
+func TestBudget(t *testing.T) {
+	loop := func(n int) *Template {
+		tm, err := Parse(fmt.Sprintf("{%% for i in (1..%d) %%}{%% endfor %%}", n)) // n+1 steps
+		require.NoError(t, err)
+		return tm
+	}
+	b := NewBudget(1000)
+	_, err := loop(599).Eval(nil, WithBudget(b))
+	require.NoError(t, err)
+	assert.Equal(t, 400, b.Steps, "the steps used are taken")
+	_, err = loop(599).Eval(nil, WithBudget(b))
+	assert.ErrorIs(t, err, ErrLimit, "the budget runs out before MaxSteps")
+	assert.Equal(t, 0, b.Steps)
+	_, err = loop(0).Eval(nil, WithBudget(b))
+	assert.ErrorIs(t, err, ErrLimit, "a spent budget fails at the first step")
+	_, err = loop(599).Eval(nil)
+	assert.NoError(t, err, "evaluations without the budget are not affected")
+
+	_, err = loop(DefaultMaxSteps).Eval(nil, WithBudget(NewBudget(10*DefaultMaxSteps)))
+	assert.ErrorIs(t, err, ErrLimit, "a budget does not raise MaxSteps")
+	assert.Equal(t, DefaultMaxSteps, NewBudget(0).Steps)
+
+	b = NewBudget(1000)
+	doc := map[string]any{"a": "{% for i in (1..299) %}{% endfor %}", "b": "{{ data }}"}
+	_, err = EvalJSON(doc, map[string]any{"data": "x"}, WithBudget(b))
+	require.NoError(t, err)
+	assert.Less(t, b.Steps, 700, "EvalJSON draws from it")
+	d, err := ParseDocument(map[string]any{"a": "{% for i in (1..299) %}{% endfor %}{{ abc }}"})
+	require.NoError(t, err)
+	left := b.Steps
+	_, err = d.Render(func(Ref) (any, bool) { return "x", true }, WithBudget(b))
+	require.NoError(t, err)
+	assert.Less(t, b.Steps, left-299, "Document.Render draws from it")
+}

@@ -17,10 +17,18 @@ var enginePool = sync.Pool{New: func() any { return newEngine() }}
 func getEngine(o evalOptions) *engine {
 	e := enginePool.Get().(*engine)
 	e.st.reset(o.limits)
+	if b := o.budget; b != nil {
+		e.budget = b
+		e.st.lim.MaxSteps = max(min(e.st.lim.MaxSteps, b.Steps), 0)
+	}
 	return e
 }
 
 func putEngine(e *engine) {
+	if e.budget != nil {
+		e.budget.Steps = max(e.budget.Steps-e.st.steps, 0)
+		e.budget = nil
+	}
 	e.scope = nil
 	e.embed = false
 	clear(e.cycles)
