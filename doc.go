@@ -112,8 +112,10 @@
 // page holding it. Decisions:
 //
 //   - Every template a token stores is evaluated when it is written, on the
-//     token's own data and under the expression limits ([expr.Limits]): the
-//     mask, fingerprint_expression, search_indexes and an alias id. This
+//     token's own data and under the expression limits ([expr.Limits]; the
+//     templates of one write share one evaluation's steps, so a write costs
+//     at most that): the mask, fingerprint_expression, search_indexes and an
+//     alias id. This
 //     holds for [Vault.CreateToken], [Vault.UpdateToken] (the mask when it
 //     or the data changes; the others always), [Vault.Tokenize], writes in
 //     a token transaction and the merge of deduplication's update_existing
@@ -130,6 +132,12 @@
 //     redact transform does (no data, no card or bank details); the get, the
 //     list or search page and the other tokens are unaffected. A warning
 //     naming only the tenant and the error kind is logged.
+//   - Each mask of a list or search page of n tokens (or of the n tokens
+//     one [Vault.Detokenize] reads) has 1/n of one evaluation's steps, so
+//     that a page costs at most one evaluation whatever its masks: a mask
+//     that needs more than its share (1,000 steps on a page of 100; the
+//     types' masks take a few) shows its token redacted there, and masked
+//     when read alone.
 //
 // # Search
 //

@@ -286,6 +286,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		return nil, err
 	}
 	values := make(map[expr.Ref]any, len(refs))
+	limits := pageMaskLimits(len(recs))
 	for _, r := range refs {
 		if r.Kind != expr.RefData && r.Kind != expr.RefToken {
 			return nil, invalidField(op, "", "only token references can be detokenized here")
@@ -298,7 +299,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		if err != nil {
 			return nil, err
 		}
-		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "", limits)
 		if err != nil {
 			return nil, err
 		}

@@ -573,3 +573,66 @@ func mustJSON(t *testing.T, v any) json.RawMessage {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// costly is a mask of about 60,000 steps: within one evaluation's budget
+// (100,000), not twice.
+const costly = "{% for i in (1..59990) %}{% endfor %}"
+
+// TestPageMasksShareOneEvaluation: each mask of a list or search page of n
+// tokens has 1/n of one evaluation's steps, so a page of costly masks costs
+// what one mask may. The costly tokens are redacted there (and masked when
+// read alone); the cheap ones on the same page are masked as usual.
+func TestPageMasksShareOneEvaluation(t *testing.T) {
+	v := openTestVault(t)
+	md := map[string]string{"batch": "costly"}
+	costlyIDs := map[string]bool{}
+	for i := range 4 {
+		mask := "{{ data | reveal_last: 2 }}"
+		if i%2 == 0 {
+			mask = costly
+		}
+		tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "secret", Mask: mask, Metadata: md})
+		require.NoError(t, err, "each mask fits one evaluation")
+		costlyIDs[tok.ID] = mask == costly
+	}
+	reader := maskedReader(t, v)
+	check := func(t *testing.T, toks []*vault.Token) {
+		t.Helper()
+		require.Len(t, toks, 4)
+		for _, tok := range toks {
+			if costlyIDs[tok.ID] {
+				assert.Nil(t, tok.Data, "a mask past its share of the page redacts its token")
+			} else {
+				assert.Equal(t, "XXXXet", dataOf(t, tok.Data), "the other tokens are masked as usual")
+			}
+		}
+	}
+	page, err := v.ListTokens(reader, vault.ListTokensRequest{Metadata: md})
+	require.NoError(t, err)
+	check(t, page.Data)
+	page, err = v.SearchTokens(reader, vault.SearchTokensRequest{Query: "metadata.batch:costly"})
+	require.NoError(t, err)
+	check(t, page.Data)
+	for id := range costlyIDs {
+		tok, err := v.GetToken(reader, id)
+		require.NoError(t, err)
+		assert.NotNil(t, tok.Data, "a get has a whole evaluation")
+	}
+}
+
+// TestTemplatesOfATokenShareABudget: a token's templates are evaluated
+// within one evaluation's steps together, so one write costs at most that.
+func TestTemplatesOfATokenShareABudget(t *testing.T) {
+	v := openTestVault(t)
+	_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: costly,
+		SearchIndexes: []string{costly + "{{ data }}"}})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask", "the mask finds the budget spent by the search index")
+
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: costly})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{SearchIndexes: &[]string{costly + "{{ data }}"},
+		Data: json.RawMessage(`"y"`)})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask")
+}
