@@ -131,7 +131,8 @@
 //     earlier version, or limits lowered since) shows the token as the
 //     redact transform does (no data, no card or bank details); the get, the
 //     list or search page and the other tokens are unaffected. A warning
-//     naming only the tenant and the error kind is logged.
+//     naming only the tenant and the error kind is logged (at debug level
+//     for a mask past its share of a page, below).
 //   - Each mask of a list or search page of n tokens (or of the n tokens
 //     one [Vault.Detokenize] reads) has 1/n of one evaluation's steps, so
 //     that a page costs at most one evaluation whatever its masks: a mask
