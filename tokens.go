@@ -1135,8 +1135,13 @@ func checkMask(fe fieldErrors, mask, dataJSON []byte, cvc string, budget *expr.B
 		forms = append(forms, withIt)
 	}
 	for _, data := range forms {
-		out, err := evalMaskTemplate(tmpl, data, expr.WithBudget(budget))
-		clear(out)
+		d, err := jsonv.Decode(data)
+		if err != nil {
+			return err
+		}
+		// The result is not encoded: EvalJSON bounds its size, and its
+		// JSON encodes (the read path encodes the same values).
+		_, err = expr.EvalJSON(tmpl, map[string]any{"data": d}, expr.WithBudget(budget))
 		if e, ok := errors.AsType[*expr.Error](err); ok {
 			fe.add(joinPath("mask", e.Path), "%s", exprMessage(e))
 			return nil
