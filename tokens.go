@@ -1115,8 +1115,9 @@ func evalMaskTemplate(tmpl any, data []byte, opts ...expr.Option) (json.RawMessa
 // the cvc) as a masked read does, and records a failure under "mask", with
 // the path of the failing leaf ("mask.number"). A token with a cvc is
 // checked with it and without it, as it is read before and after the cvc
-// retention. A mask that passes evaluates at every read of the same data
-// under the same limits: evaluation depends on nothing else.
+// retention. A mask that passes evaluates at every get of the same data
+// under the same limits, evaluation depending on nothing else (a list page
+// gives each mask a share of the steps: pageMaskLimits).
 //
 // The mask is parsed apart from the read cache, so that masks refused here
 // do not fill it. Errors other than the expression's are internal.
