@@ -190,6 +190,41 @@
 //   - Tenant settings are cached for up to one second, so a settings change
 //     made by another process sharing the store applies within a second.
 //
+// # Masks
+//
+// A mask is evaluated on every masked read, so a mask that cannot be
+// evaluated would break every read of its token, and every list and search
+// page holding it. Decisions:
+//
+//   - Every template a token stores is evaluated when it is written, on the
+//     token's own data and under the expression limits ([expr.Limits]; the
+//     templates of one write share one evaluation's steps, so a write costs
+//     at most that): the mask, fingerprint_expression, search_indexes and an
+//     alias id. This
+//     holds for [Vault.CreateToken], [Vault.UpdateToken] (the mask when it
+//     or the data changes; the others always), [Vault.Tokenize], writes in
+//     a token transaction and the merge of deduplication's update_existing
+//     (the duplicate's mask on the merged data). A template that exceeds a
+//     limit or fails is KindInvalid with its field path (mask, mask.number,
+//     mask[1], fingerprint_expression, search_indexes[2], id; prefixed by the
+//     document path in Tokenize) and nothing is written.
+//   - The mask of a token with a cvc is evaluated with the cvc and without
+//     it, since it is read both ways (before and after the cvc retention).
+//   - The token types' own masks are not evaluated at write: they read only
+//     what the type's validation lets through and cannot fail on it.
+//   - A masked read whose mask does not evaluate (a token written by an
+//     earlier version, or limits lowered since) shows the token as the
+//     redact transform does (no data, no card or bank details); the get, the
+//     list or search page and the other tokens are unaffected. A warning
+//     naming only the tenant and the error kind is logged (at debug level
+//     for a mask past its share of a page, below).
+//   - Each mask of a list or search page of n tokens (or of the n tokens
+//     one [Vault.Detokenize] reads) has 1/n of one evaluation's steps, so
+//     that a page costs at most one evaluation whatever its masks: a mask
+//     that needs more than its share (1,000 steps on a page of 100; the
+//     types' masks take a few) shows its token redacted there, and masked
+//     when read alone.
+//
 // # Search
 //
 // [Vault.SearchTokens] takes the hosted platform's v2 grammar (one term,

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/tokenvault/vault/sandbox"
+	"github.com/tokenvault/vault/storage"
 )
 
 // This package's tests run reactors in this process unless they ask for
@@ -48,4 +49,20 @@ func WorkerProcessesForTest(t interface{ Cleanup(func()) }) {
 	saved := testIsolation
 	testIsolation = nil
 	t.Cleanup(func() { testIsolation = saved })
+}
+
+// SetTokenMaskForTest replaces a stored token's mask as it is, with none of
+// the checks of CreateToken and UpdateToken: the token is then as a version
+// that did not evaluate masks at write would have left it.
+func SetTokenMaskForTest(ctx context.Context, v *Vault, id string, mask []byte) error {
+	p := v.principal(ctx)
+	return v.update(ctx, "SetTokenMaskForTest", func(tx storage.Tx) error {
+		old, err := tokenTable.get(tx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		rec := *old
+		rec.Mask = mask
+		return tokenTable.replace(tx, p.TenantID, old, &rec)
+	})
 }

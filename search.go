@@ -394,8 +394,9 @@ func (v *Vault) searchTokens(ctx context.Context, op, perm string, branches [][]
 		return nil, wrapErr(op, err)
 	}
 	page := &Page[*Token]{Data: make([]*Token, 0, len(hits)), Pagination: Pagination{PageSize: size, Next: next}}
+	limits := pageMaskLimits(len(hits))
 	for _, h := range hits {
-		tok, err := v.shapeToken(ctx, p.TenantID, tk, h.rec, h.tf, nil, "")
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, h.rec, h.tf, nil, "", limits)
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}

@@ -127,6 +127,10 @@ func (v *Vault) Tokenize(ctx context.Context, doc any) (any, error) {
 			if err != nil {
 				if e, ok := errors.AsType[*Error](err); ok && e.Kind == KindConflict {
 					return &Error{Kind: KindConflict, Detail: e.Detail, Fields: map[string][]string{paths[i]: {e.Detail}}}
+				} else if ok && e.Kind == KindInvalid && len(e.Fields) > 0 {
+					fe := fieldErrors{} // a duplicate's mask that fails on the merged data
+					fe.merge(paths[i], e.Fields)
+					return fe.err(op)
 				}
 				return err
 			}
@@ -282,6 +286,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		return nil, err
 	}
 	values := make(map[expr.Ref]any, len(refs))
+	limits := pageMaskLimits(len(recs))
 	for _, r := range refs {
 		if r.Kind != expr.RefData && r.Kind != expr.RefToken {
 			return nil, invalidField(op, "", "only token references can be detokenized here")
@@ -294,7 +299,7 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		if err != nil {
 			return nil, err
 		}
-		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
+		tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "", limits)
 		if err != nil {
 			return nil, err
 		}

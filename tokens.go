@@ -291,6 +291,15 @@ type tokenDraft struct {
 // Extras.Deduplicated set, updated first if the tenant's
 // token_deduplication_behavior is update_existing.
 //
+// Every template of the token (mask, fingerprint_expression, search_indexes,
+// an alias id) is evaluated here on the token's data under the expression
+// limits, all of them within one evaluation's steps. One that fails makes
+// the create KindInvalid with the template's field path ("mask",
+// "mask.number", "search_indexes[2]") and nothing is written, so that no
+// stored mask breaks later reads (see the package documentation, Masks).
+// With update_existing, the duplicate's mask is evaluated on the merged
+// data. Safe for concurrent use.
+//
 // Errors: KindInvalid with field paths for a bad request, KindConflict for a
 // custom id that is taken, KindForbidden without permission.
 func (v *Vault) CreateToken(ctx context.Context, req CreateTokenRequest) (*Token, error) {
@@ -420,6 +429,23 @@ func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKey
 	if err != nil {
 		return err
 	}
+	cvc := d.cvc
+	if len(dup.Mask) > 0 && !tokenTypes[dup.Type].isDefaultMask(dup.Mask) {
+		// The duplicate's mask must evaluate on the merged data too.
+		kept := cvc
+		if kept == "" {
+			if kept, err = v.retainedCVC(tk, p.TenantID, dup); err != nil {
+				return err
+			}
+		}
+		fe := fieldErrors{}
+		if err := checkMask(fe, dup.Mask, merged, kept, nil); err != nil {
+			return err
+		}
+		if err := fe.err(""); err != nil {
+			return err
+		}
+	}
 	updated := *dup
 	if len(d.rec.Metadata) > 0 {
 		md := make(map[string]string, len(dup.Metadata)+len(d.rec.Metadata))
@@ -431,7 +457,6 @@ func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKey
 		}
 		updated.Metadata = md
 	}
-	cvc := d.cvc
 	if err := sealTokenData(tk, p.TenantID, &updated, merged, cvc); err != nil {
 		return err
 	}
@@ -606,20 +631,26 @@ func (v *Vault) prepareToken(op string, p Principal, tk *keys.TenantKeys, settin
 		return nil, fe.err(op)
 	}
 
-	// Render what depends on data.
+	// Render what depends on data: the token's templates share one budget.
+	budget := expr.NewBudget(0)
 	vars := map[string]any{"data": data}
-	if err := renderSearchTerms(tk, rec, vars, fe); err != nil {
+	if err := renderSearchTerms(tk, rec, vars, fe, budget); err != nil {
 		return nil, wrapErr(op, err)
 	}
 	if rec.FingerprintExpression != "" {
-		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata)
+		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata, budget)
 		if msg != "" {
 			fe.add("fingerprint_expression", msg)
 		}
 		rec.Fingerprint = fp
 	}
 	if strings.Contains(req.ID, "{{") {
-		d.ids, d.alias = aliasCandidates(fe, req.ID, vars), true
+		d.ids, d.alias = aliasCandidates(fe, req.ID, vars, budget), true
+	}
+	if !tt.isDefaultMask(rec.Mask) {
+		if err := checkMask(fe, rec.Mask, d.dataJSON, d.cvc, budget); err != nil {
+			return nil, wrapErr(op, err)
+		}
 	}
 	if len(fe) > 0 {
 		return nil, fe.err(op)
@@ -791,9 +822,9 @@ func exprMessage(err error) string {
 	return "is not a valid expression"
 }
 
-// renderSearchTerms evaluates the search index expressions and stores their
-// keyed hashes. Each must evaluate to one non-empty value.
-func renderSearchTerms(tk *keys.TenantKeys, rec *tokenRecord, vars map[string]any, fe fieldErrors) error {
+// renderSearchTerms evaluates the search index expressions within budget
+// and stores their keyed hashes. Each must evaluate to one non-empty value.
+func renderSearchTerms(tk *keys.TenantKeys, rec *tokenRecord, vars map[string]any, fe fieldErrors, budget *expr.Budget) error {
 	rec.SearchTerms = nil
 	for i, src := range rec.SearchIndexes {
 		t, err := expr.Compile(src)
@@ -801,7 +832,7 @@ func renderSearchTerms(tk *keys.TenantKeys, rec *tokenRecord, vars map[string]an
 			fe.add(fmt.Sprintf("search_indexes[%d]", i), "%s", exprMessage(err))
 			continue
 		}
-		val, err := t.EvalString(vars)
+		val, err := t.EvalString(vars, expr.WithBudget(budget))
 		if err != nil {
 			fe.add(fmt.Sprintf("search_indexes[%d]", i), "%s", exprMessage(err))
 			continue
@@ -823,9 +854,10 @@ func searchTerm(tk *keys.TenantKeys, value string) []byte {
 	return tk.MAC(macSearch, []byte(value))[:searchTermLen]
 }
 
-// fingerprintOf renders the fingerprint expression and returns the keyed hash
-// (base58, like the hosted platform's), or a message for the caller.
-func fingerprintOf(tk *keys.TenantKeys, typ, src string, data any, md map[string]string) (string, string) {
+// fingerprintOf renders the fingerprint expression within budget and returns
+// the keyed hash (base58, like the hosted platform's), or a message for the
+// caller.
+func fingerprintOf(tk *keys.TenantKeys, typ, src string, data any, md map[string]string, budget *expr.Budget) (string, string) {
 	t, err := expr.Compile(src)
 	if err != nil {
 		return "", exprMessage(err)
@@ -834,7 +866,7 @@ func fingerprintOf(tk *keys.TenantKeys, typ, src string, data any, md map[string
 	for k, v := range md {
 		mdv[k] = v
 	}
-	val, err := t.EvalString(map[string]any{"data": data, "metadata": mdv})
+	val, err := t.EvalString(map[string]any{"data": data, "metadata": mdv}, expr.WithBudget(budget))
 	if err != nil {
 		return "", exprMessage(err)
 	}
@@ -845,8 +877,8 @@ func fingerprintOf(tk *keys.TenantKeys, typ, src string, data any, md map[string
 }
 
 // aliasCandidates renders an alias template a few times (alias filters are
-// random) and keeps the valid, distinct results.
-func aliasCandidates(fe fieldErrors, src string, vars map[string]any) []string {
+// random), within budget, and keeps the valid, distinct results.
+func aliasCandidates(fe fieldErrors, src string, vars map[string]any, budget *expr.Budget) []string {
 	t, err := expr.Compile(src)
 	if err != nil {
 		fe.add("id", "%s", exprMessage(err))
@@ -854,7 +886,7 @@ func aliasCandidates(fe fieldErrors, src string, vars map[string]any) []string {
 	}
 	var ids []string
 	for range aliasAttempts {
-		id, err := t.EvalString(vars)
+		id, err := t.EvalString(vars, expr.WithBudget(budget))
 		if err != nil {
 			fe.add("id", "%s", exprMessage(err))
 			return nil
@@ -951,8 +983,10 @@ func withCVC(obj []byte, cvc string) []byte {
 
 // shapeToken builds the caller's view of a token under transform tf.
 // dataJSON is the plaintext as JSON, without cvc, if the caller already has
-// it (nil: decrypt when needed); it is not kept.
-func (v *Vault) shapeToken(ctx context.Context, tenant string, tk *keys.TenantKeys, rec *tokenRecord, tf transform, dataJSON []byte, cvc string) (*Token, error) {
+// it (nil: decrypt when needed); it is not kept. The mask is evaluated
+// with opts (a page's share of the steps, see pageMaskLimits).
+func (v *Vault) shapeToken(ctx context.Context, tenant string, tk *keys.TenantKeys, rec *tokenRecord, tf transform,
+	dataJSON []byte, cvc string, opts ...expr.Option) (*Token, error) {
 	// rec is the caller's own copy (decoded from the store, or built for
 	// this call), so its slices and maps are handed out without copying.
 	tok := &Token{
@@ -999,13 +1033,48 @@ func (v *Vault) shapeToken(ctx context.Context, tenant string, tk *keys.TenantKe
 		if len(rec.Mask) == 0 {
 			return tok, nil // no mask: the data is redacted
 		}
-		masked, err := evalMask(rec.Mask, plain)
+		masked, err := evalMask(rec.Mask, plain, opts...)
 		if err != nil {
-			return nil, err
+			// A mask stored before masks were evaluated at write, one that
+			// no longer evaluates under the current limits, or one past its
+			// share of a page's steps: the token is shown as the redact
+			// transform shows it, and the get, list or search goes on. Only
+			// a mask that fails with a whole evaluation is worth a warning
+			// (a page of costly masks would log a line per token per read).
+			level := slog.LevelWarn
+			if len(opts) > 0 {
+				level = slog.LevelDebug
+			}
+			v.log.LogAttrs(ctx, level, "a token's mask does not evaluate: its data is redacted",
+				slog.String("tenant_id", tenant), slog.String("kind", exprKind(err)))
+			tok.Card, tok.Bank = nil, nil
+			return tok, nil
 		}
 		tok.Data = masked
 	}
 	return tok, nil
+}
+
+// pageMaskLimits are the limits of each mask of a page of n tokens (a list
+// or search page, the tokens one Detokenize reads): a share of one
+// evaluation's steps, so that the page costs at most one evaluation
+// whatever its masks, and a mask that takes more than its share (which
+// legitimate masks, a few steps each, never do) redacts its own token and
+// no other.
+func pageMaskLimits(n int) expr.Option {
+	l := expr.DefaultLimits()
+	l.MaxSteps = max(l.MaxSteps/max(n, 1), 1)
+	return expr.WithLimits(l)
+}
+
+// exprKind names the kind of an expression error for logs ("limit",
+// "eval"...), "internal" for anything else. Never the message: it is meant
+// for the client who wrote the template.
+func exprKind(err error) string {
+	if e, ok := errors.AsType[*expr.Error](err); ok {
+		return e.Kind.String()
+	}
+	return "internal"
 }
 
 // maskCache holds parsed mask templates: a few distinct masks (the types'
@@ -1034,20 +1103,81 @@ var maskCacheSize atomic.Int64
 
 // evalMask evaluates a mask template (a string, or an object or array of
 // them, as JSON) against data (JSON) and returns the masked data as JSON.
-func evalMask(mask, data []byte) (json.RawMessage, error) {
+func evalMask(mask, data []byte, opts ...expr.Option) (json.RawMessage, error) {
 	tmpl, err := parseMask(mask)
 	if err != nil {
 		return nil, err
 	}
+	return evalMaskTemplate(tmpl, data, opts...)
+}
+
+// evalMaskTemplate evaluates a parsed mask against data (JSON).
+func evalMaskTemplate(tmpl any, data []byte, opts ...expr.Option) (json.RawMessage, error) {
 	d, err := jsonv.Decode(data)
 	if err != nil {
 		return nil, err
 	}
-	out, err := expr.EvalJSON(tmpl, map[string]any{"data": d})
+	out, err := expr.EvalJSON(tmpl, map[string]any{"data": d}, opts...)
 	if err != nil {
 		return nil, err
 	}
 	return json.Marshal(out)
+}
+
+// checkMask evaluates a token's mask (JSON) against its data (JSON, without
+// the cvc) as a masked read does, and records a failure under "mask", with
+// the path of the failing leaf ("mask.number"). A token with a cvc is
+// checked with it and without it, as it is read before and after the cvc
+// retention. A mask that passes evaluates at every get of the same data
+// under the same limits, evaluation depending on nothing else (a list page
+// gives each mask a share of the steps: pageMaskLimits).
+//
+// The mask is parsed apart from the read cache, so that masks refused here
+// do not fill it. Errors other than the expression's are internal.
+func checkMask(fe fieldErrors, mask, dataJSON []byte, cvc string, budget *expr.Budget) error {
+	if len(mask) == 0 || dataJSON == nil {
+		return nil
+	}
+	tmpl, err := jsonv.Decode(mask)
+	if err != nil {
+		return err
+	}
+	forms := [][]byte{dataJSON}
+	if cvc != "" {
+		withIt := withCVC(bytes.Clone(dataJSON), cvc)
+		defer clear(withIt)
+		forms = append(forms, withIt)
+	}
+	for _, data := range forms {
+		d, err := jsonv.Decode(data)
+		if err != nil {
+			return err
+		}
+		// The result is not encoded: EvalJSON bounds its size, and its
+		// JSON encodes (the read path encodes the same values).
+		_, err = expr.EvalJSON(tmpl, map[string]any{"data": d}, expr.WithBudget(budget))
+		if e, ok := errors.AsType[*expr.Error](err); ok {
+			fe.add(joinPath("mask", e.Path), "%s", exprMessage(e))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retainedCVC opens the cvc a stored token still keeps, or returns "".
+func (v *Vault) retainedCVC(tk *keys.TenantKeys, tenant string, rec *tokenRecord) (string, error) {
+	if rec.CVC == nil || !v.cvcRetained(rec) {
+		return "", nil
+	}
+	b, err := tk.Open(rec.CVC, tokenAD(tenant, rec.ID, sealFieldCVC))
+	if err != nil {
+		return "", err
+	}
+	defer clear(b)
+	return string(b), nil
 }
 
 // UpdateToken changes a token (see [UpdateTokenRequest]) and returns it as
@@ -1059,6 +1189,17 @@ func evalMask(mask, data []byte) (json.RawMessage, error) {
 // the other token is returned with Extras.Deduplicated set (updated first
 // under update_existing), redacted to its identity if the caller may not
 // read it.
+//
+// The templates are evaluated on the updated token as at create, within
+// one evaluation's steps together: the search indexes and the fingerprint
+// expression always, the mask when it or the data changes (with the cvc the
+// token keeps). One that fails makes the update KindInvalid with its field
+// path ("mask", "mask.number", "search_indexes[1]") and the token is left as
+// it was. Safe for concurrent use.
+//
+// Errors: KindInvalid with field paths for a bad request, KindNotFound if
+// there is no such live token, KindForbidden without permission,
+// KindConflict if a transaction holds the token.
 func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenRequest) (*Token, error) {
 	const op = "UpdateToken"
 	p := v.principal(ctx)
@@ -1241,17 +1382,31 @@ func (v *Vault) applyTokenUpdate(w *tokenView, op string, p Principal, tk *keys.
 	if len(fe) > 0 {
 		return nil, fe.err(op)
 	}
+	budget := expr.NewBudget(0) // shared by the token's templates
 	vars := map[string]any{"data": data}
-	if err := renderSearchTerms(tk, &rec, vars, fe); err != nil {
+	if err := renderSearchTerms(tk, &rec, vars, fe, budget); err != nil {
 		return nil, err
 	}
 	rec.Fingerprint = ""
 	if rec.FingerprintExpression != "" {
-		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata)
+		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata, budget)
 		if msg != "" {
 			fe.add("fingerprint_expression", msg)
 		}
 		rec.Fingerprint = fp
+	}
+	if len(rec.Mask) > 0 && (req.Mask != nil || req.Data != nil) && !tt.isDefaultMask(rec.Mask) {
+		// The mask is evaluated on the data as it will be read: with the
+		// cvc the token keeps after this update, if any.
+		kept := cvc
+		if kept == "" && !cvcRemovedByPatch(req.Data) {
+			if kept, err = v.retainedCVC(tk, p.TenantID, old); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkMask(fe, rec.Mask, dataJSON, kept, budget); err != nil {
+			return nil, err
+		}
 	}
 	if len(fe) > 0 {
 		return nil, fe.err(op)

@@ -1,10 +1,12 @@
 package vault_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -347,4 +349,290 @@ func TestTokenNeverPrintsData(t *testing.T) {
 		assert.NotContains(t, fmt.Sprintf(verb, &req), secret, verb)
 		assert.NotContains(t, fmt.Sprintf(verb, []*vault.Token{tok}), secret, verb)
 	}
+}
+
+// hugeLoop is the mask of the finding: accepted at create, it made every
+// masked read of its token (get, and every list and search page holding
+// it) fail with "evaluation exceeds 100000 steps".
+const hugeLoop = "{% for i in (1..1000000000) %}x{% endfor %}"
+
+// dataLoop loops as many times as the token's data says.
+const dataLoop = "{% for i in (1..data.n) %}x{% endfor %}"
+
+// maskedReader is an application without access rules: its transform is
+// mask for every token permission.
+func maskedReader(t *testing.T, v *vault.Vault) context.Context {
+	t.Helper()
+	a, err := v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: "masked reader", Type: vault.AppPrivate,
+		Permissions: []string{vault.PermTokenCreate, vault.PermTokenRead, vault.PermTokenUpdate, vault.PermTokenSearch}})
+	require.NoError(t, err)
+	return authenticate(t, v, a.Key)
+}
+
+func countTokens(t *testing.T, v *vault.Vault) int {
+	t.Helper()
+	n := 0
+	for _, err := range v.AllTokens(t.Context(), vault.ListTokensRequest{Size: 100}) {
+		require.NoError(t, err)
+		n++
+	}
+	return n
+}
+
+var testCard = map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030}
+
+func TestCreateEvaluatesEveryTemplate(t *testing.T) {
+	cases := map[string]struct {
+		req  vault.CreateTokenRequest
+		path string
+	}{
+		"mask that loops":          {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: hugeLoop}, "mask"},
+		"mask that loops by data":  {vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"n": 1_000_000_000}, Mask: dataLoop}, "mask"},
+		"mask leaf that loops":     {vault.CreateTokenRequest{Type: vault.TypeCard, Data: testCard, Mask: map[string]any{"number": "{{ data.number | last4 }}", "x": hugeLoop}}, "mask.x"},
+		"mask in an array":         {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: []any{"{{ data }}", hugeLoop}}, "mask[1]"},
+		"mask too large":           {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: "{{ data | pad_left: 2000000, 'y' }}"}, "mask"},
+		"mask that cannot convert": {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "abc", Mask: "{{ data | to_number }}"}, "mask"},
+		"search index that loops": {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x",
+			SearchIndexes: []string{"{{ data }}", "{{ data | last4 }}", hugeLoop}}, "search_indexes[2]"},
+		"fingerprint that loops": {vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", FingerprintExpression: hugeLoop + "{{ data }}"}, "fingerprint_expression"},
+		"alias that loops":       {vault.CreateTokenRequest{ID: "{{ data }}" + hugeLoop, Type: vault.TypeToken, Data: "xyz"}, "id"},
+	}
+	v := openTestVault(t)
+	reader := maskedReader(t, v)
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := countTokens(t, v)
+			for caller, ctx := range map[string]context.Context{"host": t.Context(), "masked reader": reader} {
+				_, err := v.CreateToken(ctx, c.req)
+				e := requireKind(t, err, vault.KindInvalid)
+				assert.Contains(t, e.Fields, c.path, "%s: %v", caller, e.Fields)
+			}
+			assert.Equal(t, before, countTokens(t, v), "nothing is written")
+		})
+	}
+}
+
+func TestTokenizeAndTransactionsEvaluateMasks(t *testing.T) {
+	v := openTestVault(t)
+	before := countTokens(t, v)
+	_, err := v.Tokenize(t.Context(), map[string]any{
+		"name": "Jane",
+		"card": map[string]any{"type": vault.TypeToken, "data": "x", "mask": hugeLoop},
+	})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "card.mask")
+	assert.Equal(t, before, countTokens(t, v), "no token of the document is created")
+
+	txn, err := v.BeginTransaction(t.Context())
+	require.NoError(t, err)
+	ctx := vault.WithTransaction(t.Context(), txn.ID)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: hugeLoop})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask")
+	ok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"n": 2}, Mask: dataLoop})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(ctx, ok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`{"n":1000000000}`)})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask")
+	require.NoError(t, v.CommitTransaction(t.Context(), txn.ID))
+	assert.Equal(t, before+1, countTokens(t, v))
+	got, err := v.GetToken(t.Context(), ok.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"n":2}`, string(got.Data), "the refused update was not staged")
+}
+
+func TestUpdateEvaluatesTheMask(t *testing.T) {
+	v := openTestVault(t)
+	reader := maskedReader(t, v)
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"n": 3}, Mask: dataLoop})
+	require.NoError(t, err)
+	obj, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"n": 3},
+		Mask: map[string]any{"n": "{{ data.n }}"}})
+	require.NoError(t, err)
+
+	cases := map[string]struct {
+		id   string
+		req  vault.UpdateTokenRequest
+		path string
+	}{
+		"a mask that loops":             {tok.ID, vault.UpdateTokenRequest{Mask: mustJSON(t, hugeLoop)}, "mask"},
+		"data that makes the mask loop": {tok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`{"n":1000000000}`)}, "mask"},
+		"a mask leaf that loops":        {obj.ID, vault.UpdateTokenRequest{Mask: json.RawMessage(`{"x":` + string(mustJSON(t, hugeLoop)) + `}`)}, "mask.x"},
+		"a search index that loops":     {tok.ID, vault.UpdateTokenRequest{SearchIndexes: &[]string{"{{ data.n }}", hugeLoop}}, "search_indexes[1]"},
+		"a fingerprint that loops":      {tok.ID, vault.UpdateTokenRequest{FingerprintExpression: ptr(hugeLoop + "{{ data.n }}")}, "fingerprint_expression"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for caller, ctx := range map[string]context.Context{"host": t.Context(), "masked reader": reader} {
+				_, err := v.UpdateToken(ctx, c.id, c.req)
+				e := requireKind(t, err, vault.KindInvalid)
+				assert.Contains(t, e.Fields, c.path, "%s: %v", caller, e.Fields)
+			}
+		})
+	}
+	got, err := v.GetToken(reader, tok.ID)
+	require.NoError(t, err, "the token is as it was")
+	assert.Equal(t, "xxx", dataOf(t, got.Data))
+	got, err = v.GetToken(reader, obj.ID)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"n":3}`, string(got.Data))
+
+	upd, err := v.UpdateToken(reader, tok.ID, vault.UpdateTokenRequest{Data: json.RawMessage(`{"n":5}`)})
+	require.NoError(t, err, "data the mask can evaluate is accepted")
+	assert.Equal(t, "xxxxx", dataOf(t, upd.Data))
+}
+
+func TestDeduplicationMergeEvaluatesTheMask(t *testing.T) {
+	v := openTestVault(t)
+	setSettings(t, v, map[string]string{vault.SettingDeduplicateTokens: "true", vault.SettingDeduplicationBehavior: vault.DedupUpdateExisting})
+	req := vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"k": "a", "n": 1}, FingerprintExpression: "{{ data.k }}", Mask: dataLoop}
+	first, err := v.CreateToken(t.Context(), req)
+	require.NoError(t, err)
+
+	req.Data = map[string]any{"k": "a", "n": 1_000_000_000}
+	req.Mask = nil
+	_, err = v.CreateToken(t.Context(), req)
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask", "the duplicate's mask would not evaluate on the merged data")
+	_, err = v.Tokenize(t.Context(), map[string]any{"t": map[string]any{"type": req.Type, "data": req.Data, "fingerprint_expression": req.FingerprintExpression}})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "t.mask", "in Tokenize, under the document path")
+
+	got, err := v.GetToken(maskedReader(t, v), first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "x", dataOf(t, got.Data), "the duplicate is unchanged")
+}
+
+// TestReadRedactsATokenWhoseMaskFails: a token stored with a mask that no
+// longer evaluates (written before masks were evaluated at write) is
+// redacted for masked readers; the get, the list and the search succeed and
+// the other tokens are masked as usual.
+func TestReadRedactsATokenWhoseMaskFails(t *testing.T) {
+	var logs bytes.Buffer
+	v := openTestVault(t, vault.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	host := t.Context()
+	md := map[string]string{"batch": "m"}
+	good, err := v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "good-secret", Mask: "{{ data | reveal_last: 2 }}", Metadata: md})
+	require.NoError(t, err)
+	bad, err := v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "bad-secret", Mask: "{{ data | reveal_last: 2 }}", Metadata: md})
+	require.NoError(t, err)
+	card, err := v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeCard, Data: testCard, Metadata: md})
+	require.NoError(t, err)
+	for _, id := range []string{bad.ID, card.ID} {
+		require.NoError(t, vault.SetTokenMaskForTest(host, v, id, mustJSON(t, hugeLoop)))
+	}
+	reader := maskedReader(t, v)
+
+	check := func(t *testing.T, toks []*vault.Token) {
+		t.Helper()
+		byID := map[string]*vault.Token{}
+		for _, tok := range toks {
+			byID[tok.ID] = tok
+		}
+		require.Len(t, byID, 3)
+		assert.Equal(t, "XXXX-XXXXet", dataOf(t, byID[good.ID].Data), "other tokens are masked as usual")
+		for _, id := range []string{bad.ID, card.ID} {
+			tok := byID[id]
+			assert.Nil(t, tok.Data, "data redacted")
+			assert.Nil(t, tok.Card, "card details redacted, as the redact transform does")
+			assert.Equal(t, md, tok.Metadata, "the rest of the token is there")
+			assert.Equal(t, hugeLoop, dataOf(t, tok.Mask))
+		}
+	}
+	var got []*vault.Token
+	for _, id := range []string{good.ID, bad.ID, card.ID} {
+		tok, err := v.GetToken(reader, id)
+		require.NoError(t, err, "get")
+		got = append(got, tok)
+	}
+	check(t, got)
+
+	page, err := v.ListTokens(reader, vault.ListTokensRequest{Metadata: md})
+	require.NoError(t, err, "list")
+	check(t, page.Data)
+	assert.Empty(t, page.Pagination.Next)
+
+	page, err = v.SearchTokens(reader, vault.SearchTokensRequest{Query: "metadata.batch:m"})
+	require.NoError(t, err, "search")
+	check(t, page.Data)
+
+	revealed, err := v.GetToken(host, bad.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "bad-secret", dataOf(t, revealed.Data), "reveal does not evaluate the mask")
+
+	for _, secret := range []string{"good-secret", "bad-secret", "4242424242424242", "secret"} {
+		assert.NotContains(t, logs.String(), secret)
+	}
+}
+
+func mustJSON(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// costly is a mask of about 60,000 steps: within one evaluation's budget
+// (100,000), not twice.
+const costly = "{% for i in (1..59990) %}{% endfor %}"
+
+// TestPageMasksShareOneEvaluation: each mask of a list or search page of n
+// tokens has 1/n of one evaluation's steps, so a page of costly masks costs
+// what one mask may. The costly tokens are redacted there (and masked when
+// read alone); the cheap ones on the same page are masked as usual.
+func TestPageMasksShareOneEvaluation(t *testing.T) {
+	v := openTestVault(t)
+	md := map[string]string{"batch": "costly"}
+	costlyIDs := map[string]bool{}
+	for i := range 4 {
+		mask := "{{ data | reveal_last: 2 }}"
+		if i%2 == 0 {
+			mask = costly
+		}
+		tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "secret", Mask: mask, Metadata: md})
+		require.NoError(t, err, "each mask fits one evaluation")
+		costlyIDs[tok.ID] = mask == costly
+	}
+	reader := maskedReader(t, v)
+	check := func(t *testing.T, toks []*vault.Token) {
+		t.Helper()
+		require.Len(t, toks, 4)
+		for _, tok := range toks {
+			if costlyIDs[tok.ID] {
+				assert.Nil(t, tok.Data, "a mask past its share of the page redacts its token")
+			} else {
+				assert.Equal(t, "XXXXet", dataOf(t, tok.Data), "the other tokens are masked as usual")
+			}
+		}
+	}
+	page, err := v.ListTokens(reader, vault.ListTokensRequest{Metadata: md})
+	require.NoError(t, err)
+	check(t, page.Data)
+	page, err = v.SearchTokens(reader, vault.SearchTokensRequest{Query: "metadata.batch:costly"})
+	require.NoError(t, err)
+	check(t, page.Data)
+	for id := range costlyIDs {
+		tok, err := v.GetToken(reader, id)
+		require.NoError(t, err)
+		assert.NotNil(t, tok.Data, "a get has a whole evaluation")
+	}
+}
+
+// TestTemplatesOfATokenShareABudget: a token's templates are evaluated
+// within one evaluation's steps together, so one write costs at most that.
+func TestTemplatesOfATokenShareABudget(t *testing.T) {
+	v := openTestVault(t)
+	_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: costly,
+		SearchIndexes: []string{costly + "{{ data }}"}})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask", "the mask finds the budget spent by the search index")
+
+	tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x", Mask: costly})
+	require.NoError(t, err)
+	_, err = v.UpdateToken(t.Context(), tok.ID, vault.UpdateTokenRequest{SearchIndexes: &[]string{costly + "{{ data }}"},
+		Data: json.RawMessage(`"y"`)})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "mask")
 }

@@ -1,6 +1,7 @@
 package vault_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"testing"
@@ -125,7 +126,9 @@ func TestTokenTypeDefaults(t *testing.T) {
 
 // FuzzTokenData creates tokens of every type from arbitrary JSON data: never
 // a panic, and a failure is always a validation error (KindInvalid) with
-// field paths, never an internal error.
+// field paths, never an internal error. A token that is created is read
+// back masked: the type's own mask, which is not evaluated at write,
+// evaluates on every data the type accepts.
 func FuzzTokenData(f *testing.F) {
 	seeds := []string{
 		`"4242424242424242"`, `{"number":"4242424242424242","expiration_month":12,"expiration_year":2030,"cvc":"123"}`,
@@ -143,16 +146,29 @@ func FuzzTokenData(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = v.Close() })
+	app, err := v.CreateApplication(context.Background(), vault.CreateApplicationRequest{Name: "masked", Type: vault.AppPrivate,
+		Permissions: []string{vault.PermTokenRead}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	reader, err := v.Authenticate(context.Background(), app.Key.Reveal())
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, typ uint8, data []byte) {
 		if !json.Valid(data) {
 			return // the HTTP layer rejects non-JSON before the vault sees it
 		}
 		tt := types[int(typ)%len(types)]
-		_, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: tt.Name, Data: json.RawMessage(data)})
+		tok, err := v.CreateToken(t.Context(), vault.CreateTokenRequest{Type: tt.Name, Data: json.RawMessage(data)})
 		ve, refused := errors.AsType[*jsonv.ValueError](jsonv.Check(data))
 		if err == nil {
 			if refused {
 				t.Fatalf("type %s: data with %v was stored", tt.Name, ve)
+			}
+			got, err := v.GetToken(vault.WithPrincipal(t.Context(), reader), tok.ID)
+			if err != nil || tt.Mask != nil && got.Data == nil {
+				t.Fatalf("type %s: the default mask does not evaluate: %v", tt.Name, err)
 			}
 			return
 		}

@@ -105,14 +105,29 @@
 // # Limits
 //
 // Anyone with an API key can submit a template, so evaluation is bounded
-// ([Limits], [SetDefaultLimits], [WithLimits]): the rendered output and
-// every string a filter or a capture builds are at most 1 MiB, arrays a
+// ([Limits], [SetDefaultLimits], [WithLimits]): the rendered output (for
+// [EvalJSON], the results of all leaves together, values counted as their
+// JSON: a mask that repeats {{ data }} cannot multiply its data) and every
+// string a filter or a capture builds are at most 1 MiB, arrays a
 // filter builds and ranges a filter receives at most 100,000 items, and the
 // work at most 100,000 steps (a step per loop iteration, expression and
 // filter call, plus one per KiB read, written or output), so
-// {% for i in (1..1000000000) %} stops at once with a KindLimit error. Size
-// checks happen before a large result is built where it can be computed
-// (replace, append, pad_left, join, split). Parsing refuses nesting deeper
+// {% for i in (1..1000000000) %} stops at once with a KindLimit error.
+// What is read is measured whole: a filter is charged for its input, its
+// arguments and its result, and an expression the engine evaluates (one
+// with operators such as contains and ==, a loop's collection) for the
+// variables it names, each string by its bytes and each array item and
+// object entry as 128 and 256 bytes (a comparison, a hash, a key to sort);
+// sort and sort_natural are charged log2(n) readings. So a loop that
+// compares a megabyte, hashes a megabyte key or walks a 50,000-key object
+// on every iteration stops within the budget too: the budget bounds the
+// time of an evaluation, not only its iterations. Size checks happen
+// before a large result is built where it can be computed (replace,
+// append, pad_left, join, split, and the JSON text of arrays and objects,
+// which may hold one large value many times). A caller that evaluates many
+// templates for one request shares one budget of steps among them
+// ([Budget], [WithBudget]), so that the request is bounded too, not only
+// each evaluation. Parsing refuses nesting deeper
 // than 64 blocks or 32 brackets, expressions of more than 1,024 tokens,
 // templates of more than 10,000 {{ }} and {% %} and documents of more than
 // 10,000 {{ }}. A range assigned to a variable becomes an array (at most

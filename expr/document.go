@@ -232,6 +232,7 @@ func (d *Document) Render(values func(Ref) (any, bool), opts ...Option) (any, er
 	}
 	e := getEngine(buildOptions(opts))
 	defer putEngine(e)
+	e.embed = true
 	out, err := d.render(e, d.root, d.tree, vals)
 	if err != nil {
 		return nil, err
@@ -265,6 +266,7 @@ func (d *Document) render(e *engine, v any, n *docNode, vals []any) (any, *Error
 		for i, j := range l.refs {
 			vars[refVar(i)] = vals[j]
 		}
+		e.st.outLeft = e.st.lim.MaxOutput // each leaf renders up to MaxOutput
 		out, err := l.t.evalIn(e, vars, true)
 		if err != nil {
 			err.locate(l.t.src).Path = l.path

@@ -1,6 +1,8 @@
 package expr
 
 import (
+	"slices"
+
 	"github.com/osteele/liquid/expressions"
 	"github.com/osteele/liquid/values"
 )
@@ -14,6 +16,24 @@ type expression struct {
 	lx      expressions.Expression
 	fast    *fastExpr
 	filters []filterUse
+	// roots are the variables the expression reads, charged by size when
+	// the engine evaluates it (see evalState.chargeRoots).
+	roots []string
+}
+
+// rootVars returns the variables the tokens read: identifiers that are not
+// reserved words, properties or filter names, once each.
+func rootVars(toks []xtok) []string {
+	var roots []string
+	for i, t := range toks {
+		if t.kind != xIdent || reserved(t.text) || i > 0 && toks[i-1].kind == xPunct && toks[i-1].text == "|" {
+			continue
+		}
+		if !slices.Contains(roots, t.text) {
+			roots = append(roots, t.text)
+		}
+	}
+	return roots
 }
 
 // filterUse locates a filter name in the template, for error messages.
@@ -47,30 +67,34 @@ func compileExpr(text string, at func(int) int) (*expression, *Error) {
 	}
 	x.lx = lx
 	x.fast = compileFast(toks)
+	if x.fast == nil {
+		x.roots = rootVars(toks)
+	}
 	return x, nil
 }
 
 // compileStmt validates a tag's arguments as compileExpr does, for the
 // statements the engine parses itself (for, cycle, when).
-func compileStmt(text string, at func(int) int, sel string) (*expressions.Statement, []filterUse, *Error) {
+// The roots are the variables the whole statement reads.
+func compileStmt(text string, at func(int) int, sel string) (*expressions.Statement, []filterUse, []string, *Error) {
 	toks, err := lexExpr(text)
 	if err != nil {
 		err.Offset = at(err.Offset)
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	uses, err := checkFilters(toks, at)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := checkRanges(toks); err != nil {
 		err.Offset = at(err.Offset)
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stmt, ok := parseStatement(sel, text)
 	if !ok {
-		return nil, nil, newErr(KindSyntax, at(0), "syntax error in tag arguments")
+		return nil, nil, nil, newErr(KindSyntax, at(0), "syntax error in tag arguments")
 	}
-	return stmt, uses, nil
+	return stmt, uses, rootVars(toks), nil
 }
 
 func parseLiquid(text string) (x expressions.Expression, ok bool) {
@@ -195,6 +219,12 @@ func (x *expression) evalLiquid(e *engine, lx expressions.Expression) (v any, er
 			v, err = nil, &Error{Kind: KindEval, Offset: x.pos, Msg: "the expression cannot be evaluated"}
 		}
 	}()
+	if len(x.roots) > 0 {
+		if err := e.st.chargeRoots(e.scope, x.roots); err != nil {
+			err.Offset = x.pos
+			return nil, err
+		}
+	}
 	out, lerr := lx.Evaluate(expressions.NewContext(e.scope, e.cfg))
 	if lerr != nil {
 		return nil, x.liquidError(lerr)

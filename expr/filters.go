@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -46,7 +47,7 @@ func (s *filterSpec) apply(st *evalState, in any, args []any) (any, *Error) {
 	if len(args) < s.min || len(args) > s.max {
 		return nil, s.arityError(len(args))
 	}
-	if err := st.step(1 + sizeOf(in)/1024); err != nil {
+	if err := st.step(1); err != nil {
 		return nil, err
 	}
 	var err *Error
@@ -57,6 +58,15 @@ func (s *filterSpec) apply(st *evalState, in any, args []any) (any, *Error) {
 		if args[i], err = st.materialize(a); err != nil {
 			return nil, err
 		}
+	}
+	// Filters read their input and arguments (a hash of a large key, a
+	// sort of a large array): their size is charged before the call.
+	work := workSize(in, st.workLeft())
+	for _, a := range args {
+		work += workSize(a, st.workLeft())
+	}
+	if err := st.step(work / 1024); err != nil {
+		return nil, err
 	}
 	if in == nil && !s.nilIn {
 		return nil, nil
@@ -93,6 +103,7 @@ type evalState struct {
 	lim     Limits
 	steps   int
 	written int
+	outLeft int // bytes of MaxOutput not yet used by the evaluation's results
 	rnd     [64]byte
 	rndPos  int
 }
@@ -101,7 +112,18 @@ func (st *evalState) reset(lim Limits) {
 	st.lim = lim
 	st.steps = 0
 	st.written = 0
+	st.outLeft = lim.MaxOutput
 	st.rndPos = len(st.rnd)
+}
+
+// output takes n bytes of result from what is left of MaxOutput, and
+// charges their steps.
+func (st *evalState) output(n int) *Error {
+	if n > st.outLeft {
+		return newErr(KindLimit, -1, "the result exceeds %d bytes", st.lim.MaxOutput)
+	}
+	st.outLeft -= n
+	return st.wrote(n)
 }
 
 // step charges n steps.
@@ -167,7 +189,33 @@ func (st *evalState) checkResult(v any) *Error {
 			return newErr(KindLimit, -1, "an array exceeds %d items", st.lim.MaxItems)
 		}
 	}
-	return st.step(sizeOf(v) / 1024)
+	return st.step(workSize(v, st.workLeft()) / 1024)
+}
+
+// workLeft is the work, in bytes, that the steps left allow: measuring
+// stops past it.
+func (st *evalState) workLeft() int {
+	left := st.lim.MaxSteps - st.steps + 1
+	if left <= 0 {
+		return 0
+	}
+	if left > math.MaxInt/2048 {
+		return math.MaxInt / 2
+	}
+	return left * 1024
+}
+
+// chargeRoots charges the size of the variables an expression reads, for
+// the expressions the Liquid engine evaluates (operators such as contains
+// and == read their operands whole, a loop over an object sorts its keys).
+func (st *evalState) chargeRoots(scope map[string]any, roots []string) *Error {
+	work := 0
+	for _, r := range roots {
+		if v, ok := scope[r]; ok {
+			work += workSize(v, st.workLeft())
+		}
+	}
+	return st.step(work / 1024)
 }
 
 // randIntn returns a uniform random int in [0, n), n <= 256, from
@@ -198,7 +246,11 @@ type engine struct {
 	counters map[string]int
 	loops    []map[string]any
 	args     []any // scratch arguments of the fast path
-	buf      []byte
+	// embed: a typed result is a document's reference, embedded whole
+	// (the caller bounds references); it does not count as output.
+	embed  bool
+	budget *Budget // charged the steps used when the engine is put back
+	buf    []byte
 }
 
 func newEngine() *engine {
@@ -392,9 +444,22 @@ func (stdDict) AddFilter(name string, fn any) {
 	rv := reflect.ValueOf(fn)
 	nin := rv.Type().NumIn()
 	spec := register(name, 0, nin-1, func(st *evalState, in any, args []any) (out any, err *Error) {
+		if name == "inspect" && jsonSize(in, st.lim.MaxOutput) > st.lim.MaxOutput {
+			return nil, newErr(KindLimit, -1, "a string exceeds %d bytes", st.lim.MaxOutput)
+		}
 		if name == "sort" || name == "sort_natural" {
-			if n := reflect.ValueOf(in); in != nil && (n.Kind() == reflect.Slice) && n.Len() > st.lim.MaxItems {
-				return nil, newErr(KindLimit, -1, "an array exceeds %d items", st.lim.MaxItems)
+			if n := reflect.ValueOf(in); in != nil && (n.Kind() == reflect.Slice) {
+				if n.Len() > st.lim.MaxItems {
+					return nil, newErr(KindLimit, -1, "an array exceeds %d items", st.lim.MaxItems)
+				}
+				// A sort reads every item about log2(n) times (and
+				// sort_natural upper-cases both strings of every
+				// comparison); apply charged one reading.
+				if extra := bits.Len(uint(n.Len())) - 1; extra > 0 {
+					if err := st.step(workSize(in, st.workLeft()) / 1024 * extra); err != nil {
+						return nil, err
+					}
+				}
 			}
 		}
 		defer func() {

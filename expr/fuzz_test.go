@@ -44,6 +44,8 @@ func seedTemplates() []string {
 		seeds = append(seeds, "{{ "+c+" }}")
 	}
 	seeds = append(seeds, limitCases...)
+	seeds = append(seeds, dataLimitCases...)
+	seeds = append(seeds, sharedCases...)
 	return seeds
 }
 
@@ -180,6 +182,61 @@ func FuzzDocument(f *testing.F) {
 		mustTyped(t, err)
 		if !strings.Contains(text, "{{") && !reflect.DeepEqual(out, doc) {
 			t.Fatalf("a document without templates changed: %#v", out)
+		}
+	})
+}
+
+// seedMasks are mask documents: the token types' own, and masks that
+// loop, repeat their data or nest.
+func seedMasks() []string {
+	var seeds []string
+	for _, tt := range tokenTypes {
+		if tt.mask != nil {
+			b, _ := json.Marshal(tt.mask)
+			seeds = append(seeds, string(b))
+		}
+	}
+	leaves := append([]string{"{% for i in (1..1000000000) %}x{% endfor %}", "{{ data }}", "{{ data | json_stringify }}"},
+		append(limitCases[:3:3], sharedCases...)...)
+	for _, l := range leaves {
+		b, _ := json.Marshal(map[string]any{"number": "{{ data.number | reveal_last: 4 }}", "x": l, "y": []any{l, l}})
+		seeds = append(seeds, string(b))
+	}
+	return seeds
+}
+
+// FuzzEvalJSON: EvalJSON (masks) never panics on any JSON document, fails
+// only with *Error, within the time bound, and its result is within the
+// output bound: the templates' results are at most MaxOutput together
+// (their JSON at most six times that, with escaping), plus the document's
+// own text.
+func FuzzEvalJSON(f *testing.F) {
+	for _, s := range seedMasks() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		dec := json.NewDecoder(strings.NewReader(text))
+		dec.UseNumber()
+		var doc any
+		if dec.Decode(&doc) != nil {
+			return
+		}
+		start := time.Now()
+		const maxOut = 1 << 16
+		out, err := EvalJSON(doc, fuzzVars(), WithLimits(Limits{MaxOutput: maxOut, MaxSteps: 20_000, MaxItems: 1000}))
+		if d := time.Since(start); d > slowInput {
+			t.Fatalf("took %v", d)
+		}
+		mustTyped(t, err)
+		if err != nil {
+			return
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			t.Fatalf("the result does not encode: %v", err)
+		}
+		if len(b) > len(text)+6*maxOut {
+			t.Fatalf("the result is %d bytes of JSON", len(b))
 		}
 	})
 }

@@ -17,11 +17,20 @@ var enginePool = sync.Pool{New: func() any { return newEngine() }}
 func getEngine(o evalOptions) *engine {
 	e := enginePool.Get().(*engine)
 	e.st.reset(o.limits)
+	if b := o.budget; b != nil {
+		e.budget = b
+		e.st.lim.MaxSteps = max(min(e.st.lim.MaxSteps, b.Steps), 0)
+	}
 	return e
 }
 
 func putEngine(e *engine) {
+	if e.budget != nil {
+		e.budget.Steps = max(e.budget.Steps-e.st.steps, 0)
+		e.budget = nil
+	}
 	e.scope = nil
+	e.embed = false
 	clear(e.cycles)
 	clear(e.counters)
 	clear(e.loops)
@@ -113,6 +122,15 @@ func (t *Template) evalIn(e *engine, vars map[string]any, typed bool) (v any, er
 			return nil, err
 		}
 		if typed {
+			if !e.embed {
+				// The value counts as output: its JSON is what the caller
+				// will encode (a mask repeating {{ data }} would otherwise
+				// return its data as many times as it likes).
+				if err := e.st.output(jsonSize(v, e.st.outLeft)); err != nil {
+					err.Offset = t.single.pos
+					return nil, err
+				}
+			}
 			out, err := normalizeOut(v, &e.st.lim)
 			if err != nil {
 				err.Offset = t.single.pos
@@ -120,20 +138,22 @@ func (t *Template) evalIn(e *engine, vars map[string]any, typed bool) (v any, er
 			}
 			return out, nil
 		}
-		w := output{b: e.buf[:0], max: e.st.lim.MaxOutput}
+		w := output{b: e.buf[:0], max: e.st.outLeft, limit: e.st.lim.MaxOutput}
 		if err := w.value(e, v); err != nil {
 			err.Offset = t.single.pos
 			return nil, err
 		}
 		e.buf = w.b
+		e.st.outLeft -= len(w.b)
 		return string(w.b), nil
 	}
-	w := output{b: e.buf[:0], max: e.st.lim.MaxOutput}
+	w := output{b: e.buf[:0], max: e.st.outLeft, limit: e.st.lim.MaxOutput}
 	_, err = renderNodes(e, t.nodes, &w)
 	e.buf = w.b
 	if err != nil {
 		return nil, err
 	}
+	e.st.outLeft -= len(w.b)
 	return string(w.b), nil
 }
 
@@ -142,7 +162,8 @@ func (t *Template) evalIn(e *engine, vars map[string]any, typed bool) (v any, er
 // the same shape. Each string is a template compiled through [Compile] and
 // evaluated as [Template.Eval] does, so a leaf that is one {{ }} keeps the
 // type of its value; other values are kept. The limits bound the whole
-// document. Errors are *Error with Path set to the leaf.
+// document: the steps, and MaxOutput the text and the values (as JSON) of
+// all its templates together. Errors are *Error with Path set to the leaf.
 func EvalJSON(doc any, vars map[string]any, opts ...Option) (any, error) {
 	o := buildOptions(opts)
 	nv, err := normalizeVars(vars)
@@ -271,13 +292,15 @@ func (p *docPath) String() string {
 
 // ---- output ----
 
+// output is the text a template renders, within max bytes (what is left of
+// the evaluation's MaxOutput, limit, which errors name).
 type output struct {
-	b   []byte
-	max int
+	b          []byte
+	max, limit int
 }
 
 func (w *output) limitErr() *Error {
-	return newErr(KindLimit, -1, "the output exceeds %d bytes", w.max)
+	return newErr(KindLimit, -1, "the output exceeds %d bytes", w.limit)
 }
 
 func (w *output) text(e *engine, s string) *Error {
@@ -293,7 +316,7 @@ func (w *output) value(e *engine, v any) *Error {
 	if s, ok := v.(string); ok {
 		return w.text(e, s)
 	}
-	b, err := appendText(w.b, v, &e.st.lim)
+	b, err := appendText(w.b, v, &e.st.lim, w.max-n)
 	if err != nil {
 		return err
 	}
@@ -375,7 +398,7 @@ type captureNode struct {
 }
 
 func (n *captureNode) render(e *engine, w *output) (ctl, *Error) {
-	sub := output{max: w.max}
+	sub := output{max: w.max, limit: w.limit}
 	c, err := renderNodes(e, n.body, &sub)
 	if err != nil {
 		return c, err

@@ -389,7 +389,7 @@ func (p *parser) tag(t *token, depth int) (node, *Error) {
 		p.scoped = true
 		return &captureNode{pos: t.pos, name: name, body: body}, nil
 	case "assign":
-		stmt, _, err := compileStmt(t.args, at, expressions.AssignStatementSelector)
+		stmt, _, _, err := compileStmt(t.args, at, expressions.AssignStatementSelector)
 		if err != nil {
 			return nil, err
 		}
@@ -401,7 +401,7 @@ func (p *parser) tag(t *token, depth int) (node, *Error) {
 		p.scoped = true
 		return &assignNode{name: stmt.Assignment.Variable, x: x}, nil
 	case "cycle":
-		stmt, _, err := compileStmt(t.args, at, expressions.CycleStatementSelector)
+		stmt, _, _, err := compileStmt(t.args, at, expressions.CycleStatementSelector)
 		if err != nil {
 			return nil, err
 		}
@@ -503,13 +503,17 @@ func (p *parser) caseTag(t *token, depth int) (node, *Error) {
 		case "endcase":
 			return n, nil
 		case "when":
-			stmt, uses, err := compileStmt(stop.args, argsAt(stop), expressions.WhenStatementSelector)
+			stmt, uses, roots, err := compileStmt(stop.args, argsAt(stop), expressions.WhenStatementSelector)
 			if err != nil {
 				return nil, err
 			}
 			w := whenClause{}
-			for _, e := range stmt.When.Exprs {
-				w.values = append(w.values, &expression{pos: stop.argPos, lx: e, filters: uses})
+			for i, e := range stmt.When.Exprs {
+				x := &expression{pos: stop.argPos, lx: e, filters: uses}
+				if i == 0 {
+					x.roots = roots // the clause's variables, charged once
+				}
+				w.values = append(w.values, x)
 			}
 			var body []node
 			body, stop, err = p.parseBody(depth+1, "when", "else", "endcase")
@@ -524,7 +528,7 @@ func (p *parser) caseTag(t *token, depth int) (node, *Error) {
 }
 
 func (p *parser) forTag(t *token, depth int) (node, *Error) {
-	stmt, uses, err := compileStmt(t.args, argsAt(t), expressions.LoopStatementSelector)
+	stmt, uses, roots, err := compileStmt(t.args, argsAt(t), expressions.LoopStatementSelector)
 	if err != nil {
 		return nil, err
 	}
@@ -535,8 +539,12 @@ func (p *parser) forTag(t *token, depth int) (node, *Error) {
 		}
 		return &expression{pos: t.argPos, lx: e, filters: uses}
 	}
+	coll := part(l.Expr)
+	if coll != nil { // the statement's variables but the loop's own, charged once per loop
+		coll.roots = slices.DeleteFunc(roots, func(r string) bool { return r == l.Variable })
+	}
 	n := &forNode{
-		pos: t.pos, name: l.Variable, coll: part(l.Expr),
+		pos: t.pos, name: l.Variable, coll: coll,
 		limit: part(l.Limit), offset: part(l.Offset), cols: part(l.Cols),
 		reversed: l.Reversed, tablerow: t.name == "tablerow",
 	}

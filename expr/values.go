@@ -342,8 +342,10 @@ func normOut(v any, lim *Limits, depth int) (any, *Error) {
 
 // appendText appends the text form of v: strings as they are, nil as
 // nothing, numbers and booleans as in JSON, bytes as base64, arrays and
-// objects as JSON.
-func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
+// objects as JSON. An array or object whose JSON would exceed max bytes is
+// refused before it is copied or encoded (a few items can hold the same
+// large value many times).
+func appendText(b []byte, v any, lim *Limits, max int) ([]byte, *Error) {
 	switch t := v.(type) {
 	case nil:
 		return b, nil
@@ -363,6 +365,13 @@ func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
 	case bytesValue:
 		return base64.StdEncoding.AppendEncode(b, t), nil
 	}
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	if jsonSize(v, max) > max {
+		return nil, newErr(KindLimit, -1, "a value's text exceeds %d bytes", lim.MaxOutput)
+	}
 	n, err := normalizeOut(v, lim)
 	if err != nil {
 		return nil, err
@@ -371,15 +380,19 @@ func appendText(b []byte, v any, lim *Limits) ([]byte, *Error) {
 	case []any, map[string]any:
 		return appendJSON(b, n)
 	}
-	return appendText(b, n, lim)
+	return appendText(b, n, lim, max)
 }
 
-// textOf is appendText into a new string.
+// textOf is appendText into a new string, within MaxOutput.
 func textOf(v any, lim *Limits) (string, *Error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	b, err := appendText(nil, v, lim)
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	b, err := appendText(nil, v, lim, lim.MaxOutput)
 	return string(b), err
 }
 
@@ -420,6 +433,13 @@ func appendJSON(b []byte, v any) ([]byte, *Error) {
 
 // jsonText is the JSON text of any evaluation value.
 func jsonText(v any, lim *Limits) (string, *Error) {
+	if lim == nil {
+		l := DefaultLimits()
+		lim = &l
+	}
+	if jsonSize(v, lim.MaxOutput) > lim.MaxOutput {
+		return "", newErr(KindLimit, -1, "a string exceeds %d bytes", lim.MaxOutput)
+	}
 	n, err := normalizeOut(v, lim)
 	if err != nil {
 		return "", err
@@ -428,19 +448,106 @@ func jsonText(v any, lim *Limits) (string, *Error) {
 	return string(b), err
 }
 
-// sizeOf is a cheap, shallow measure of a value for step accounting.
-func sizeOf(v any) int {
+// Weights of workSize, in bytes: a step is charged per KiB. An array item
+// or an object entry costs more than its bytes, since reading one is a
+// comparison, a hash or a reflective call (contains, ==, uniq, sort, for
+// over an object, which sorts the keys).
+const (
+	itemWork  = 128
+	entryWork = 256
+)
+
+// workSize measures the work of reading v whole, for step accounting: the
+// bytes of its strings, itemWork per array item and entryWork (plus the key)
+// per object entry, deep. A container held twice counts twice, as reading
+// it does. It stops once the count exceeds limit (returning more than
+// limit), so that measuring costs at most what it allows.
+func workSize(v any, limit int) int {
 	switch t := v.(type) {
 	case string:
 		return len(t)
-	case bytesValue:
-		return len(t)
-	case []any:
-		return 16 * len(t)
-	case map[string]any:
-		return 32 * len(t)
-	case []string:
-		return 16 * len(t)
+	case nil, bool, int, int64, float64:
+		return 8
 	}
-	return 0
+	return measure(v, 0, limit, 0, false)
+}
+
+// jsonSize is a lower bound of the length of v's JSON (strings unescaped,
+// numbers one digit), deep, stopping once it exceeds limit. A value whose
+// jsonSize exceeds a bound has JSON that does too; one within it has JSON
+// of at most six times the bound (the worst escaping).
+func jsonSize(v any, limit int) int {
+	return measure(v, 0, limit, 0, true)
+}
+
+// measure adds the size of v to n: the JSON lower bound, or the work.
+func measure(v any, n, limit, depth int, asJSON bool) int {
+	if n > limit || depth > maxDocDepth {
+		return limit + 1
+	}
+	item, entry, scalar := itemWork, entryWork, 8
+	if asJSON {
+		item, entry, scalar = 1, 3, 1
+	}
+	switch t := v.(type) {
+	case string:
+		if asJSON {
+			return n + len(t) + 2
+		}
+		return n + len(t)
+	case bytesValue:
+		if asJSON {
+			return n + base64.StdEncoding.EncodedLen(len(t)) + 2
+		}
+		return n + len(t)
+	case []byte:
+		return n + len(t)
+	case json.Number:
+		return n + len(t)
+	case nil, bool:
+		if asJSON {
+			return n + 4
+		}
+		return n + scalar
+	case []any:
+		n += 2
+		for _, e := range t {
+			if n = measure(e, n+item, limit, depth+1, asJSON); n > limit {
+				return n
+			}
+		}
+		return n
+	case map[string]any:
+		n += 2
+		for k, e := range t {
+			if n = measure(e, n+entry+len(k), limit, depth+1, asJSON); n > limit {
+				return n
+			}
+		}
+		return n
+	case []string:
+		n += 2
+		for _, e := range t {
+			if n += item + len(e) + 2; n > limit {
+				return n
+			}
+		}
+		return n
+	case map[string]string:
+		n += 2
+		for k, e := range t {
+			if n += entry + len(k) + len(e) + 2; n > limit {
+				return n
+			}
+		}
+		return n
+	case values.Range:
+		// Iterating a range is charged per iteration and materialising it
+		// per item; as JSON it is an array of numbers.
+		if asJSON {
+			return n + 2 + 2*max(t.Len(), 0)
+		}
+		return n + scalar
+	}
+	return n + scalar
 }
