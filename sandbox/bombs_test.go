@@ -8,29 +8,17 @@ package sandbox_test
 import (
 	"context"
 	"errors"
-	"os"
+	"maps"
 	"runtime/metrics"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tokenvault/vault/internal/hostile"
 	"github.com/tokenvault/vault/sandbox"
 )
-
-// bombs are the hostile reactors of the hardening issue: each took the host
-// down (or held a core for minutes) when reactors ran in the host process.
-var bombs = map[string]string{
-	"string doubling": `module.exports = function () { let s = 'x'; for (;;) s += s }`,
-	"object keys":     `module.exports = function () { const o = {}; for (let i = 0; ; i++) o['key' + i] = i }`,
-	"JSON.parse nesting": `module.exports = function () {
-		const n = 1000000; return { raw: JSON.parse('['.repeat(n) + ']'.repeat(n)).length } }`,
-	"backtracking regex": `module.exports = function () { return { raw: /^(a+)+\1b/.test('a'.repeat(34)) } }`,
-	"infinite loop":      `module.exports = async function () { for (;;) {} }`,
-}
 
 func TestWorkersContainBombs(t *testing.T) {
 	const timeout = 2 * time.Second
@@ -40,7 +28,9 @@ func TestWorkersContainBombs(t *testing.T) {
 	defer s.Close()
 	ok, err := s.Compile(`module.exports = () => ({ raw: 'fine' })`)
 	require.NoError(t, err)
-	rssBefore := selfRSS()
+	rssBefore := hostile.RSS(0)
+	bombs := maps.Clone(hostile.Bombs)
+	bombs["infinite loop"] = `module.exports = async function () { for (;;) {} }`
 	for name, code := range bombs {
 		t.Run(name, func(t *testing.T) {
 			heapBefore := hostHeap()
@@ -74,25 +64,11 @@ func TestWorkersContainBombs(t *testing.T) {
 			assert.JSONEq(t, `"fine"`, string(res.Raw))
 		})
 	}
-	assert.Less(t, selfRSS()-rssBefore, int64(256<<20), "the host's resident memory stays flat")
+	assert.Less(t, hostile.RSS(0)-rssBefore, int64(256<<20), "the host's resident memory stays flat")
 }
 
 func hostHeap() uint64 {
 	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
-}
-
-func selfRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n << 10
-		}
-	}
-	return 0
 }

@@ -6,6 +6,7 @@
 package main_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,24 +14,15 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// drillBombs are the hostile reactors of the hardening issue, each of which
-// took a vaultd running reactors in process down or held a core for minutes.
-var drillBombs = map[string]string{
-	"string doubling": `module.exports = function () { let s = 'x'; for (;;) s += s }`,
-	"object keys":     `module.exports = function () { const o = {}; for (let i = 0; ; i++) o['key' + i] = i }`,
-	"JSON.parse nesting": `module.exports = function () {
-		const n = 1000000; return { raw: JSON.parse('['.repeat(n) + ']'.repeat(n)).length } }`,
-	"backtracking regex": `module.exports = function () { return { raw: /^(a+)+\1b/.test('a'.repeat(34)) } }`,
-}
+	"github.com/tokenvault/vault/internal/hostile"
+)
 
 // Drill bounds, documented in cmd/vaultd/README.md.
 const (
@@ -43,6 +35,7 @@ const (
 // client reads tokens, and checks that vaultd stays up and small, that every
 // bomb ends within its time limit plus 1 s, and the reader's p99.
 // VAULT_DRILL_ROUNDS sets how many times the bombs go off (default 1).
+// The bombs are in package internal/hostile.
 func TestDrillBombsWhileReading(t *testing.T) {
 	rounds := 1
 	if n, err := strconv.Atoi(os.Getenv("VAULT_DRILL_ROUNDS")); err == nil && n > 0 {
@@ -50,7 +43,10 @@ func TestDrillBombsWhileReading(t *testing.T) {
 	}
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	p := startServe(t, dir, nil, "--bootstrap-key-file", keyFile,
+	// VAULT_DRILL_ISOLATION=in-process shows what the drill guards against
+	// (run it under a ulimit -v: vaultd grows until it dies).
+	isolation := cmp.Or(os.Getenv("VAULT_DRILL_ISOLATION"), "process")
+	p := startServe(t, dir, nil, "--bootstrap-key-file", keyFile, "--reactor-isolation", isolation,
 		"--reactor-timeout", drillTimeout.String(), "--reactor-memory", "256")
 	mgmt := readKey(t, keyFile)
 	status, body := p.do(t, "POST", "/applications", mgmt,
@@ -68,7 +64,7 @@ func TestDrillBombsWhileReading(t *testing.T) {
 		ids = append(ids, tok.ID)
 	}
 	reactors := map[string]string{}
-	for name, code := range drillBombs {
+	for name, code := range hostile.Bombs {
 		b, _ := json.Marshal(map[string]string{"name": name, "code": code})
 		status, body := p.do(t, "POST", "/reactors", mgmt, string(b))
 		require.Equal(t, http.StatusCreated, status, "%s", body)
@@ -81,7 +77,7 @@ func TestDrillBombsWhileReading(t *testing.T) {
 		p.do(t, "GET", "/tokens/"+id, app.Key, "")
 	}
 	pid := p.cmd.Process.Pid
-	idle := rssOf(pid)
+	idle := hostile.RSS(pid)
 	require.NotZero(t, idle)
 
 	stop := make(chan struct{})
@@ -106,7 +102,7 @@ func TestDrillBombsWhileReading(t *testing.T) {
 	var peak int64
 	wg.Go(func() { // vaultd's resident memory
 		for {
-			peak = max(peak, rssOf(pid))
+			peak = max(peak, hostile.RSS(pid))
 			select {
 			case <-stop:
 				return
@@ -165,19 +161,4 @@ func TestDrillBombsWhileReading(t *testing.T) {
 	status, body = p.do(t, "POST", "/reactors/"+fine.ID+"/react", app.Key, `{"args":{}}`)
 	require.Equal(t, http.StatusOK, status, "%s", body)
 	assert.Contains(t, string(body), "fine")
-}
-
-// rssOf reads a process's resident memory from /proc.
-func rssOf(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			return n << 10
-		}
-	}
-	return 0
 }
