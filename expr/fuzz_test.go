@@ -152,6 +152,14 @@ func fuzzResolve(r Ref) (any, bool) {
 	return fuzzVars()["data"], true
 }
 
+// decodeFuzzJSON decodes a fuzzed JSON document with numbers kept as
+// written; ok is false for text that is not JSON.
+func decodeFuzzJSON(text string) (doc any, ok bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	return doc, dec.Decode(&doc) == nil
+}
+
 // FuzzDocument: ParseDocument and Render never panic on any JSON, fail only
 // with *Error, and a document without "{{" renders to itself.
 func FuzzDocument(f *testing.F) {
@@ -159,10 +167,8 @@ func FuzzDocument(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		var doc any
-		if dec.Decode(&doc) != nil {
+		doc, ok := decodeFuzzJSON(text)
+		if !ok {
 			return
 		}
 		d, err := ParseDocument(doc)
@@ -215,10 +221,8 @@ func FuzzEvalJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		var doc any
-		if dec.Decode(&doc) != nil {
+		doc, ok := decodeFuzzJSON(text)
+		if !ok {
 			return
 		}
 		start := time.Now()
