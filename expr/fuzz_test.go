@@ -157,7 +157,10 @@ func fuzzResolve(r Ref) (any, bool) {
 func decodeFuzzJSON(text string) (doc any, ok bool) {
 	dec := json.NewDecoder(strings.NewReader(text))
 	dec.UseNumber()
-	return doc, dec.Decode(&doc) == nil
+	if err := dec.Decode(&doc); err != nil {
+		return nil, false
+	}
+	return doc, true
 }
 
 // FuzzDocument: ParseDocument and Render never panic on any JSON, fail only
