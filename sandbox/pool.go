@@ -31,7 +31,8 @@ type Isolation struct {
 	// code: use it only for trusted code and in tests.
 	InProcess bool
 	// Command is the worker program and its arguments (default: this
-	// executable, which turns into a worker in this package's init).
+	// executable, /proc/self/exe on Linux, which turns into a worker in this
+	// package's init).
 	Command []string
 	// MaxWorkers bounds the worker processes alive at once, busy or idle
 	// (default 4 per CPU, at least 8). A Run that finds none free waits.
@@ -88,7 +89,7 @@ func (iso *Isolation) setDefaults() error {
 		iso.MaxUses = DefaultWorkerMaxUses
 	}
 	if len(iso.Command) == 0 {
-		exe, err := os.Executable()
+		exe, err := selfExecutable()
 		if err != nil {
 			return fmt.Errorf("%w: no worker command: %v", ErrInvalidOption, err)
 		}
@@ -96,6 +97,23 @@ func (iso *Isolation) setDefaults() error {
 	}
 	return nil
 }
+
+// selfExecutable names the running executable. On Linux that is
+// /proc/self/exe, which the forked child resolves to the very binary the
+// host runs, even once a deploy has replaced or removed its file (a worker
+// of another version would not speak the same frames).
+func selfExecutable() (string, error) {
+	if runtime.GOOS == "linux" {
+		if _, err := os.Stat("/proc/self/exe"); err == nil {
+			return "/proc/self/exe", nil
+		}
+	}
+	return os.Executable()
+}
+
+// workerStartTimeout bounds how long a new worker may take to be ready: a
+// Command that is not a worker (it never answers) fails instead of hanging.
+const workerStartTimeout = 10 * time.Second
 
 // ErrClosed is returned by Run after [Sandbox.Close].
 var ErrClosed = errors.New("sandbox: closed")
@@ -193,6 +211,8 @@ func (p *pool) start(ctx context.Context) (*worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: starting a worker: %w", err)
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, workerStartTimeout, errors.New("the worker did not start in time"))
+	defer cancel()
 	ready := make(chan error, 1)
 	go func() {
 		typ, _, err := w.conn.read()

@@ -37,6 +37,10 @@ func runProbe() bool {
 		os.Stdout.Write(hdr[:])
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "rogue-silent":
+		// A program that is not a worker: it never answers.
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	case "rogue-unknown-frame":
 		// A worker that is ready, then answers a run with a frame type the
 		// host does not know.
@@ -166,4 +170,18 @@ func TestRogueWorkerIsKilled(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWorkerThatNeverStartsFails(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	s := newIsolated(t, Isolation{Command: []string{exe, "rogue-silent"}, Spares: -1})
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = s.Run(ctx, prog, Request{Pool: "p"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
 }
