@@ -168,6 +168,9 @@
 //   - Custom ids are 3 to 400 characters without # / \ + ? [ ] | & = % < > {
 //     } ^, whitespace or control characters. An id containing "{{" is an
 //     alias template; when every rendering collides, a random UUID is used.
+//   - Metadata holds at most 100 entries and 8 KiB, and each key with its
+//     value at most 1 KiB (an entry is an index key, which must fit the
+//     store's key limit): more is KindInvalid at "metadata".
 //   - Deduplication matches a live token of the same type, fingerprint and
 //     containers. An update that would make a token a duplicate is not
 //     applied; the existing token is returned with _extras.deduplicated.

@@ -95,6 +95,10 @@ const maxIDBytes = 1600
 // a transaction id, both UUIDs: this fails to compile if it does not.
 const _ = uint(storage.MaxKeyLen - 2*(36+2) - 2*(36+1+maxIDBytes+2))
 
+// A metadata index key, a tenant id, a key and a value escaped byte for
+// byte and a token id, fits a storage key too.
+const _ = uint(storage.MaxKeyLen - (36 + 2) - 2*(maxMetadataEntry+2) - (maxIDBytes + 2))
+
 // storableID is the one check of the ids callers give, made where they
 // become storage keys (get, raw and exists): an id over maxIDBytes is a
 // missing record without asking the store, which would refuse its key

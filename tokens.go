@@ -185,6 +185,10 @@ const (
 	maxTokenDataBytes = 1 << 20
 	maxMetadataPairs  = 100
 	maxMetadataBytes  = 8 << 10
+	// maxMetadataEntry bounds one metadata key and value together: each
+	// pair is an index key (tenant, key, value, token id), which must fit
+	// the store's key limit with a value escaped byte for byte.
+	maxMetadataEntry = 1 << 10
 	maxContainers     = 10
 	maxSearchIndexes  = 10
 	aliasAttempts     = 5
@@ -782,11 +786,15 @@ func checkMetadata(fe fieldErrors, path string, md map[string]string) map[string
 		fe.add(path, "must hold at most %d entries", maxMetadataPairs)
 	}
 	addTextError(fe, path, md)
-	size := 0
+	size, longEntry := 0, false
 	for k, val := range md {
 		size += len(k) + len(val)
 		if k == "" {
 			fe.add(path, "keys must not be empty")
+		}
+		if len(k)+len(val) > maxMetadataEntry && !longEntry {
+			longEntry = true
+			fe.add(path, "each key and its value must be at most %d bytes together", maxMetadataEntry)
 		}
 	}
 	if size > maxMetadataBytes {

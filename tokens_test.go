@@ -636,3 +636,40 @@ func TestTemplatesOfATokenShareABudget(t *testing.T) {
 	e = requireKind(t, err, vault.KindInvalid)
 	assert.Contains(t, e.Fields, "mask")
 }
+
+// TestMetadataEntryBound: a metadata entry too long for its index key is
+// refused on create and update (it was a 500 from the store's key limit).
+func TestMetadataEntryBound(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	long := map[string]string{"note": strings.Repeat("x", 5000)}
+	_, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "d", Metadata: long})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "metadata")
+
+	fits := map[string]string{"note": strings.Repeat("x", 1020)}
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "d", Metadata: fits})
+	require.NoError(t, err)
+	page, err := v.ListTokens(ctx, vault.ListTokensRequest{Metadata: fits})
+	require.NoError(t, err)
+	require.Len(t, page.Data, 1)
+	assert.Equal(t, tok.ID, page.Data[0].ID)
+
+	patch, err := json.Marshal(long)
+	require.NoError(t, err)
+	_, err = v.UpdateToken(ctx, tok.ID, vault.UpdateTokenRequest{Metadata: patch})
+	e = requireKind(t, err, vault.KindInvalid)
+	assert.Contains(t, e.Fields, "metadata")
+}
+
+// TestMetadataFilterTooLong: a metadata filter no stored entry can match
+// finds nothing (it was a 500: its scan prefix passed the key limit).
+func TestMetadataFilterTooLong(t *testing.T) {
+	v := openTestVault(t)
+	page, err := v.ListTokens(t.Context(), vault.ListTokensRequest{Metadata: map[string]string{"note": strings.Repeat("x", 5000)}})
+	require.NoError(t, err)
+	assert.Empty(t, page.Data)
+	page, err = v.SearchTokens(t.Context(), vault.SearchTokensRequest{Query: "metadata.note:" + strings.Repeat("x", 4070)})
+	require.NoError(t, err)
+	assert.Empty(t, page.Data)
+}
