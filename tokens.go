@@ -189,9 +189,9 @@ const (
 	// pair is an index key (tenant, key, value, token id), which must fit
 	// the store's key limit with a value escaped byte for byte.
 	maxMetadataEntry = 1 << 10
-	maxContainers     = 10
-	maxSearchIndexes  = 10
-	aliasAttempts     = 5
+	maxContainers    = 10
+	maxSearchIndexes = 10
+	aliasAttempts    = 5
 )
 
 var tokenTable = &table[tokenRecord]{
