@@ -132,12 +132,15 @@
 //     field prints an address, not the value. The zero Secret is empty and
 //     prints as empty; JSON cannot round-trip a non-empty one (it encodes
 //     "[REDACTED]"), but decodes a JSON string, so request structs hold one.
-//   - A reactor's configuration stays a map[string]string: it is returned,
-//     as the hosted platform returns it, to callers holding reactor:read,
-//     and its JSON encoding is that REST representation. fmt and slog of a
-//     [Reactor], [CreateReactorRequest] and [UpdateReactorRequest] leave it
-//     out (their Format and LogValue), and a [Page] logs only its counts.
-//     Encode a Reactor to JSON only to return it.
+//   - A reactor's configuration is [Secrets], a map of secret values by
+//     name: fmt, slog and encoding/json show the names with every value
+//     "[REDACTED]", and [Secrets.Reveal] (or indexing the map) gets at the
+//     plaintext. It is returned, as the hosted platform returns it, to
+//     callers holding reactor:read: the HTTP layer reveals it explicitly in
+//     the reactor responses. fmt and slog of a [Reactor],
+//     [CreateReactorRequest] and [UpdateReactorRequest] leave it out
+//     altogether (their Format and LogValue), and a [Page] logs only its
+//     counts.
 //   - [IdempotentResponse].Body, a response kept for replay (it may hold a
 //     key handed out once), is its own way out; fmt, slog and JSON show its
 //     length.

@@ -63,17 +63,18 @@ type ReactorFormulaRef struct {
 
 // Reactor is a reactor as callers with reactor:read see it.
 //
-// Configuration holds the configuration in plaintext (at most 100 entries);
-// it is nil in the responses of create, update and patch to callers without
-// reactor:read. A Reactor never prints it (nor its code): fmt's verbs and
-// slog show only the id and name. Use the fields, or JSON encoding, to get
-// at them.
+// Configuration holds the configuration (at most 100 entries); it is nil in
+// the responses of create, update and patch to callers without reactor:read.
+// Its values are [Secrets]: they print, encode and log redacted, and
+// Configuration.Reveal (or indexing the map) gets at them. A Reactor never
+// prints its configuration nor its code: fmt's verbs and slog show only the
+// id and name.
 type Reactor struct {
 	ID            string              `json:"id"`
 	TenantID      string              `json:"tenant_id"`
 	Name          string              `json:"name"`
 	Code          string              `json:"code"`
-	Configuration map[string]string   `json:"configuration"`
+	Configuration Secrets             `json:"configuration"`
 	Application   *ReactorApplication `json:"application,omitempty"`
 	// Formula is set for reactors made from a legacy reactor formula; Code
 	// is then the formula's.
@@ -106,7 +107,7 @@ func (r Reactor) LogValue() slog.Value {
 type CreateReactorRequest struct {
 	Name          string              `json:"name"`
 	Code          string              `json:"code,omitempty"`
-	Configuration map[string]string   `json:"configuration,omitempty"`
+	Configuration Secrets             `json:"configuration,omitempty"`
 	Application   *ReactorApplication `json:"application,omitempty"`
 	Formula       *ReactorFormulaRef  `json:"formula,omitempty"`
 }
@@ -128,7 +129,7 @@ func (r CreateReactorRequest) LogValue() slog.Value { return slog.StringValue(r.
 type UpdateReactorRequest struct {
 	Name          string              `json:"name"`
 	Code          string              `json:"code,omitempty"`
-	Configuration map[string]string   `json:"configuration,omitempty"`
+	Configuration Secrets             `json:"configuration,omitempty"`
 	Application   *ReactorApplication `json:"application,omitempty"`
 	Formula       *ReactorFormulaRef  `json:"formula,omitempty"`
 }

@@ -100,7 +100,7 @@ func TestReactorCRUD(t *testing.T) {
 	})
 	assert.NotEmpty(t, r.ID)
 	assert.Equal(t, v.DefaultTenantID(), r.TenantID)
-	assert.Equal(t, map[string]string{"API_KEY": "key_abcd1234", "MODE": "test"}, r.Configuration)
+	assert.Equal(t, map[string]string{"API_KEY": "key_abcd1234", "MODE": "test"}, r.Configuration.Reveal())
 	assert.Equal(t, app.ID, r.Application.ID)
 	assert.Nil(t, r.ModifiedAt)
 
@@ -109,7 +109,7 @@ func TestReactorCRUD(t *testing.T) {
 	assert.Equal(t, r, got)
 	body, err := json.Marshal(got)
 	require.NoError(t, err)
-	assert.JSONEq(t, fmt.Sprintf(`{"id":%q,"tenant_id":%q,"name":"Charge Card","code":%q,"configuration":{"API_KEY":"key_abcd1234","MODE":"test"},
+	assert.JSONEq(t, fmt.Sprintf(`{"id":%q,"tenant_id":%q,"name":"Charge Card","code":%q,"configuration":{"API_KEY":"[REDACTED]","MODE":"[REDACTED]"},
 		"application":{"id":%q},"created_at":%q}`, r.ID, r.TenantID, echoReactor, app.ID, r.CreatedAt.Format(time.RFC3339Nano)), string(body))
 
 	for _, name := range []string{"Alpha", "alphabet soup", "Beta"} {
@@ -145,7 +145,7 @@ func TestReactorCRUD(t *testing.T) {
 
 	up, err := v.UpdateReactor(ctx, r.ID, vault.UpdateReactorRequest{Name: "Charge", Code: echoReactor, Configuration: map[string]string{"API_KEY": "key_2"}})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"API_KEY": "key_2"}, up.Configuration)
+	assert.Equal(t, map[string]string{"API_KEY": "key_2"}, up.Configuration.Reveal())
 	assert.Nil(t, up.Application, "PUT clears what it does not give")
 	require.NotNil(t, up.ModifiedAt)
 	assert.Equal(t, r.CreatedAt, up.CreatedAt)
@@ -154,7 +154,7 @@ func TestReactorCRUD(t *testing.T) {
 		`{"name":"Patched","configuration":{"API_KEY":null,"NEW":"n"},"application":{"id":%q},"unknown":1}`, app.ID)))
 	require.NoError(t, err)
 	assert.Equal(t, "Patched", patched.Name)
-	assert.Equal(t, map[string]string{"NEW": "n"}, patched.Configuration, "null removes a key, others merge")
+	assert.Equal(t, map[string]string{"NEW": "n"}, patched.Configuration.Reveal(), "null removes a key, others merge")
 	assert.Equal(t, app.ID, patched.Application.ID)
 	assert.Equal(t, echoReactor, patched.Code, "what the patch leaves out is kept")
 	patched, err = v.PatchReactor(ctx, r.ID, json.RawMessage(`{"application":null}`))
@@ -277,7 +277,7 @@ func TestReactorPermissions(t *testing.T) {
 	_, reader := privateApp(t, v, vault.CreateApplicationRequest{Name: "reader", Permissions: []string{vault.PermTokenRead, vault.PermProxyInvoke}})
 
 	r := mustCreateReactor(t, mgmt, v, vault.CreateReactorRequest{Name: "r", Code: echoReactor, Configuration: map[string]string{"K": "v"}})
-	assert.Equal(t, map[string]string{"K": "v"}, r.Configuration)
+	assert.Equal(t, map[string]string{"K": "v"}, r.Configuration.Reveal())
 	writer, err := v.CreateApplication(mgmt, vault.CreateApplicationRequest{Name: "wo", Type: vault.AppManagement,
 		Permissions: []string{vault.PermReactorCreate, vault.PermReactorUpdate}})
 	require.NoError(t, err)
@@ -289,7 +289,7 @@ func TestReactorPermissions(t *testing.T) {
 	assert.Nil(t, patched.Configuration, "a patch does not reveal the keys it did not send")
 	got, err := v.GetReactor(ro, created.ID)
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"K": "changed", "L": "w"}, got.Configuration)
+	assert.Equal(t, map[string]string{"K": "changed", "L": "w"}, got.Configuration.Reveal())
 	_, err = v.GetReactor(ro, r.ID)
 	require.NoError(t, err)
 	_, err = v.ListReactors(ro, vault.ListReactorsRequest{})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"reflect"
 )
 
@@ -80,3 +81,36 @@ func (s *Secret) UnmarshalJSON(b []byte) error {
 
 // LogValue logs what String returns.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Secrets is a map of secret values by name: a reactor's configuration. Like
+// [Secret] it prints, encodes and logs its values redacted (the names, which
+// are not secret, stay), and [Secrets.Reveal] is the one way out. It is a
+// map: index it, range over it and build it with a map literal as usual.
+type Secrets map[string]string
+
+// Reveal returns a copy of the map with its plaintext values (nil for nil).
+func (s Secrets) Reveal() map[string]string { return maps.Clone(map[string]string(s)) }
+
+// redacted returns the names with every value redacted.
+func (s Secrets) redacted() map[string]string {
+	if s == nil {
+		return nil
+	}
+	out := make(map[string]string, len(s))
+	for k := range s {
+		out[k] = redacted
+	}
+	return out
+}
+
+// String shows the names, each value "[REDACTED]".
+func (s Secrets) String() string { return fmt.Sprint(s.redacted()) }
+
+// Format writes what String returns, whatever the verb and flags.
+func (s Secrets) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// MarshalJSON encodes the names, each value "[REDACTED]" (null for nil).
+func (s Secrets) MarshalJSON() ([]byte, error) { return json.Marshal(s.redacted()) }
+
+// LogValue logs the names, each value "[REDACTED]".
+func (s Secrets) LogValue() slog.Value { return slog.AnyValue(s.redacted()) }

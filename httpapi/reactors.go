@@ -16,7 +16,23 @@ func (h *handler) createReactor(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	r, err := h.v.CreateReactor(c.ctx, req)
-	return http.StatusCreated, r, err
+	return http.StatusCreated, reactorBody(r), err
+}
+
+// reactorJSON is a reactor as the REST API returns it: with its
+// configuration in plaintext, where vault.Reactor's JSON redacts it
+// (vault.Secrets). The vault has left it out already for callers without
+// reactor:read.
+type reactorJSON struct {
+	*vault.Reactor
+	Configuration map[string]string `json:"configuration"`
+}
+
+func reactorBody(r *vault.Reactor) any {
+	if r == nil {
+		return nil
+	}
+	return reactorJSON{Reactor: r, Configuration: r.Configuration.Reveal()}
 }
 
 // listReactors serves GET /reactors: an offset page, optionally of the
@@ -36,13 +52,17 @@ func (h *handler) listReactors(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, offsetOf(res), nil
+	out := &vault.Page[any]{Data: make([]any, len(res.Data)), Pagination: res.Pagination}
+	for i, r := range res.Data {
+		out.Data[i] = reactorBody(r)
+	}
+	return http.StatusOK, offsetOf(out), nil
 }
 
 // getReactor serves GET /reactors/{id}.
 func (h *handler) getReactor(c *call) (int, any, error) {
 	r, err := h.v.GetReactor(c.ctx, c.id("id"))
-	return http.StatusOK, r, err
+	return http.StatusOK, reactorBody(r), err
 }
 
 // updateReactor serves PUT /reactors/{id}: the reactor is replaced.
@@ -52,7 +72,7 @@ func (h *handler) updateReactor(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	r, err := h.v.UpdateReactor(c.ctx, c.id("id"), req)
-	return http.StatusOK, r, err
+	return http.StatusOK, reactorBody(r), err
 }
 
 // patchReactor serves PATCH /reactors/{id}, a JSON merge patch of the
