@@ -213,3 +213,22 @@ func TestMemoryWatchdogIgnoresGarbage(t *testing.T) {
 }
 
 var garbage []byte
+
+// TestBacktrackingRegexIsBounded: a catastrophically backtracking pattern
+// (regexp2: a back-reference) held a core for minutes, past any timeout. In
+// process a match gives up after RegexMatchTimeout and reports no match, and
+// the invocation's timeout then stops code that keeps matching.
+func TestBacktrackingRegexIsBounded(t *testing.T) {
+	s, err := sandbox.New(sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second}))
+	require.NoError(t, err)
+	start := time.Now()
+	got := runRaw(t, s, `module.exports = () => ({ raw: /^(a+)+\1b/.test('a'.repeat(34)) })`, sandbox.Request{})
+	assert.Equal(t, false, got)
+	assert.Less(t, time.Since(start), sandbox.RegexMatchTimeout+time.Second)
+
+	const limit = 1500 * time.Millisecond
+	start = time.Now()
+	_, err = run(t, s, `module.exports = () => { for (;;) /^(a+)+\1b/.test('a'.repeat(34)) }`, sandbox.Request{Timeout: limit})
+	assert.ErrorIs(t, err, sandbox.ErrTimeout)
+	assert.Less(t, time.Since(start), limit+sandbox.RegexMatchTimeout+500*time.Millisecond)
+}

@@ -298,6 +298,8 @@ var ErrInvalidOption = errors.New("sandbox: invalid option")
 // set in this package's init on regexp2.DefaultMatchTimeout, a process-wide
 // setting. A worker process uses its Limits.Timeout instead, so a runaway
 // match there ends as the invocation's timeout (the host kills the worker).
+// While matches with a timeout run, regexp2 keeps one process-wide clock
+// goroutine, which ends by itself shortly after the last one.
 const RegexMatchTimeout = time.Second
 
 func init() { regexp2.DefaultMatchTimeout = RegexMatchTimeout }
