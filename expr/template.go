@@ -503,9 +503,9 @@ func (p *parser) caseTag(t *token, depth int) (node, *Error) {
 		case "endcase":
 			return n, nil
 		case "when":
-			stmt, uses, roots, err := compileStmt(stop.args, argsAt(stop), expressions.WhenStatementSelector)
-			if err != nil {
-				return nil, err
+			stmt, uses, roots, cerr := compileStmt(stop.args, argsAt(stop), expressions.WhenStatementSelector)
+			if cerr != nil {
+				return nil, cerr
 			}
 			w := whenClause{}
 			for i, e := range stmt.When.Exprs {

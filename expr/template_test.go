@@ -290,6 +290,9 @@ func TestErrorLocation(t *testing.T) {
 		// an error is located at the first use of the filter's name
 		{src: "{{ data | json: '$.a' | json: '$..b' }}", line: 1, col: 11, filter: "json", kind: KindEval},
 		{src: "{% for i in (1..100000000) %}{% endfor %}", line: 1, col: 1, kind: KindLimit},
+		// an error inside a when clause is that error, not an unterminated case
+		{src: "{% case data %}{% when 1 %}{{ data | nosuchfilter }}{% endcase %}", line: 1, col: 38, kind: KindSyntax},
+		{src: "{% case data %}{% when 1 %}x{% when 2 %}{{ data | nosuchfilter }}{% endcase %}", line: 1, col: 51, kind: KindSyntax},
 	} {
 		_, err := evalSrc(c.src, map[string]any{"data": map[string]any{"a": map[string]any{"b": 1, "c": map[string]any{"b": 2}}}})
 		if c.filter == "to_number" {
