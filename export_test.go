@@ -66,3 +66,10 @@ func SetTokenMaskForTest(ctx context.Context, v *Vault, id string, mask []byte) 
 		return tokenTable.replace(tx, p.TenantID, old, &rec)
 	})
 }
+
+// SetMaxScanForTest lowers the index entries one page request visits.
+func SetMaxScanForTest(t interface{ Cleanup(func()) }, n int) {
+	saved := maxScanPerPage
+	maxScanPerPage = n
+	t.Cleanup(func() { maxScanPerPage = saved })
+}

@@ -59,7 +59,10 @@ func walk[T any](ctx context.Context, start string, fetch func(ctx context.Conte
 					return
 				}
 			}
-			if page.Pagination.Next == "" || len(page.Data) == 0 {
+			// A page may be empty and still have a next one (its scan
+			// budget was spent on what the caller may not see): follow the
+			// cursor while it moves.
+			if page.Pagination.Next == "" || page.Pagination.Next == cursor {
 				return
 			}
 			cursor = page.Pagination.Next

@@ -124,8 +124,9 @@ func sortedKeys(m map[string]string) []string {
 
 // maxScanPerPage bounds the index entries one page request visits, so that a
 // query whose matches are mostly invisible to the caller still answers
-// quickly; the page then comes back short, with a cursor to continue.
-const maxScanPerPage = 10_000
+// quickly; the page then comes back short, with a cursor to continue. A
+// variable only so that tests can lower it.
+var maxScanPerPage = 10_000
 
 // A cursor is base64url of a kind byte and a position: 'k' and the last index
 // entry key visited (one OR branch), 'i' and the last token id returned

@@ -152,3 +152,36 @@ func TestListTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, page.Data, 12, "a container filter includes sub-containers")
 }
+
+// TestAllTokensFollowsEmptyPages: a page whose scan budget went on tokens the
+// caller may not read comes back empty with a cursor; AllTokens follows it
+// (it stopped there, missing what came after).
+func TestAllTokensFollowsEmptyPages(t *testing.T) {
+	v := openTestVault(t)
+	vault.SetMaxScanForTest(t, 5)
+	ctx := t.Context()
+	var want []string
+	for i := range 12 {
+		container := "/hidden/"
+		if i%6 == 0 {
+			container = "/seen/"
+		}
+		tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "d", Containers: []string{container}})
+		require.NoError(t, err)
+		if container == "/seen/" {
+			want = append(want, tok.ID)
+		}
+	}
+	_, reader := privateApp(t, v, vault.CreateApplicationRequest{Name: "reader", Rules: []vault.AccessRule{{Priority: 1,
+		Container: "/seen/", Transform: vault.TransformRedact, Permissions: []string{vault.PermTokenRead}}}})
+	first, err := v.ListTokens(reader, vault.ListTokensRequest{})
+	require.NoError(t, err)
+	require.Empty(t, first.Data, "the first page's budget goes on hidden tokens")
+	require.NotEmpty(t, first.Pagination.Next)
+	var got []string
+	for tok, err := range v.AllTokens(reader, vault.ListTokensRequest{}) {
+		require.NoError(t, err)
+		got = append(got, tok.ID)
+	}
+	assert.ElementsMatch(t, want, got)
+}
