@@ -218,9 +218,9 @@ func TestTokens(t *testing.T) {
 		},
 		{
 			Name: "delete", Method: "DELETE", URL: "/tokens/{ssn}", Headers: key("private"), Status: http.StatusNoContent,
-			Check: func(t *testing.T, f *fixture, res *http.Response, body []byte) {
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				assert.Empty(t, body)
-				res, _ = f.do(t, "GET", "/tokens/{ssn}", key("private"), "")
+				res, _ := f.do(t, "GET", "/tokens/{ssn}", key("private"), "")
 				assert.Equal(t, http.StatusNotFound, res.StatusCode)
 			},
 		},

@@ -229,7 +229,7 @@ func TestReactorCRUD(t *testing.T) {
 		{
 			Name: "patch", Method: "PATCH", URL: "/reactors/{created_reactor}", Headers: mergePatch("mgmt"),
 			Body: `{"name":"Patched","configuration":{"C":null,"D":"4"}}`, Status: http.StatusNoContent,
-			Check: func(t *testing.T, f *fixture, res *http.Response, body []byte) {
+			Check: func(t *testing.T, f *fixture, _ *http.Response, body []byte) {
 				assert.Empty(t, body)
 				res, b := f.do(t, "GET", "/reactors/{created_reactor}", key("mgmt"), "")
 				require.Equal(t, http.StatusOK, res.StatusCode)

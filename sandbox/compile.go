@@ -181,12 +181,6 @@ func (c *programCache) put(p *Program) {
 	}
 }
 
-func (c *programCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
-
 // Lookup returns the cached Program of the code whose SHA-256 is hash, or
 // nil: a caller that stores the hash beside the code can skip reading and
 // hashing the code when it is compiled already. Safe for concurrent use.

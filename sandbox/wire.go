@@ -266,7 +266,6 @@ const (
 type httpReply struct {
 	status     int
 	statusText string
-	header     http.Header
 	body       []byte
 	reason     string // set when there is no response
 }

@@ -78,6 +78,8 @@ var (
 
 	// StopScan, returned by a Scan callback, ends the scan early. Scan then
 	// returns nil.
+	//
+	//lint:ignore ST1012 a signal like fs.SkipDir, not a failure
 	StopScan = errors.New("storage: stop scan")
 )
 

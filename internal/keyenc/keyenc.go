@@ -9,7 +9,6 @@
 package keyenc
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -111,9 +110,4 @@ func TimeDesc(b []byte) (time.Time, []byte, error) {
 		return time.Time{}, nil, err
 	}
 	return time.Unix(0, int64(^v^(1<<63))).UTC(), rest, nil
-}
-
-// HasStringPrefix reports whether the first part of b is the string s.
-func HasStringPrefix(b []byte, s string) bool {
-	return bytes.HasPrefix(b, AppendString(nil, s))
 }

@@ -296,10 +296,10 @@ func testViewReadOnly(t *testing.T, s *suite) {
 	put(t, st, "b", "k", "v")
 	err := st.View(t.Context(), func(tx storage.Tx) error {
 		if err := tx.Put("b", []byte("k"), []byte("changed")); !errors.Is(err, storage.ErrReadOnly) {
-			return fmt.Errorf("Put in View: got %v, want ErrReadOnly", err)
+			return fmt.Errorf("a Put in View: got %v, want ErrReadOnly", err)
 		}
 		if err := tx.Delete("b", []byte("k")); !errors.Is(err, storage.ErrReadOnly) {
-			return fmt.Errorf("Delete in View: got %v, want ErrReadOnly", err)
+			return fmt.Errorf("a Delete in View: got %v, want ErrReadOnly", err)
 		}
 		return nil
 	})
@@ -1080,6 +1080,9 @@ func testManyKeys(t *testing.T, s *suite) {
 			got = append(got, binary.BigEndian.Uint32(k[1:]))
 			return nil
 		})
+		if err != nil {
+			return err
+		}
 		assert.Equal(t, []uint32{uint32(n/2 - 1), uint32(n/2 - 2), uint32(n/2 - 3)}, got)
 		v, err := tx.Get("many", key(n-1))
 		if err != nil {
