@@ -334,14 +334,21 @@
 //
 // # Reactors: errors
 //
-// A reactor's own failure is a *[ReactorError] carrying the status of the
-// reference's error classes (BadRequestError 400, AuthenticationError 401,
+// A reactor's own failure is an *[Error] whose Reactor, a [ReactorFailure],
+// carries the status of the reference's error classes (BadRequestError 400, AuthenticationError 401,
 // InvalidPaymentMethodError 402, AuthorizationError 403, RateLimitError 429,
 // ReactorRuntimeError 500 for anything else thrown, ServiceUnavailableError
 // 503, InvalidReactorConfigurationError 400) with the detail and errors the
 // reactor threw, or, for CustomHttpResponseError, the status, headers and
 // body to return verbatim. A reactor whose output (raw, tokenize) is too
 // large, or that exceeds its memory budget, is a ReactorRuntimeError (500).
+// Its Kind is the kind of that status (KindInvalid, KindUnauthenticated,
+// KindPaymentRequired, KindForbidden, KindRateLimited, KindInternal,
+// KindUnavailable; another custom 4xx is KindInvalid, anything else
+// KindInternal) and [Error.Status] is the status itself, so
+// errors.Is(err, vault.ErrForbidden) holds for an AuthorizationError as for
+// any 403. Its Error text names only the class and status: what the reactor
+// said is in Reactor, never in Detail or Fields.
 // Everything else is an *[Error]: args too large KindPayloadTooLarge (413),
 // code that no longer compiles KindUnprocessable (422), and a synchronous
 // invocation that runs past its time limit (30 s by default) KindTimeout

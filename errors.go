@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -29,6 +30,7 @@ const (
 	KindUnprocessable                    // 422: well-formed, but cannot be processed (e.g. code that does not compile)
 	KindRateLimited                      // 429: too many requests
 	KindUnavailable                      // 503: the vault or a dependency is not available now (e.g. closed)
+	KindPaymentRequired                  // 402: a reactor's InvalidPaymentMethodError
 )
 
 var kindInfo = [...]struct {
@@ -47,6 +49,22 @@ var kindInfo = [...]struct {
 	KindUnprocessable:        {"unprocessable", http.StatusUnprocessableEntity},
 	KindRateLimited:          {"rate_limited", http.StatusTooManyRequests},
 	KindUnavailable:          {"unavailable", http.StatusServiceUnavailable},
+	KindPaymentRequired:      {"payment_required", http.StatusPaymentRequired},
+}
+
+// kindOfStatus is the kind whose status is status: for a reactor's failure,
+// which carries a status. Other statuses are KindInvalid from 400 to 499 and
+// KindInternal otherwise (a CustomHttpResponseError may choose any).
+func kindOfStatus(status int) Kind {
+	for k, info := range kindInfo {
+		if info.status == status {
+			return Kind(k)
+		}
+	}
+	if status >= 400 && status < 500 {
+		return KindInvalid
+	}
+	return KindInternal
 }
 
 // String returns the kind's name in snake case, e.g. "not_found".
@@ -92,6 +110,11 @@ type Error struct {
 	Detail string              // a human-readable explanation, safe for clients
 	Fields map[string][]string // field errors: "data.number" → {"must pass the Luhn check"}
 	Err    error               // the cause, if any; Unwrap returns it
+	// Reactor is set for the failure of a reactor itself; Kind is then the
+	// kind of its status ([ReactorFailure]). What the reactor said stays in
+	// it: Detail and Fields are empty, and the Error text names only the
+	// class and status.
+	Reactor *ReactorFailure
 }
 
 // Sentinels for errors.Is: an *Error matches the sentinel of its kind.
@@ -108,6 +131,7 @@ var (
 	ErrUnprocessable        = &Error{Kind: KindUnprocessable}
 	ErrRateLimited          = &Error{Kind: KindRateLimited}
 	ErrUnavailable          = &Error{Kind: KindUnavailable}
+	ErrPaymentRequired      = &Error{Kind: KindPaymentRequired}
 
 	// ErrClosed is returned by every method of a closed Vault. It is of kind
 	// KindUnavailable.
@@ -121,6 +145,14 @@ func (e *Error) Error() string {
 	if e.Op != "" {
 		b.WriteString(e.Op)
 		b.WriteString(": ")
+	}
+	if e.Reactor != nil {
+		b.WriteString("reactor failed: ")
+		if e.Reactor.Name != "" {
+			b.WriteString(e.Reactor.Name + " ")
+		}
+		b.WriteString("(status " + strconv.Itoa(e.Reactor.Status) + ")")
+		return b.String()
 	}
 	b.WriteString(e.Kind.String())
 	if e.Detail != "" {
@@ -156,8 +188,18 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Kind == e.Kind
 }
 
-// Status returns the HTTP status code of the error's kind.
-func (e *Error) Status() int { return e.Kind.Status() }
+// Status returns the HTTP status code of the error: the reactor's for a
+// reactor's failure (its custom response's with CustomHttpResponseError),
+// else its kind's.
+func (e *Error) Status() int {
+	switch {
+	case e.Reactor != nil && e.Reactor.Custom != nil:
+		return e.Reactor.Custom.Status
+	case e.Reactor != nil:
+		return e.Reactor.Status
+	}
+	return e.Kind.Status()
+}
 
 // KindOf returns the kind of err as the vault reports it: the kind of the
 // first *Error in its chain, KindTimeout for an expired context deadline,

@@ -71,21 +71,23 @@ func (r ReactResponse) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.
 // LogValue logs the response without its content.
 func (r ReactResponse) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
-// ReactorError is the failure of a reactor itself, with the status the
+// ReactorFailure is the failure of a reactor itself, carried by an *[Error]
+// (its Reactor field) and by a failed [ReactResult], with the status the
 // hosted platform gives it (reference section 6.5): the status of the error
 // class the reactor threw (400, 401, 402, 403, 429, 500, 503), 500 for
 // anything else it threw or rejected with, for output too large and for its
 // memory budget, or any status from 100 to 599 with CustomHttpResponseError.
+// The *Error's Kind is the kind of that status (KindPaymentRequired for
+// 402), so errors.Is(err, vault.ErrForbidden) holds for a reactor's
+// AuthorizationError as for any other 403.
 //
 // The HTTP layer renders it as is: with Custom set, Custom.Status, its
 // headers and its body verbatim; otherwise a problem-details body with
 // Status, Detail and Errors. Detail and Errors come from what the reactor
-// threw, which is the documented contract; the Error text and fmt output
-// name only the class and status. [KindOf] does not apply: it is not an
-// *[Error].
-type ReactorError struct {
-	Op     string `json:"-"`
-	Status int    `json:"status"`
+// threw, which is the documented contract; the Error text and fmt and slog
+// output name only the class and status.
+type ReactorFailure struct {
+	Status int `json:"status"`
 	// Name is the error class: "BadRequestError", "ReactorRuntimeError",
 	// "CustomHttpResponseError", ... Empty for the failure of an
 	// asynchronous invocation that was not the reactor's (see ReactResult).
@@ -104,46 +106,49 @@ type CustomResponse struct {
 	Body    json.RawMessage `json:"body,omitempty"`
 }
 
-// Error names the class and status only.
-func (e *ReactorError) Error() string {
-	var b bytes.Buffer
-	b.WriteString("vault: ")
-	if e.Op != "" {
-		b.WriteString(e.Op + ": ")
+// String names the class and status only.
+func (f *ReactorFailure) String() string {
+	name := f.Name
+	if name == "" {
+		name = http.StatusText(f.Status)
 	}
-	b.WriteString("reactor failed: ")
-	if e.Name != "" {
-		b.WriteString(e.Name + " ")
-	}
-	b.WriteString("(status " + strconv.Itoa(e.Status) + ")")
-	return b.String()
+	return name + " (status " + strconv.Itoa(f.Status) + ")"
 }
 
-// Format prints the Error text, whatever the verb.
-func (e *ReactorError) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.Error()) }
+// Format prints what String returns, whatever the verb.
+func (f *ReactorFailure) Format(s fmt.State, _ rune) { _, _ = io.WriteString(s, f.String()) }
 
 // LogValue logs the class and status only.
-func (e *ReactorError) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("class", e.Name), slog.Int("status", e.Status))
+func (f *ReactorFailure) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("class", f.Name), slog.Int("status", f.Status))
+}
+
+// Err returns f as the *Error a synchronous invocation returns for it: the
+// kind of its status, f in Reactor.
+func (f *ReactorFailure) Err() *Error { return reactorError("", f) }
+
+// reactorError is the *Error of a reactor's failure for op.
+func reactorError(op string, f *ReactorFailure) *Error {
+	return &Error{Kind: kindOfStatus(f.Status), Op: op, Reactor: f}
 }
 
 // runtimeFailure is a ReactorRuntimeError raised by the vault for the
 // reactor (output too large, memory, async timeout): detail is the vault's
 // own text, never data.
-func runtimeFailure(op, detail string) *ReactorError {
-	return &ReactorError{Op: op, Status: http.StatusInternalServerError, Name: "ReactorRuntimeError", Detail: detail,
-		Errors: map[string][]string{"error": {detail}}}
+func runtimeFailure(op, detail string) *Error {
+	return reactorError(op, &ReactorFailure{Status: http.StatusInternalServerError, Name: "ReactorRuntimeError", Detail: detail,
+		Errors: map[string][]string{"error": {detail}}})
 }
 
 // reactFailure maps an error of sandbox.Run (or Compile) to what the vault
 // returns; see the package documentation, section "Reactors: errors".
 func (v *Vault) reactFailure(op string, err error, async bool, timeout time.Duration) error {
 	if re, ok := errors.AsType[*sandbox.ReactorError](err); ok {
-		out := &ReactorError{Op: op, Status: re.Status, Name: re.Name, Detail: re.Detail, Errors: re.Errors}
+		out := &ReactorFailure{Status: re.Status, Name: re.Name, Detail: re.Detail, Errors: re.Errors}
 		if re.Custom != nil {
 			out.Custom = &CustomResponse{Status: re.Custom.Status, Headers: re.Custom.Headers.Clone(), Body: re.Custom.Body}
 		}
-		return out
+		return reactorError(op, out)
 	}
 	if le, ok := errors.AsType[*sandbox.LimitError](err); ok {
 		switch le.Limit {
@@ -371,7 +376,8 @@ func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []
 // that cannot be tokenized (paths "tokenize..."); KindPayloadTooLarge for
 // args over the payload limit; KindTimeout when the reactor runs past the
 // time limit; KindConflict when the reactor's application or formula was
-// deleted; and a *[ReactorError] for a failure of the reactor itself.
+// deleted; and an *[Error] with Reactor set for a failure of the reactor
+// itself (its Kind is the kind of the reactor's status).
 // Raises reactor.invoked, then reactor.completed or reactor.failed.
 func (v *Vault) React(ctx context.Context, id string, req ReactRequest) (*ReactResponse, error) {
 	const op = "React"
@@ -427,12 +433,8 @@ func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name
 // class and status, or the vault error's kind and detail (which never holds
 // data).
 func failureSummary(err error) string {
-	if re, ok := errors.AsType[*ReactorError](err); ok {
-		name := re.Name
-		if name == "" {
-			name = http.StatusText(re.Status)
-		}
-		return name + " (status " + strconv.Itoa(re.Status) + ")"
+	if e, ok := errors.AsType[*Error](err); ok && e.Reactor != nil {
+		return e.Reactor.String()
 	}
 	e := wrapErr("", err).(*Error)
 	if e.Kind == KindInternal || e.Detail == "" {

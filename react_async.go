@@ -42,21 +42,21 @@ const (
 
 // ReactResult is the state of an asynchronous invocation: its status and,
 // once it has finished, the reactor's response (completed) or its error
-// (failed). Error has the shape of a [ReactorError] whatever failed: for a
+// (failed). Error is a [ReactorFailure] whatever failed: for a
 // failure that was not the reactor's own (the reactor was deleted, its
 // output could not be tokenized, ...) Name is empty and Status is that of
 // the vault error's kind.
 //
 // A ReactResult never prints its response or error details.
 type ReactResult struct {
-	ID          string         `json:"id"`
-	ReactorID   string         `json:"reactor_id"`
-	Status      string         `json:"status"`
-	Response    *ReactResponse `json:"response,omitempty"`
-	Error       *ReactorError  `json:"error,omitempty"`
-	CreatedAt   time.Time      `json:"created_at"`
-	StartedAt   *time.Time     `json:"started_at,omitempty"`
-	CompletedAt *time.Time     `json:"completed_at,omitempty"`
+	ID          string          `json:"id"`
+	ReactorID   string          `json:"reactor_id"`
+	Status      string          `json:"status"`
+	Response    *ReactResponse  `json:"response,omitempty"`
+	Error       *ReactorFailure `json:"error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	StartedAt   *time.Time      `json:"started_at,omitempty"`
+	CompletedAt *time.Time      `json:"completed_at,omitempty"`
 	// ElapsedMS is how long the reactor ran, once finished.
 	ElapsedMS int64 `json:"elapsed_ms,omitempty"`
 	// ExpiresAt is when the result stops being readable.
@@ -92,7 +92,7 @@ func (c jobCaller) principal() Principal {
 
 // reactorJob is an asynchronous invocation as stored. Args (the detokenized
 // args, dropped when the job finishes), Result (a ReactResponse) and Failure
-// (a ReactorError) are sealed JSON.
+// (a ReactorFailure) are sealed JSON.
 type reactorJob struct {
 	ID          string     `json:"id"`
 	ReactorID   string     `json:"reactor_id"`
@@ -231,7 +231,7 @@ func (v *Vault) GetReactResult(ctx context.Context, reactorID, requestID string)
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		res.Error = &ReactorError{}
+		res.Error = &ReactorFailure{}
 		err = json.Unmarshal(plain, res.Error)
 		clear(plain)
 		if err != nil {
@@ -239,7 +239,7 @@ func (v *Vault) GetReactResult(ctx context.Context, reactorID, requestID string)
 		}
 	}
 	if job.Interrupted {
-		res.Error = runtimeFailure("", interruptedDetail)
+		res.Error = runtimeFailure("", interruptedDetail).Reactor
 	}
 	return res, nil
 }
@@ -474,14 +474,13 @@ func (v *Vault) finishReactorJob(c *claimedJob, resp *ReactResponse, runErr erro
 
 // jobFailure is the stored form of a job's error; internal causes are
 // logged here and never stored.
-func (v *Vault) jobFailure(c *claimedJob, err error) *ReactorError {
-	if re, ok := errors.AsType[*ReactorError](err); ok {
-		out := *re
-		out.Op = ""
+func (v *Vault) jobFailure(c *claimedJob, err error) *ReactorFailure {
+	e := wrapErr("", err).(*Error)
+	if e.Reactor != nil {
+		out := *e.Reactor
 		return &out
 	}
-	e := wrapErr("", err).(*Error)
-	out := &ReactorError{Status: e.Kind.Status(), Detail: e.Detail, Errors: e.Fields}
+	out := &ReactorFailure{Status: e.Kind.Status(), Detail: e.Detail, Errors: e.Fields}
 	if e.Kind == KindInternal {
 		v.log.Warn("reactor job failed", "job", c.job.ID, "err", err)
 		out.Detail, out.Errors = "internal error", nil

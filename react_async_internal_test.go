@@ -151,7 +151,7 @@ func TestReactorJobReleaseAndDeletedReactor(t *testing.T) {
 	res, err = v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
 	assert.Equal(t, ReactFailed, res.Status)
-	assert.Equal(t, &ReactorError{Status: http.StatusNotFound, Detail: "reactor not found"}, res.Error)
+	assert.Equal(t, &ReactorFailure{Status: http.StatusNotFound, Detail: "reactor not found"}, res.Error)
 }
 
 func TestReactorResultsExpire(t *testing.T) {
@@ -184,7 +184,7 @@ func TestReactFailureMapping(t *testing.T) {
 	for name, tc := range map[string]struct {
 		err    error
 		async  bool
-		status int  // a *ReactorError with this status
+		status int  // a reactor's failure with this status
 		kind   Kind // else a *Error of this kind
 	}{
 		"memory":             {err: &sandbox.LimitError{Limit: sandbox.LimitMemory}, status: 500},
@@ -200,17 +200,18 @@ func TestReactFailureMapping(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := v.reactFailure("React", tc.err, tc.async, time.Second)
-			if tc.status != 0 {
-				re, ok := errors.AsType[*ReactorError](got)
-				require.True(t, ok, "%T", got)
-				assert.Equal(t, tc.status, re.Status)
-				return
-			}
 			e, ok := errors.AsType[*Error](got)
 			require.True(t, ok, "%T", got)
+			if tc.status != 0 {
+				require.NotNil(t, e.Reactor, "%v", e)
+				assert.Equal(t, tc.status, e.Status())
+				assert.Equal(t, kindOfStatus(tc.status), e.Kind)
+				return
+			}
+			assert.Nil(t, e.Reactor)
 			assert.Equal(t, tc.kind, e.Kind)
 		})
 	}
-	re := v.reactFailure("React", custom, false, 0).(*ReactorError)
+	re := v.reactFailure("React", custom, false, 0).(*Error).Reactor
 	assert.Equal(t, &CustomResponse{Status: 418, Headers: http.Header{"X-A": {"1"}}, Body: json.RawMessage(`{"a":1}`)}, re.Custom)
 }

@@ -78,7 +78,7 @@ module.exports = async (req) => { if (req.args.spin) { while (true) {} } throw n
 	assert.Equal(t, vault.ReactFailed, res.Status)
 	assert.Nil(t, res.Response)
 	require.NotNil(t, res.Error)
-	assert.Equal(t, &vault.ReactorError{Status: 400, Name: "BadRequestError", Detail: "Bad Request", Errors: map[string][]string{"field": {"is wrong"}}}, res.Error)
+	assert.Equal(t, &vault.ReactorFailure{Status: 400, Name: "BadRequestError", Detail: "Bad Request", Errors: map[string][]string{"field": {"is wrong"}}}, res.Error)
 
 	spinID, err := v.ReactAsync(invoker, failing.ID, vault.ReactRequest{Args: map[string]any{"spin": true}})
 	require.NoError(t, err)

@@ -164,7 +164,7 @@ module.exports = async (req) => {
 		res := waitResult(t, ctx, v, r.ID, id)
 		printed = append(printed, fmt.Sprintf("%v %+v %#v", res, *res, res))
 		if res.Error != nil {
-			printed = append(printed, res.Error.Error(), fmt.Sprintf("%v %+v %#v", res.Error, res.Error, res.Error))
+			printed = append(printed, res.Error.Err().Error(), fmt.Sprintf("%v %+v %#v", res.Error, res.Error, res.Error))
 		}
 	}
 	_, err = v.CreateReactor(ctx, vault.CreateReactorRequest{Name: "bad", Code: "const x = '" + codeCanary + "'; let x = 1;"})
@@ -281,7 +281,7 @@ func TestReactErrorStatuses(t *testing.T) {
 				return
 			}
 			re, ok := errorsAsReactor(err)
-			require.True(t, ok, "want a *vault.ReactorError, got %T %v", err, err)
+			require.True(t, ok, "want a reactor's failure, got %T %v", err, err)
 			assert.Equal(t, tc.status, re.Status)
 			assert.Equal(t, tc.class, re.Name)
 			if tc.detail != "" {
@@ -291,13 +291,26 @@ func TestReactErrorStatuses(t *testing.T) {
 				assert.Equal(t, tc.errors, re.Errors)
 			}
 			assert.Nil(t, re.Custom)
-			assert.Equal(t, vault.KindInternal, vault.KindOf(err), "a ReactorError is not a *vault.Error")
+			// One error type: the kind of the reactor's status, for errors.Is.
+			sentinel := map[int]error{400: vault.ErrInvalid, 401: vault.ErrUnauthenticated, 402: vault.ErrPaymentRequired,
+				403: vault.ErrForbidden, 429: vault.ErrRateLimited, 500: vault.ErrInternal, 503: vault.ErrUnavailable}[tc.status]
+			assert.ErrorIs(t, err, sentinel)
+			assert.Equal(t, tc.status, vault.KindOf(err).Status())
+			assert.Equal(t, tc.status, err.(*vault.Error).Status())
+			if tc.detail != "" {
+				assert.NotContains(t, err.Error(), tc.detail, "the Error text names only the class and status")
+			}
 		})
 	}
 }
 
-func errorsAsReactor(err error) (*vault.ReactorError, bool) {
-	return errors.AsType[*vault.ReactorError](err)
+// errorsAsReactor returns the reactor's failure an error carries.
+func errorsAsReactor(err error) (*vault.ReactorFailure, bool) {
+	e, ok := errors.AsType[*vault.Error](err)
+	if !ok || e.Reactor == nil {
+		return nil, false
+	}
+	return e.Reactor, true
 }
 
 func sandboxLimits(maxCode int) sandbox.Limits { return sandbox.Limits{MaxCodeSize: maxCode} }

@@ -71,14 +71,14 @@ module.exports = async function ({ args }) {
 
 	// A reactor's own errors carry the status of their class.
 	_, err = v.React(ctx, r.ID, vault.ReactRequest{Args: map[string]any{"card": "{{ " + card.ID + " }}", "amount": 0}})
-	if re, ok := errors.AsType[*vault.ReactorError](err); ok {
-		b, _ := json.Marshal(re)
-		fmt.Println(string(b))
+	if e, ok := errors.AsType[*vault.Error](err); ok && e.Reactor != nil {
+		b, _ := json.Marshal(e.Reactor)
+		fmt.Println(errors.Is(err, vault.ErrInvalid), string(b))
 	}
 	// Output:
 	// {"last4":"4242","amount":42}
 	// "charged 42"
-	// {"status":400,"name":"BadRequestError","detail":"Bad Request","errors":{"amount":["must be positive"]}}
+	// true {"status":400,"name":"BadRequestError","detail":"Bad Request","errors":{"amount":["must be positive"]}}
 }
 
 func ExampleVault_ReactAsync() {

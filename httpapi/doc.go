@@ -161,7 +161,7 @@
 //
 // # Reactor errors
 //
-// A reactor's own failure (a *vault.ReactorError, from POST
+// A reactor's own failure (a *vault.Error with Reactor set, from POST
 // /reactors/{id}/react or the result of a react-async) is answered as the
 // hosted platform does (reference §6.5), before any other rendering:
 //

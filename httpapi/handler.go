@@ -355,13 +355,13 @@ func (h *handler) idempotent(rec *record, rt *route, c *call, key string) respon
 
 // errorResponse is the ProblemDetails response of err. An internal error's
 // cause is kept on the record for the access log, the one place it is
-// logged. A reactor's own failure (*vault.ReactorError) is rendered as the
+// logged. A reactor's own failure (a *vault.Error with Reactor) is rendered as the
 // reactor chose (see reactorErrorResponse); it is the reactor's outcome, not
 // a fault of the server, so only its class is logged, whatever its status.
 func (h *handler) errorResponse(rec *record, err error) response {
-	if re, ok := errors.AsType[*vault.ReactorError](err); ok {
-		rec.reactorError = re.Name
-		return reactorErrorResponse(re)
+	if e, ok := errors.AsType[*vault.Error](err); ok && e.Reactor != nil {
+		rec.reactorError = e.Reactor.Name
+		return reactorErrorResponse(e.Reactor)
 	}
 	p := problemFor(err)
 	if p.Status >= http.StatusInternalServerError {

@@ -188,7 +188,7 @@ func (h *handler) getReactResult(c *call) (int, any, error) {
 		if res.Error == nil {
 			return 0, nil, &vault.Error{Kind: vault.KindInternal, Op: "GetReactResult", Detail: "a failed invocation without its error"}
 		}
-		return 0, nil, res.Error
+		return 0, nil, res.Error.Err()
 	}
 	return http.StatusAccepted, pendingResult{ID: res.ID, Status: res.Status}, nil
 }
@@ -198,7 +198,7 @@ func (h *handler) getReactResult(c *call) (int, any, error) {
 // headers and body (JSON) verbatim. Every other reactor error is a
 // ProblemDetails with the status, detail and errors of the class thrown
 // (reference §6.5), which are the reactor's to choose.
-func reactorErrorResponse(re *vault.ReactorError) response {
+func reactorErrorResponse(re *vault.ReactorFailure) response {
 	if re.Custom != nil {
 		return customResponse(re.Custom)
 	}

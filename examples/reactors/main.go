@@ -112,8 +112,8 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "backend react: %s\n", trimReceipt(resp.Raw))
 
 	_, err = v.React(backendCtx, charge.ID, vault.ReactRequest{Args: map[string]any{"card": "{{ " + card.ID + " }}", "amount": -5}})
-	if re, ok := errors.AsType[*vault.ReactorError](err); ok {
-		fmt.Fprintf(w, "negative amount: %d %s %v\n", re.Status, re.Name, re.Errors)
+	if e, ok := errors.AsType[*vault.Error](err); ok && e.Reactor != nil {
+		fmt.Fprintf(w, "negative amount: %d %s %v\n", e.Status(), e.Reactor.Name, e.Reactor.Errors)
 	}
 
 	_, err = v.React(analyticsCtx, charge.ID, vault.ReactRequest{Args: args})
