@@ -126,13 +126,7 @@ func (r CreateReactorRequest) LogValue() slog.Value { return slog.StringValue(r.
 
 // UpdateReactorRequest replaces a reactor (PUT): the same fields and rules
 // as [CreateReactorRequest]. Fields left empty are cleared, not kept.
-type UpdateReactorRequest struct {
-	Name          string              `json:"name"`
-	Code          string              `json:"code,omitempty"`
-	Configuration Secrets             `json:"configuration,omitempty"`
-	Application   *ReactorApplication `json:"application,omitempty"`
-	Formula       *ReactorFormulaRef  `json:"formula,omitempty"`
-}
+type UpdateReactorRequest CreateReactorRequest
 
 // String describes the request without its code or configuration.
 func (r UpdateReactorRequest) String() string {
