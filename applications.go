@@ -91,11 +91,11 @@ type applicationRecord struct {
 	ModifiedAt  *time.Time   `json:"modified_at,omitempty"`
 }
 
-var applicationTable = &table[applicationRecord]{
+var applicationTable = register(&table[applicationRecord]{
 	bucket: "applications",
 	schema: 1,
 	id:     func(r *applicationRecord) string { return r.ID },
-}
+})
 
 // apiKeyRecord is an API key as stored: its keyed hash, never the key. Keys
 // live in the global namespace so that Authenticate finds the tenant from
@@ -111,12 +111,15 @@ type apiKeyRecord struct {
 }
 
 var (
-	apiKeyTable = &table[apiKeyRecord]{
-		bucket:  "apikeys",
-		schema:  1,
-		id:      func(r *apiKeyRecord) string { return r.ID },
-		indexes: []*index[apiKeyRecord]{apiKeyByHash, apiKeyByOwner},
-	}
+	// API keys are stored under no tenant (a key is found by its hash
+	// before its tenant is known); each names its tenant.
+	apiKeyTable = register(&table[apiKeyRecord]{
+		bucket:   "apikeys",
+		schema:   1,
+		id:       func(r *apiKeyRecord) string { return r.ID },
+		tenantOf: func(r *apiKeyRecord) string { return r.TenantID },
+		indexes:  []*index[apiKeyRecord]{apiKeyByHash, apiKeyByOwner},
+	})
 	apiKeyByHash = &index[apiKeyRecord]{bucket: "apikeys.hash", unique: true, terms: func(r *apiKeyRecord) [][]byte {
 		return [][]byte{keyenc.AppendBytes(nil, r.Hash)}
 	}}

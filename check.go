@@ -15,10 +15,6 @@ type checker interface {
 	check(tx storage.Tx) error
 }
 
-func allTables() []checker {
-	return []checker{tenantTable, tokenTable, applicationTable, apiKeyTable, sessionTable, idempotencyTable, txnTable, stagedTable, reactorTable, reactorFormulaTable, reactorJobTable}
-}
-
 // Check verifies, in one read transaction, that every record decodes and that
 // every secondary index holds exactly the entries its records call for: no
 // entry missing, none left over. It reads everything, so it is for tests,
@@ -31,7 +27,7 @@ func (v *Vault) Check(ctx context.Context) error {
 	}
 	return v.view(ctx, op, func(tx storage.Tx) error {
 		var errs []error
-		for _, t := range allTables() {
+		for _, t := range registry {
 			if err := t.check(tx); err != nil {
 				errs = append(errs, err)
 			}

@@ -20,6 +20,14 @@
 // deduplication are written together or not at all, and a crash at any point
 // leaves the store consistent.
 //
+// Every kind of record is a table (bucket, sealed fields, indexes, how it
+// is scoped to a tenant) registered once where it is declared. [Vault.Check],
+// key rotation ([Vault.RotateKeys]) and tenant deletion walk that registry,
+// never a list kept by hand: deleting a tenant removes each of its records
+// with all its index entries (global ones too, and API keys, which are
+// stored under no tenant), leaving only the keyring's tombstone, which holds
+// no key (TestEveryTableIsRotatedAndPurged).
+//
 // # Encryption
 //
 // Token data is sealed with AES-256-GCM under a per-tenant data key, bound to

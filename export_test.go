@@ -73,3 +73,18 @@ func SetMaxScanForTest(t interface{ Cleanup(func()) }, n int) {
 	maxScanPerPage = n
 	t.Cleanup(func() { maxScanPerPage = saved })
 }
+
+// SealedVersionsForTest returns the data-key versions of the sealed fields
+// of a stored record of bucket, and whether bucket is a registered table's.
+func SealedVersionsForTest(bucket string, stored []byte) ([]uint32, bool, error) {
+	for _, t := range registry {
+		if vt, ok := t.(interface {
+			sealedVersions(bucket string, stored []byte) ([]uint32, bool, error)
+		}); ok {
+			if vers, mine, err := vt.sealedVersions(bucket, stored); mine {
+				return vers, true, err
+			}
+		}
+	}
+	return nil, false, nil
+}

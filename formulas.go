@@ -128,11 +128,11 @@ type formulaRecord struct {
 	ReactorFormula
 }
 
-var reactorFormulaTable = &table[formulaRecord]{
+var reactorFormulaTable = register(&table[formulaRecord]{
 	bucket: "reactor_formulas",
 	schema: 1,
 	id:     func(r *formulaRecord) string { return r.ID },
-}
+})
 
 // checkFormula validates a create or update request (field errors, then the
 // code).

@@ -77,7 +77,7 @@ type idempotencyRecord struct {
 }
 
 var (
-	idempotencyTable = &table[idempotencyRecord]{
+	idempotencyTable = register(&table[idempotencyRecord]{
 		bucket:  "idempotency",
 		kind:    idempotencyKind,
 		schema:  1,
@@ -86,7 +86,7 @@ var (
 		sealed: func(r *idempotencyRecord) []sealedField {
 			return []sealedField{{"body", &r.Body, r.ID}}
 		},
-	}
+	})
 	idempotencyByExpiry = &index[idempotencyRecord]{bucket: "idempotency.expiry", global: true, terms: func(r *idempotencyRecord) [][]byte {
 		return [][]byte{keyenc.AppendTime(nil, r.Expires)}
 	}}

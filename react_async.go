@@ -115,7 +115,7 @@ type reactorJob struct {
 }
 
 var (
-	reactorJobTable = &table[reactorJob]{
+	reactorJobTable = register(&table[reactorJob]{
 		bucket:  "reactor_jobs",
 		kind:    reactorJobKind,
 		schema:  1,
@@ -124,7 +124,7 @@ var (
 		sealed: func(r *reactorJob) []sealedField {
 			return []sealedField{{sealFieldArgs, &r.Args, r.ID}, {sealFieldResult, &r.Result, r.ID}, {sealFieldFailure, &r.Failure, r.ID}}
 		},
-	}
+	})
 	reactorJobByDue = &index[reactorJob]{bucket: "reactor_jobs.due", global: true, terms: func(r *reactorJob) [][]byte {
 		if r.Due == nil {
 			return nil

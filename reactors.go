@@ -168,7 +168,7 @@ type reactorRecord struct {
 }
 
 var (
-	reactorTable = &table[reactorRecord]{
+	reactorTable = register(&table[reactorRecord]{
 		bucket:    "reactors",
 		kind:      reactorKind,
 		schema:    reactorSchema,
@@ -180,7 +180,7 @@ var (
 		sealed: func(r *reactorRecord) []sealedField {
 			return []sealedField{{sealFieldConfig, &r.Config, r.ID}}
 		},
-	}
+	})
 	// reactorByFormula finds the reactors made from a formula, which may not
 	// be deleted while they exist.
 	reactorByFormula = &index[reactorRecord]{bucket: "reactors.formula", terms: func(r *reactorRecord) [][]byte {
@@ -190,15 +190,6 @@ var (
 		return [][]byte{keyenc.AppendString(nil, r.FormulaID)}
 	}}
 )
-
-// reactorTenantBuckets are the tenant-scoped buckets of reactors, formulas
-// and their jobs, for the purge of deleted tenants.
-func reactorTenantBuckets() []string {
-	var out []string
-	out = append(append(out, reactorTable.bucket), reactorTable.localIndexBuckets()...)
-	out = append(append(out, reactorFormulaTable.bucket), reactorFormulaTable.localIndexBuckets()...)
-	return append(append(out, reactorJobTable.bucket), reactorJobTable.localIndexBuckets()...)
-}
 
 // reactorConfig holds the reactor options given to Open.
 type reactorConfig struct {

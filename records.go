@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -58,6 +59,106 @@ type table[R any] struct {
 	// (hot tables use a binary one).
 	marshal   func(r *R) []byte
 	unmarshal func(b []byte) (*R, error)
+	// Tables whose records are stored under no tenant (the tenant id ""):
+	// tenantOf names the tenant a record belongs to (API keys, found by
+	// hash before their tenant is known); shared marks records of no tenant
+	// at all (the tenants).
+	tenantOf func(*R) string
+	shared   bool
+}
+
+// The table registry. Every table registers once, where it is declared
+// (var xTable = register(&table[...]{...})); Check, key rotation and tenant
+// deletion walk the registry, never a hand-kept list, so a new table is
+// checked, re-sealed and purged without anyone remembering to.
+var registry []registeredTable
+
+// registeredTable is what the registry needs of a table.
+type registeredTable interface {
+	checker
+	resealer
+	hasSealed() bool
+	localIndexBuckets() []string
+	// purgeTenant removes up to limit records of tenant, with their index
+	// entries (global ones too), and returns how many it removed.
+	purgeTenant(tx storage.Tx, tenant string, limit int) (int, error)
+}
+
+// register adds t to the registry and returns it.
+func register[R any](t *table[R]) *table[R] {
+	registry = append(registry, t)
+	return t
+}
+
+// tenantBuckets are the buckets tenant deletion clears by the tenant's
+// prefix once the registered tables have removed their records (with their
+// index entries): buckets that are not tables (the token locks), and the
+// tables' tenant-scoped indexes, for any entry a record no longer names.
+func tenantBuckets() []string {
+	out := []string{lockBucket}
+	for _, t := range registry {
+		out = append(out, t.localIndexBuckets()...)
+	}
+	return out
+}
+
+func (t *table[R]) hasSealed() bool { return t.sealed != nil }
+
+func (t *table[R]) purgeTenant(tx storage.Tx, tenant string, limit int) (int, error) {
+	if !t.shared && t.tenantOf == nil {
+		// Stored under the tenant's own prefix.
+		var recs []*R
+		var undecodable [][]byte // removed as they are: no index entry can be known
+		err := tx.Scan(t.bucket, storage.ScanOptions{Prefix: tenantPrefix(tenant), Limit: limit}, func(k, v []byte) error {
+			if r, err := t.decode(v); err == nil {
+				recs = append(recs, r)
+			} else {
+				undecodable = append(undecodable, bytes.Clone(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range recs {
+			if err := t.remove(tx, tenant, r); err != nil {
+				return 0, err
+			}
+		}
+		for _, k := range undecodable {
+			if err := tx.Delete(t.bucket, k); err != nil {
+				return 0, err
+			}
+		}
+		return len(recs) + len(undecodable), nil
+	}
+	if t.tenantOf == nil {
+		return 0, nil // records of no tenant (the tenants themselves)
+	}
+	// Stored under no tenant, each record naming its own.
+	var recs []*R
+	err := tx.Scan(t.bucket, storage.ScanOptions{Prefix: tenantPrefix("")}, func(_, v []byte) error {
+		r, err := t.decode(v)
+		if err != nil {
+			return err
+		}
+		if t.tenantOf(r) == tenant {
+			recs = append(recs, r)
+		}
+		if len(recs) >= limit {
+			return storage.StopScan
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range recs {
+		if err := t.remove(tx, "", r); err != nil {
+			return 0, err
+		}
+	}
+	return len(recs), nil
 }
 
 // index is a secondary index of a table. terms returns the index terms of a

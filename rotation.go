@@ -29,9 +29,15 @@ type resealer interface {
 	count(ctx context.Context, v *Vault, tenant string) (int, error)
 }
 
-// resealTables are the tables holding sealed values.
+// resealTables are the registered tables holding sealed values.
 func resealTables() []resealer {
-	return []resealer{tokenTable, stagedTable, idempotencyTable, reactorTable, reactorJobTable}
+	var out []resealer
+	for _, t := range registry {
+		if t.hasSealed() {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 const resealBatch = 500

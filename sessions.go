@@ -66,12 +66,12 @@ type sessionRecord struct {
 }
 
 var (
-	sessionTable = &table[sessionRecord]{
+	sessionTable = register(&table[sessionRecord]{
 		bucket:  "sessions",
 		schema:  1,
 		id:      func(r *sessionRecord) string { return r.ID },
 		indexes: []*index[sessionRecord]{sessionByNonce, sessionByExpiry},
-	}
+	})
 	sessionByNonce = &index[sessionRecord]{bucket: "sessions.nonce", unique: true, terms: func(r *sessionRecord) [][]byte {
 		if r.NonceHash == nil {
 			return nil

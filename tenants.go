@@ -32,11 +32,12 @@ type tenantRecord struct {
 }
 
 // tenants live in the global namespace (tenant "").
-var tenantTable = &table[tenantRecord]{
+var tenantTable = register(&table[tenantRecord]{
 	bucket: "tenants",
 	schema: 1,
 	id:     func(t *tenantRecord) string { return t.ID },
-}
+	shared: true,
+})
 
 const (
 	metaBucket       = "meta"
@@ -329,25 +330,6 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 	return nil
 }
 
-// tenantBuckets are the buckets whose keys start with a tenant id: every
-// table and non-global index but the tenants table itself.
-func tenantBuckets() []string {
-	var out []string
-	add := func(bucket string, indexes []string) {
-		out = append(out, bucket)
-		out = append(out, indexes...)
-	}
-	add(tokenTable.bucket, tokenTable.localIndexBuckets())
-	add(applicationTable.bucket, applicationTable.localIndexBuckets())
-	add(sessionTable.bucket, sessionTable.localIndexBuckets())
-	add(idempotencyTable.bucket, idempotencyTable.localIndexBuckets())
-	add(txnTable.bucket, txnTable.localIndexBuckets())
-	add(stagedTable.bucket, stagedTable.localIndexBuckets())
-	add(lockBucket, nil)
-	out = append(out, reactorTenantBuckets()...)
-	return out
-}
-
 const purgeBatch = 1000
 
 // purgeDeletedTenants deletes the records of tenants marked deleted, a batch
@@ -372,6 +354,15 @@ func (v *Vault) purgeDeletedTenants(ctx context.Context) (int, error) {
 			n := 0
 			err := v.update(ctx, "PurgeTenants", func(tx storage.Tx) error {
 				n = 0
+				for _, t := range registry {
+					k, err := t.purgeTenant(tx, id, purgeBatch-n)
+					if err != nil {
+						return err
+					}
+					if n += k; n >= purgeBatch {
+						return nil
+					}
+				}
 				for _, bucket := range tenantBuckets() {
 					var keys [][]byte
 					if err := tx.Scan(bucket, storage.ScanOptions{Prefix: tenantPrefix(id), Limit: purgeBatch - n}, func(k, _ []byte) error {

@@ -185,7 +185,7 @@ const (
 	aliasAttempts    = 5
 )
 
-var tokenTable = &table[tokenRecord]{
+var tokenTable = register(&table[tokenRecord]{
 	bucket:    "tokens",
 	kind:      tokenKind,
 	schema:    tokenSchema,
@@ -199,7 +199,7 @@ var tokenTable = &table[tokenRecord]{
 		tokenByFingerprint, tokenBySearchTerm, tokenByMetadata, tokenByContainer, tokenByType,
 		tokenByExpiry, tokenByCVCExpiry,
 	},
-}
+})
 
 var (
 	tokenByFingerprint = &index[tokenRecord]{bucket: "tokens.fingerprint", terms: func(r *tokenRecord) [][]byte {

@@ -97,18 +97,18 @@ type stagedToken struct {
 }
 
 var (
-	txnTable = &table[txnRecord]{
+	txnTable = register(&table[txnRecord]{
 		bucket:  "txns",
 		schema:  1,
 		id:      func(r *txnRecord) string { return r.ID },
 		indexes: []*index[txnRecord]{txnByDeadline},
-	}
+	})
 	// txnByDeadline orders transactions by when the sweeper must act: the
 	// expiry of an open one, the end of the memory of a finished one.
 	txnByDeadline = &index[txnRecord]{bucket: "txns.deadline", global: true, terms: func(r *txnRecord) [][]byte {
 		return [][]byte{keyenc.AppendTime(nil, r.deadline())}
 	}}
-	stagedTable = &table[stagedToken]{
+	stagedTable = register(&table[stagedToken]{
 		bucket:    "txns.staged",
 		kind:      tokenKind,
 		schema:    stagedSchema,
@@ -122,7 +122,7 @@ var (
 			}
 			return []sealedField{{sealFieldData, &r.Record.Data, r.Token}, {sealFieldCVC, &r.Record.CVC, r.Token}}
 		},
-	}
+	})
 )
 
 func (r *txnRecord) deadline() time.Time {

@@ -1,0 +1,106 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/storage/memory"
+)
+
+// TestEveryTableIsRotatedAndPurged creates a record of every resource in a
+// tenant, rotates the keys and deletes the tenant: every sealed value is
+// re-sealed under the new key version, and afterwards no key or value in
+// any bucket of the store names the tenant. A table that Check, rotation or
+// the purge did not know of would fail it.
+func TestEveryTableIsRotatedAndPurged(t *testing.T) {
+	store := memory.New()
+	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0),
+		vault.WithReactorWorkers(0)) // async jobs stay stored
+	require.NoError(t, err)
+	defer v.Close()
+	ctx := t.Context()
+	tenant, mgmt, err := v.CreateTenant(ctx, vault.CreateTenantRequest{Name: "doomed"})
+	require.NoError(t, err)
+	host := vault.AsHost(ctx, tenant.ID)
+
+	// Tokens (one expiring: a global index), an application with a second
+	// key, a public application's session, an idempotency record, a
+	// transaction with a staged token (and its lock), a reactor formula, a
+	// reactor with configuration, and an asynchronous job.
+	exp := time.Now().Add(time.Hour)
+	_, err = v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242",
+		Metadata: map[string]string{"k": "v"}, SearchIndexes: []string{"{{ data | last4 }}"}, ExpiresAt: &exp})
+	require.NoError(t, err)
+	tok, err := v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "secret"})
+	require.NoError(t, err)
+	app, err := v.CreateApplication(host, vault.CreateApplicationRequest{Name: "a", Type: vault.AppPrivate, Permissions: []string{vault.PermTokenRead}})
+	require.NoError(t, err)
+	_, err = v.CreateApplicationKey(host, app.ID)
+	require.NoError(t, err)
+	pub, err := v.CreateApplication(host, vault.CreateApplicationRequest{Name: "web", Type: vault.AppPublic, Permissions: []string{vault.PermTokenCreate}})
+	require.NoError(t, err)
+	pubCtx, err := v.Authenticate(ctx, pub.Key.Reveal())
+	require.NoError(t, err)
+	_, err = v.CreateSession(vault.WithPrincipal(ctx, pubCtx))
+	require.NoError(t, err)
+	_, err = v.BeginIdempotent(host, "idem", []byte("hash"))
+	require.NoError(t, err)
+	require.NoError(t, v.CompleteIdempotent(host, "idem", vault.IdempotentResponse{Status: 201, Body: []byte(`{"id":"x"}`)}))
+	txn, err := v.BeginTransaction(host)
+	require.NoError(t, err)
+	_, err = v.UpdateToken(vault.WithTransaction(host, txn.ID), tok.ID, vault.UpdateTokenRequest{Data: []byte(`"changed"`)})
+	require.NoError(t, err)
+	_, err = v.CreateReactorFormula(host, vault.CreateReactorFormulaRequest{Name: "f", Type: "private",
+		Code: `module.exports = async () => ({ raw: 1 })`})
+	require.NoError(t, err)
+	r, err := v.CreateReactor(host, vault.CreateReactorRequest{Name: "r", Code: `module.exports = async () => ({ raw: 1 })`,
+		Configuration: map[string]string{"KEY": "value"}})
+	require.NoError(t, err)
+	_, err = v.ReactAsync(host, r.ID, vault.ReactRequest{Args: map[string]any{"a": 1}})
+	require.NoError(t, err)
+	require.NoError(t, v.Check(ctx))
+
+	require.NoError(t, v.RotateKeys(ctx, nil))
+	sealedTables := map[string]bool{}
+	require.NoError(t, store.ForEach(func(bucket string, _, val []byte) error {
+		vers, registered, err := vault.SealedVersionsForTest(bucket, val)
+		if !registered {
+			return nil
+		}
+		require.NoError(t, err, bucket)
+		for _, ver := range vers {
+			sealedTables[bucket] = true
+			assert.Equal(t, uint32(2), ver, "a %s record still sealed under the old key", bucket)
+		}
+		return nil
+	}))
+	for _, bucket := range []string{"tokens", "reactors", "reactor_jobs", "idempotency", "txns.staged"} {
+		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
+	}
+
+	require.NoError(t, v.DeleteTenant(ctx, tenant.ID))
+	_, err = vault.SweepForTest(ctx, v)
+	require.NoError(t, err)
+	require.NoError(t, v.Check(ctx))
+	id := []byte(tenant.ID)
+	require.NoError(t, store.ForEach(func(bucket string, key, val []byte) error {
+		if bucket == "keys" && bytes.Contains(key, id) {
+			// The keyring's tombstone, by which every process sharing the
+			// store refuses the tenant: a deletion time, no key material
+			// (a wrapped 32-byte key and its GCM overhead are 60 bytes).
+			assert.Less(t, len(val), 32, "the tombstone holds no key")
+			return nil
+		}
+		assert.False(t, bytes.Contains(key, id), "bucket %s keeps a key of the deleted tenant", bucket)
+		assert.False(t, bytes.Contains(val, id), "bucket %s keeps a value naming the deleted tenant", bucket)
+		return nil
+	}))
+	_, err = v.Authenticate(context.Background(), mgmt.Key.Reveal())
+	requireKind(t, err, vault.KindUnauthenticated)
+}
