@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -319,37 +317,6 @@ func (v *Vault) ListApplications(ctx context.Context, req ListApplicationsReques
 	}
 	slices.SortFunc(all, func(a, b *Application) int { return byNameThenID(a.Name, a.ID, b.Name, b.ID) })
 	return offsetPage(all, req.Page, req.Size), nil
-}
-
-// checkOffsetPage checks the page (1-based; 0 means the first) and size
-// of an offset-paged list.
-func checkOffsetPage(op string, page, size int) error {
-	fe := fieldErrors{}
-	checkPageSize(fe, size)
-	if page < 0 {
-		fe.add("page", "must be 1 or more")
-	}
-	return fe.err(op)
-}
-
-// byNameThenID orders named resources by name, then id.
-func byNameThenID(aName, aID, bName, bID string) int {
-	return cmp.Or(strings.Compare(aName, bName), strings.Compare(aID, bID))
-}
-
-// offsetPage cuts one page out of items.
-func offsetPage[T any](items []T, page, size int) *Page[T] {
-	size = pageSize(size)
-	if page < 1 {
-		page = 1
-	}
-	total := len(items)
-	pages := (total + size - 1) / size
-	lo := min((page-1)*size, total)
-	hi := min(lo+size, total)
-	return &Page[T]{Data: slices.Clone(items[lo:hi]), Pagination: Pagination{
-		PageSize: size, PageNumber: page, TotalItems: total, TotalPages: pages,
-	}}
 }
 
 // AllApplications walks every page of ListApplications.

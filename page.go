@@ -1,9 +1,12 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"log/slog"
+	"slices"
+	"strings"
 )
 
 // Page is one page of a list or search. Pages follow each other by cursor:
@@ -79,4 +82,41 @@ func pageSize(size int) int {
 		return MaxPageSize
 	}
 	return size
+}
+
+// checkOffsetPage checks the page (1-based; 0 means the first) and size
+// of an offset-paged list.
+func checkOffsetPage(op string, page, size int) error {
+	fe := fieldErrors{}
+	checkPageSize(fe, size)
+	if page < 0 {
+		fe.add("page", "must be 1 or more")
+	}
+	return fe.err(op)
+}
+
+// byNameThenID orders named resources by name, then id.
+func byNameThenID(aName, aID, bName, bID string) int {
+	return cmp.Or(strings.Compare(aName, bName), strings.Compare(aID, bID))
+}
+
+// offsetPage cuts one page out of items.
+func offsetPage[T any](items []T, page, size int) *Page[T] {
+	size = pageSize(size)
+	if page < 1 {
+		page = 1
+	}
+	total := len(items)
+	pages := (total + size - 1) / size
+	lo := min((page-1)*size, total)
+	hi := min(lo+size, total)
+	return &Page[T]{Data: slices.Clone(items[lo:hi]), Pagination: Pagination{
+		PageSize: size, PageNumber: page, TotalItems: total, TotalPages: pages,
+	}}
+}
+
+func checkPageSize(fe fieldErrors, size int) {
+	if size < 0 || size > MaxPageSize {
+		fe.add("size", "must be between 1 and %d", MaxPageSize)
+	}
 }

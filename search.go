@@ -107,12 +107,6 @@ func (v *Vault) AllSearchTokens(ctx context.Context, req SearchTokensRequest) it
 	})
 }
 
-func checkPageSize(fe fieldErrors, size int) {
-	if size < 0 || size > MaxPageSize {
-		fe.add("size", "must be between 1 and %d", MaxPageSize)
-	}
-}
-
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
