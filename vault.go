@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/bolt"
@@ -235,4 +237,44 @@ func (v *Vault) storeErr(op string, err error) error {
 		return ErrClosed
 	}
 	return wrapErr(op, err)
+}
+
+// init makes sure the vault-wide keys and the default tenant exist. On a new
+// vault it also creates the bootstrap management application, whose key
+// TakeBootstrapKey hands out once.
+func (v *Vault) init(ctx context.Context) error {
+	sys, err := loadSystemKeys(ctx, v.keys)
+	if err != nil {
+		return err
+	}
+	v.system = sys
+	var id, boot string
+	err = v.store.Update(ctx, func(tx storage.Tx) error {
+		id, boot = "", ""
+		b, err := tx.Get(metaBucket, []byte(metaDefaultKey))
+		if err == nil {
+			id = string(b)
+			return nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		id = uuid.NewString()
+		t := &tenantRecord{Tenant: Tenant{ID: id, Name: defaultTenantTag, Settings: map[string]string{}, CreatedAt: v.now().UTC()}}
+		if err := tenantTable.insert(tx, "", t); err != nil {
+			return err
+		}
+		if boot, err = v.bootstrap(tx, id); err != nil {
+			return err
+		}
+		return tx.Put(metaBucket, []byte(metaDefaultKey), []byte(id))
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := v.keys.Tenant(ctx, id); err != nil {
+		return err
+	}
+	v.defaultTenant, v.bootKey = id, NewSecret(boot)
+	return nil
 }
