@@ -155,6 +155,12 @@
 //     past MaxArrayLength elements by assignment (a non-configurable accessor
 //     sits at that index of Array.prototype and Object.prototype).
 //   - MaxHTTPBody, 10 MiB per outbound request body and per response body.
+//   - At most 32 bt calls and HTTP requests of one invocation run at once
+//     (each holds a goroutine and its request in the host, and bt calls reach
+//     the vault's storage); the others wait for a slot, so
+//     Promise.all over thousands of calls still completes
+//     (TestCallsInFlightAreBounded). The host holds a worker to the same
+//     bound by reading nothing more from it until a slot is free.
 //
 // # Modules
 //

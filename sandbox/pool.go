@@ -115,6 +115,14 @@ func selfExecutable() (string, error) {
 // Command that is not a worker (it never answers) fails instead of hanging.
 const workerStartTimeout = 10 * time.Second
 
+// maxCallsInFlight bounds the req.bt calls and HTTP requests one
+// invocation has in flight at once, in process and in a worker: each is a
+// goroutine and a request held in the host, and the Host is the vault's own
+// storage. Calls beyond it wait for a slot (they are not refused). A worker's
+// invocation keeps within it; the host stops reading a worker that does not
+// until a slot is free, so a compromised worker cannot make it hold more.
+const maxCallsInFlight = 32
+
 // ErrClosed is returned by Run after [Sandbox.Close].
 var ErrClosed = errors.New("sandbox: closed")
 
@@ -551,10 +559,18 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 	var panicked atomic.Bool // a Host or transport panicked: the invocation fails
 	var cmu sync.Mutex
 	cancels := map[int64]context.CancelFunc{} // of the calls in flight, by id
+	slots := make(chan struct{}, maxCallsInFlight)
 	serve := func(body []byte, fn func(ctx context.Context, id int64, body []byte)) {
 		id, ok := frameID(body)
 		if !ok {
 			w.kill(errProtocol)
+			return
+		}
+		// Wait for a slot, reading nothing more meanwhile. Calls end at the
+		// latest with callCtx, and the kill paths end the process.
+		select {
+		case slots <- struct{}{}:
+		case <-w.exited:
 			return
 		}
 		ctx, cancel := context.WithCancel(callCtx)
@@ -567,6 +583,7 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 				delete(cancels, id)
 				cmu.Unlock()
 				cancel()
+				<-slots
 			}()
 			p.protect(&panicked, func() { fn(ctx, id, body) })
 		})

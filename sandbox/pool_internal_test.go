@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,22 @@ func runProbe() bool {
 		binary.BigEndian.PutUint32(hdr[:4], 1<<30)
 		hdr[4] = frameReady
 		os.Stdout.Write(hdr[:])
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	case "rogue-call-flood":
+		// A compromised worker that sends far more req.bt calls than an
+		// invocation may have in flight, without waiting for replies.
+		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
+		conn.read()
+		conn.write(frameReady, new(binrec.Writer))
+		conn.read()
+		for id := int64(1); id <= 500; id++ {
+			fw := &binrec.Writer{}
+			putInt(fw, callID, id)
+			fw.String(callMethod, "tokenize")
+			fw.List(callArgs, [][]byte{[]byte("{}")})
+			conn.write(frameCall, fw)
+		}
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	case "rogue-silent":
@@ -184,4 +201,75 @@ func TestWorkerThatNeverStartsFails(t *testing.T) {
 	_, err = s.Run(ctx, prog, Request{Pool: "p"})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 2*time.Second)
+}
+
+// peakHost is a Host that records how many calls it serves at once; each
+// call takes hold, or until its ctx ends.
+type peakHost struct {
+	hold      time.Duration
+	now, peak atomic.Int64
+	total     atomic.Int64
+}
+
+func (h *peakHost) Call(ctx context.Context, method string, args []json.RawMessage) (json.RawMessage, error) {
+	n := h.now.Add(1)
+	defer h.now.Add(-1)
+	h.total.Add(1)
+	for {
+		p := h.peak.Load()
+		if n <= p || h.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	select {
+	case <-time.After(h.hold):
+	case <-ctx.Done():
+	}
+	return json.RawMessage(`{}`), nil
+}
+
+// A reactor that starts thousands of req.bt calls at once gets them all
+// answered, but the Host never serves more than maxCallsInFlight of them at
+// once (each is a goroutine and a request held in the host), in process and
+// in a worker.
+func TestCallsInFlightAreBounded(t *testing.T) {
+	for name, iso := range map[string]*Isolation{"in process": nil, "worker": {Spares: -1}} {
+		t.Run(name, func(t *testing.T) {
+			opts := []Option{WithLimits(Limits{Timeout: 20 * time.Second})}
+			if iso != nil {
+				opts = append(opts, WithIsolation(*iso))
+			}
+			s, err := New(opts...)
+			require.NoError(t, err)
+			defer s.Close()
+			prog, err := s.Compile(`module.exports = async (req) => {
+				const all = [];
+				for (let i = 0; i < 2000; i++) all.push(req.bt.tokenize({ i }));
+				return { raw: (await Promise.all(all)).length };
+			}`)
+			require.NoError(t, err)
+			h := &peakHost{hold: 2 * time.Millisecond}
+			res, err := s.Run(context.Background(), prog, Request{Pool: "p", Host: h})
+			require.NoError(t, err)
+			assert.JSONEq(t, `2000`, string(res.Raw))
+			assert.EqualValues(t, 2000, h.total.Load())
+			assert.LessOrEqual(t, h.peak.Load(), int64(maxCallsInFlight))
+		})
+	}
+}
+
+// A compromised worker that floods the host with calls is served no more
+// than maxCallsInFlight at once, and its Run still ends on time.
+func TestRogueCallFloodIsBounded(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	s := newIsolated(t, Isolation{Command: []string{exe, "rogue-call-flood"}, Spares: -1})
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	h := &peakHost{hold: time.Minute}
+	start := time.Now()
+	_, err = s.Run(context.Background(), prog, Request{Pool: "p", Host: h, Timeout: time.Second})
+	require.ErrorIs(t, err, ErrTimeout)
+	assert.Less(t, time.Since(start), time.Second+killGrace+time.Second)
+	assert.LessOrEqual(t, h.peak.Load(), int64(maxCallsInFlight))
 }
