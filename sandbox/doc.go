@@ -81,7 +81,13 @@
 //     (4 per CPU, at least 8) live at once (the least recently used idle
 //     one is stopped to make room; a Run waits when all are busy), idle ones
 //     stop after IdleTimeout (2 min) and every worker retires after MaxUses
-//     (10,000) invocations or a memory-limit stop. Spares (1) are started
+//     (10,000) invocations or a memory-limit stop. The wait for a worker,
+//     and its start, count against the Run's timeout: a Run ends within its
+//     timeout plus the kill grace in every state
+//     (TestWaitForWorkerIsBoundedByTimeout). There is no fairness between
+//     pools: one tenant's concurrent long invocations can hold every
+//     worker, and other Runs then time out waiting; size MaxWorkers and
+//     rate-limit tenants for that. Spares (1) are started
 //     ahead, bound to no pool, so a cold reactor does not wait for a process
 //     to start. A Sandbox with workers owns them and a monitor goroutine
 //     until [Sandbox.Close].

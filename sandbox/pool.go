@@ -35,7 +35,8 @@ type Isolation struct {
 	// package's init).
 	Command []string
 	// MaxWorkers bounds the worker processes alive at once, busy or idle
-	// (default 4 per CPU, at least 8). A Run that finds none free waits.
+	// (default 4 per CPU, at least 8). A Run that finds none free waits,
+	// and the wait counts against its timeout.
 	MaxWorkers int
 	// MaxIdlePerPool is how many idle warm workers one pool (one reactor of
 	// one tenant) keeps for IdleTimeout (default 2); those beyond it, started
@@ -540,13 +541,34 @@ func (p *pool) close() {
 }
 
 // run invokes prog in a worker of req.Pool.
+//
+// The wait for a worker (all MaxWorkers busy, perhaps with another tenant's
+// long invocations) and its start count against the timeout, so that a Run
+// ends within its timeout plus the kill grace in every state; the worker
+// gets what is left of it.
 func (p *pool) run(ctx context.Context, prog *Program, req Request, timeout time.Duration) (*Result, error) {
-	w, err := p.acquire(ctx, req.Pool)
+	deadline := time.Now().Add(timeout)
+	limit := &LimitError{Limit: LimitTimeout, Max: int64(timeout)}
+	actx, cancel := context.WithDeadlineCause(ctx, deadline, limit)
+	w, err := p.acquire(actx, req.Pool)
+	cancel()
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(context.Cause(actx), limit) {
+			return nil, limit
+		}
 		return nil, err
 	}
-	res, err, healthy := p.invoke(ctx, w, prog, req, timeout)
+	left := time.Until(deadline)
+	if left <= 0 {
+		p.release(w, true)
+		return nil, limit
+	}
+	res, err, healthy := p.invoke(ctx, w, prog, req, left)
 	p.release(w, healthy)
+	var le *LimitError
+	if errors.As(err, &le) && le.Limit == LimitTimeout && le.Max == int64(left) {
+		le.Max = int64(timeout) // the caller's timeout, not what was left of it
+	}
 	return res, err
 }
 

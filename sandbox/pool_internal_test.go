@@ -273,3 +273,33 @@ func TestRogueCallFloodIsBounded(t *testing.T) {
 	assert.Less(t, time.Since(start), time.Second+killGrace+time.Second)
 	assert.LessOrEqual(t, h.peak.Load(), int64(maxCallsInFlight))
 }
+
+// A Run that waits for a worker (all MaxWorkers busy with another pool's
+// long invocation) still ends within its own timeout plus the kill grace:
+// the wait counts against the timeout, as the caller's deadline does.
+func TestWaitForWorkerIsBoundedByTimeout(t *testing.T) {
+	s := newIsolated(t, Isolation{MaxWorkers: 1, Spares: -1})
+	long, err := s.Compile(`module.exports = async () => { for (;;) {} }`)
+	require.NoError(t, err)
+	quick, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Run(context.Background(), long, Request{Pool: "a", Timeout: 2 * time.Second})
+		done <- err
+	}()
+	require.Eventually(t, func() bool {
+		s.pool.mu.Lock()
+		defer s.pool.mu.Unlock()
+		return len(s.pool.busy) == 1
+	}, 5*time.Second, 5*time.Millisecond)
+	start := time.Now()
+	_, err = s.Run(context.Background(), quick, Request{Pool: "b", Timeout: 300 * time.Millisecond})
+	elapsed := time.Since(start)
+	require.ErrorIs(t, err, ErrTimeout)
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, int64(300*time.Millisecond), le.Max)
+	assert.Less(t, elapsed, 300*time.Millisecond+killGrace+500*time.Millisecond)
+	require.ErrorIs(t, <-done, ErrTimeout)
+}
