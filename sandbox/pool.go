@@ -626,6 +626,14 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 	if err := w.conn.write(frameRun, encodeRun(prog, !known, req, timeout)); err != nil {
 		return p.died(w)
 	}
+	if !known && len(w.programs) >= p.s.cache.max {
+		// The worker keeps as many compiled programs as the host, least
+		// recently used out. Forgetting them all when the set is full keeps
+		// every program counted as known among the last that many distinct
+		// ones the worker ran, so it still has each (otherwise it would get
+		// a run with neither a program nor code, and fail).
+		clear(w.programs)
+	}
 	w.programs[prog.hash] = struct{}{}
 	for {
 		typ, body, err := w.conn.read()

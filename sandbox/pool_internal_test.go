@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -302,4 +303,27 @@ func TestWaitForWorkerIsBoundedByTimeout(t *testing.T) {
 	assert.Equal(t, int64(300*time.Millisecond), le.Max)
 	assert.Less(t, elapsed, 300*time.Millisecond+killGrace+500*time.Millisecond)
 	require.ErrorIs(t, <-done, ErrTimeout)
+}
+
+// A worker's program cache holds as many programs as the host's: a pool
+// that runs more distinct programs than that still gets each one run (the
+// host resends code the worker may have dropped).
+func TestWorkerProgramCacheEviction(t *testing.T) {
+	s := newIsolated(t, Isolation{Spares: -1}, WithCacheSize(2))
+	var progs []*Program
+	for i := range 3 {
+		p, err := s.Compile(fmt.Sprintf(`module.exports = () => ({ raw: %d })`, i))
+		require.NoError(t, err)
+		progs = append(progs, p)
+	}
+	for round := range 3 {
+		for i, p := range progs {
+			res, err := s.Run(context.Background(), p, Request{Pool: "p"})
+			require.NoError(t, err, "round %d program %d", round, i)
+			assert.JSONEq(t, fmt.Sprint(i), string(res.Raw))
+		}
+	}
+	s.pool.mu.Lock()
+	defer s.pool.mu.Unlock()
+	assert.Len(t, s.pool.idle["p"], 1, "one worker served every run")
 }
