@@ -139,7 +139,8 @@
 //     make the host build a huge string first.
 //   - MaxCallStackSize, 1,000 frames: deeper recursion fails the invocation
 //     (500), never the Go stack.
-//   - MaxLogBytes, 64 KiB of console output per invocation.
+//   - MaxLogBytes, 64 KiB of console output per invocation, each line
+//     counting its bytes and a newline (so empty lines are not free).
 //   - MemoryBudget, 512 MiB: the Go heap is sampled every 10 ms while
 //     invocations run; when it has grown by more during an invocation, the
 //     sandbox runs a garbage collection (at most one every 250 ms, and
