@@ -642,7 +642,7 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 		}
 		switch typ {
 		case frameDone:
-			res, runErr, cpu, err := decodeDone(body)
+			res, runErr, cpu, err := decodeDone(body, &p.s.limits)
 			if err != nil {
 				w.kill(errProtocol)
 				return p.died(w)

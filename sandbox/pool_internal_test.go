@@ -55,6 +55,16 @@ func runProbe() bool {
 		}
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "rogue-done":
+		// A compromised worker that answers a run with a frameDone the
+		// worker code could never have built (os.Args[2] says which).
+		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
+		conn.read()
+		conn.write(frameReady, new(binrec.Writer))
+		conn.read()
+		conn.write(frameDone, rogueDone(os.Args[2]))
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	case "rogue-silent":
 		// A program that is not a worker: it never answers.
 		time.Sleep(time.Minute)
@@ -326,4 +336,58 @@ func TestWorkerProgramCacheEviction(t *testing.T) {
 	s.pool.mu.Lock()
 	defer s.pool.mu.Unlock()
 	assert.Len(t, s.pool.idle["p"], 1, "one worker served every run")
+}
+
+// rogueDone builds the frameDone of a compromised worker.
+func rogueDone(variant string) *binrec.Writer {
+	res := &Result{}
+	var err error
+	switch variant {
+	case "raw not JSON":
+		res.Raw = json.RawMessage(`{"a":`)
+	case "tokenize not JSON":
+		res.Tokenize = json.RawMessage(`]`)
+	case "raw over MaxPayload":
+		res.Raw = json.RawMessage(`"` + strings.Repeat("x", DefaultMaxPayload) + `"`)
+	case "logs over MaxLogBytes":
+		for range DefaultMaxLogBytes / 8 {
+			res.Logs = append(res.Logs, LogEntry{Level: "info", Message: "0123456789"})
+		}
+	case "unknown log level":
+		res.Logs = []LogEntry{{Level: "\x1b[31mfatal", Message: "x"}}
+	case "custom status differs":
+		err = &ReactorError{Status: 418, Name: "CustomHttpResponseError",
+			Custom: &CustomResponse{Status: 99999, Body: json.RawMessage(`{}`)}}
+	case "custom body over MaxPayload":
+		err = &ReactorError{Status: 418, Name: "CustomHttpResponseError",
+			Custom: &CustomResponse{Status: 418, Body: json.RawMessage(`"` + strings.Repeat("x", DefaultMaxPayload) + `"`)}}
+	default:
+		panic(variant)
+	}
+	return encodeDone(res, err, 0)
+}
+
+// The host checks a worker's outcome as the worker code would have made
+// it: raw and tokenize are JSON within MaxPayload, logs within MaxLogBytes
+// and of a known level, a custom response's status is the error's and its
+// body JSON. Anything else is a protocol violation: the worker is killed
+// and the Run fails with a 500.
+func TestRogueDoneIsChecked(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	for _, variant := range []string{"raw not JSON", "tokenize not JSON", "raw over MaxPayload", "logs over MaxLogBytes",
+		"unknown log level", "custom status differs", "custom body over MaxPayload"} {
+		t.Run(variant, func(t *testing.T) {
+			s := newIsolated(t, Isolation{Command: []string{exe, "rogue-done", variant}, Spares: -1})
+			prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+			require.NoError(t, err)
+			start := time.Now()
+			_, err = s.Run(context.Background(), prog, Request{Pool: "p"})
+			var re *ReactorError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, 500, re.Status)
+			assert.Equal(t, "ReactorRuntimeError", re.Name)
+			assert.Less(t, time.Since(start), 3*time.Second)
+		})
+	}
 }
