@@ -444,7 +444,10 @@ func (p *pool) release(w *worker, healthy bool) {
 	}
 	w.uses++
 	w.lastUsed = time.Now()
-	if !healthy || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 {
+	// A worker killed during the run (its deadline passed while the host
+	// waited on it, say after a frameDone) is not healthy, whatever it said.
+	killed := w.reason.Load() != nil
+	if !healthy || killed || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 {
 		p.retireLocked(w)
 		return
 	}

@@ -65,6 +65,22 @@ func runProbe() bool {
 		conn.write(frameDone, rogueDone(os.Args[2]))
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "rogue-deaf":
+		// A compromised worker that makes a call, stops reading its stdin
+		// (the host's reply fills the pipe) and reports done.
+		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
+		conn.read()
+		conn.write(frameReady, new(binrec.Writer))
+		conn.read()
+		fw := &binrec.Writer{}
+		putInt(fw, callID, 1)
+		fw.String(callMethod, "tokenize")
+		fw.List(callArgs, [][]byte{[]byte("{}")})
+		conn.write(frameCall, fw)
+		time.Sleep(100 * time.Millisecond)
+		conn.write(frameDone, encodeDone(&Result{Raw: json.RawMessage(`1`)}, nil, 0))
+		time.Sleep(time.Minute)
+		os.Exit(0)
 	case "rogue-silent":
 		// A program that is not a worker: it never answers.
 		time.Sleep(time.Minute)
@@ -390,4 +406,29 @@ func TestRogueDoneIsChecked(t *testing.T) {
 			assert.Less(t, time.Since(start), 3*time.Second)
 		})
 	}
+}
+
+// bigHost answers every call with a body larger than a pipe holds.
+type bigHost struct{}
+
+func (bigHost) Call(context.Context, string, []json.RawMessage) (json.RawMessage, error) {
+	return json.RawMessage(`"` + strings.Repeat("x", 1<<20) + `"`), nil
+}
+
+// A worker that stops reading its stdin blocks the host's reply writes;
+// the Run still ends by the kill at its timeout plus the grace, and the
+// killed worker is not kept warm for the pool (its next Run would fail with
+// this one's timeout).
+func TestDeafWorkerIsNotReused(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	s := newIsolated(t, Isolation{Command: []string{exe, "rogue-deaf"}, Spares: -1})
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	start := time.Now()
+	_, _ = s.Run(context.Background(), prog, Request{Pool: "p", Host: bigHost{}, Timeout: 500 * time.Millisecond})
+	assert.Less(t, time.Since(start), 500*time.Millisecond+killGrace+time.Second)
+	s.pool.mu.Lock()
+	defer s.pool.mu.Unlock()
+	assert.Empty(t, s.pool.idle["p"], "a killed worker is not kept")
 }
