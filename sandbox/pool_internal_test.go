@@ -432,3 +432,30 @@ func TestDeafWorkerIsNotReused(t *testing.T) {
 	defer s.pool.mu.Unlock()
 	assert.Empty(t, s.pool.idle["p"], "a killed worker is not kept")
 }
+
+// Close while Runs are in flight, one of them waiting for a worker: every
+// Run returns soon, Close returns, and (TestMain's goleak) no goroutine is
+// left behind.
+func TestCloseWithRunsInFlight(t *testing.T) {
+	s, err := New(WithLimits(Limits{Timeout: time.Minute}), WithIsolation(Isolation{MaxWorkers: 2}))
+	require.NoError(t, err)
+	prog, err := s.Compile(`module.exports = async (req) => { req.bt.tokenize({}); for (;;) {} }`)
+	require.NoError(t, err)
+	h := &peakHost{hold: time.Minute}
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			_, err := s.Run(context.Background(), prog, Request{Pool: fmt.Sprint("p", i), Host: h})
+			errs <- err
+		}()
+	}
+	require.Eventually(t, func() bool { return h.now.Load() == 2 }, 10*time.Second, 5*time.Millisecond)
+	start := time.Now()
+	require.NoError(t, s.Close())
+	for range 3 {
+		require.Error(t, <-errs)
+	}
+	assert.Less(t, time.Since(start), 2*time.Second)
+	_, err = s.Run(context.Background(), prog, Request{Pool: "p0"})
+	require.ErrorIs(t, err, ErrClosed)
+}
