@@ -806,7 +806,8 @@ func (p *pool) serveHTTP(ctx context.Context, w *worker, id int64, body []byte) 
 		fw.String(callReason, reason)
 		_ = w.conn.write(frameHTTPReply, fw)
 	}
-	if err != nil {
+	// The worker code refuses a body over MaxHTTPBody before it asks.
+	if err != nil || int64(len(reqBody)) > p.s.limits.MaxHTTPBody {
 		w.kill(errProtocol)
 		return
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -79,6 +81,21 @@ func runProbe() bool {
 		conn.write(frameCall, fw)
 		time.Sleep(100 * time.Millisecond)
 		conn.write(frameDone, encodeDone(&Result{Raw: json.RawMessage(`1`)}, nil, 0))
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	case "rogue-http-body":
+		// A compromised worker that sends an outbound request whose body is
+		// over MaxHTTPBody (the worker code refuses such a body).
+		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
+		conn.read()
+		conn.write(frameReady, new(binrec.Writer))
+		conn.read()
+		fw := &binrec.Writer{}
+		putInt(fw, callID, 1)
+		fw.String(callMethod, "POST")
+		fw.String(callURL, "https://api.example.com/")
+		fw.Bytes(callBody, make([]byte, DefaultMaxHTTPBody+1))
+		conn.write(frameHTTP, fw)
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	case "rogue-silent":
@@ -458,4 +475,29 @@ func TestCloseWithRunsInFlight(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second)
 	_, err = s.Run(context.Background(), prog, Request{Pool: "p0"})
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+// roundTripFunc is an http.RoundTripper of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// The host holds a worker's outbound request to MaxHTTPBody, as the worker
+// code does: a larger body is a protocol violation and is never sent.
+func TestRogueHTTPBodyIsRefused(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	var sent atomic.Bool
+	s := newIsolated(t, Isolation{Command: []string{exe, "rogue-http-body"}, Spares: -1},
+		WithAllowedHosts("api.example.com"), WithTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			sent.Store(true)
+			return nil, errors.New("no network in tests")
+		})))
+	prog, err := s.Compile(`module.exports = () => ({ raw: 1 })`)
+	require.NoError(t, err)
+	_, err = s.Run(context.Background(), prog, Request{Pool: "p", Timeout: time.Second})
+	var re *ReactorError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 500, re.Status)
+	assert.False(t, sent.Load(), "the request is not sent")
 }
