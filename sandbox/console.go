@@ -40,12 +40,14 @@ func (inv *invocation) console() goja.Value {
 	return c
 }
 
-// log appends one entry, within Limits.MaxLogBytes.
+// log appends one entry, within Limits.MaxLogBytes. An entry costs its
+// bytes and a newline, as on a console: empty lines are not free, or
+// an empty console.log in a loop would pile up entries without bound.
 func (inv *invocation) log(level, msg string) {
 	if inv.logsTrunc {
 		return
 	}
-	room := inv.limits.MaxLogBytes - inv.logBytes
+	room := inv.limits.MaxLogBytes - inv.logBytes - 1
 	if len(msg) > room {
 		msg = truncateUTF8(msg, room)
 		inv.logsTrunc = true
@@ -53,7 +55,7 @@ func (inv *invocation) log(level, msg string) {
 			return
 		}
 	}
-	inv.logBytes += len(msg)
+	inv.logBytes += len(msg) + 1
 	inv.logs = append(inv.logs, LogEntry{Level: level, Message: msg})
 }
 

@@ -100,6 +100,16 @@ func TestConsoleCapture(t *testing.T) {
 		assert.Less(t, len(res.Logs), 100)
 	})
 
+	t.Run("empty lines count", func(t *testing.T) {
+		// Each entry costs its newline: otherwise console.log('') in a
+		// loop piles up entries (tens of bytes each in the host) for free.
+		s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{MaxLogBytes: 200}))
+		res, err := run(t, s, `module.exports = async () => { for (let i = 0; i < 100000; i++) console.log(''); return {} }`, sandbox.Request{})
+		require.NoError(t, err)
+		assert.True(t, res.LogsTruncated)
+		assert.Equal(t, 200, len(res.Logs))
+	})
+
 	t.Run("logs come back with a failure", func(t *testing.T) {
 		res, err := run(t, s, `module.exports = async (req) => { console.log('before ' + req.args.pan); throw new Error(req.args.pan) }`, req)
 		var re *sandbox.ReactorError

@@ -81,7 +81,13 @@
 //     (4 per CPU, at least 8) live at once (the least recently used idle
 //     one is stopped to make room; a Run waits when all are busy), idle ones
 //     stop after IdleTimeout (2 min) and every worker retires after MaxUses
-//     (10,000) invocations or a memory-limit stop. Spares (1) are started
+//     (10,000) invocations or a memory-limit stop. The wait for a worker,
+//     and its start, count against the Run's timeout: a Run ends within its
+//     timeout plus the kill grace in every state
+//     (TestWaitForWorkerIsBoundedByTimeout). There is no fairness between
+//     pools: one tenant's concurrent long invocations can hold every
+//     worker, and other Runs then time out waiting; size MaxWorkers and
+//     rate-limit tenants for that. Spares (1) are started
 //     ahead, bound to no pool, so a cold reactor does not wait for a process
 //     to start. A Sandbox with workers owns them and a monitor goroutine
 //     until [Sandbox.Close].
@@ -133,7 +139,8 @@
 //     make the host build a huge string first.
 //   - MaxCallStackSize, 1,000 frames: deeper recursion fails the invocation
 //     (500), never the Go stack.
-//   - MaxLogBytes, 64 KiB of console output per invocation.
+//   - MaxLogBytes, 64 KiB of console output per invocation, each line
+//     counting its bytes and a newline (so empty lines are not free).
 //   - MemoryBudget, 512 MiB: the Go heap is sampled every 10 ms while
 //     invocations run; when it has grown by more during an invocation, the
 //     sandbox runs a garbage collection (at most one every 250 ms, and
@@ -155,6 +162,12 @@
 //     past MaxArrayLength elements by assignment (a non-configurable accessor
 //     sits at that index of Array.prototype and Object.prototype).
 //   - MaxHTTPBody, 10 MiB per outbound request body and per response body.
+//   - At most 32 bt calls and HTTP requests of one invocation run at once
+//     (each holds a goroutine and its request in the host, and bt calls reach
+//     the vault's storage); the others wait for a slot, so
+//     Promise.all over thousands of calls still completes
+//     (TestCallsInFlightAreBounded). The host holds a worker to the same
+//     bound by reading nothing more from it until a slot is free.
 //
 // # Modules
 //

@@ -316,15 +316,21 @@ func (inv *invocation) binary(v goja.Value) ([]byte, bool) {
 	return data[start:end], true
 }
 
-// start runs work on its own goroutine; the closure it returns runs on the
-// loop (it may touch the runtime). Run cancels inv.ctx and waits for the
-// goroutine before returning.
+// start runs work on its own goroutine, at most maxCallsInFlight at once;
+// the closure it returns runs on the loop (it may touch the runtime). Run
+// cancels inv.ctx and waits for the goroutine before returning.
 func (inv *invocation) start(work func(ctx context.Context) func()) {
 	inv.pending++
 	inv.wg.Add(1)
 	go func() {
 		defer inv.wg.Done()
+		select {
+		case inv.slots <- struct{}{}:
+		case <-inv.ctx.Done():
+			return // the loop has stopped waiting
+		}
 		done := inv.protect(work)
+		<-inv.slots
 		select {
 		case inv.completions <- done:
 		case <-inv.ctx.Done():

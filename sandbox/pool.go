@@ -35,7 +35,8 @@ type Isolation struct {
 	// package's init).
 	Command []string
 	// MaxWorkers bounds the worker processes alive at once, busy or idle
-	// (default 4 per CPU, at least 8). A Run that finds none free waits.
+	// (default 4 per CPU, at least 8). A Run that finds none free waits,
+	// and the wait counts against its timeout.
 	MaxWorkers int
 	// MaxIdlePerPool is how many idle warm workers one pool (one reactor of
 	// one tenant) keeps for IdleTimeout (default 2); those beyond it, started
@@ -114,6 +115,14 @@ func selfExecutable() (string, error) {
 // workerStartTimeout bounds how long a new worker may take to be ready: a
 // Command that is not a worker (it never answers) fails instead of hanging.
 const workerStartTimeout = 10 * time.Second
+
+// maxCallsInFlight bounds the req.bt calls and HTTP requests one
+// invocation has in flight at once, in process and in a worker: each is a
+// goroutine and a request held in the host, and the Host is the vault's own
+// storage. Calls beyond it wait for a slot (they are not refused). A worker's
+// invocation keeps within it; the host stops reading a worker that does not
+// until a slot is free, so a compromised worker cannot make it hold more.
+const maxCallsInFlight = 32
 
 // ErrClosed is returned by Run after [Sandbox.Close].
 var ErrClosed = errors.New("sandbox: closed")
@@ -435,7 +444,10 @@ func (p *pool) release(w *worker, healthy bool) {
 	}
 	w.uses++
 	w.lastUsed = time.Now()
-	if !healthy || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 {
+	// A worker killed during the run (its deadline passed while the host
+	// waited on it, say after a frameDone) is not healthy, whatever it said.
+	killed := w.reason.Load() != nil
+	if !healthy || killed || p.closed || w.uses >= p.iso.MaxUses || w.cpu >= workerCPULimit/2 {
 		p.retireLocked(w)
 		return
 	}
@@ -532,13 +544,34 @@ func (p *pool) close() {
 }
 
 // run invokes prog in a worker of req.Pool.
+//
+// The wait for a worker (all MaxWorkers busy, perhaps with another tenant's
+// long invocations) and its start count against the timeout, so that a Run
+// ends within its timeout plus the kill grace in every state; the worker
+// gets what is left of it.
 func (p *pool) run(ctx context.Context, prog *Program, req Request, timeout time.Duration) (*Result, error) {
-	w, err := p.acquire(ctx, req.Pool)
+	deadline := time.Now().Add(timeout)
+	limit := &LimitError{Limit: LimitTimeout, Max: int64(timeout)}
+	actx, cancel := context.WithDeadlineCause(ctx, deadline, limit)
+	w, err := p.acquire(actx, req.Pool)
+	cancel()
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(context.Cause(actx), limit) {
+			return nil, limit
+		}
 		return nil, err
 	}
-	res, err, healthy := p.invoke(ctx, w, prog, req, timeout)
+	left := time.Until(deadline)
+	if left <= 0 {
+		p.release(w, true)
+		return nil, limit
+	}
+	res, err, healthy := p.invoke(ctx, w, prog, req, left)
 	p.release(w, healthy)
+	var le *LimitError
+	if errors.As(err, &le) && le.Limit == LimitTimeout && le.Max == int64(left) {
+		le.Max = int64(timeout) // the caller's timeout, not what was left of it
+	}
 	return res, err
 }
 
@@ -551,10 +584,18 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 	var panicked atomic.Bool // a Host or transport panicked: the invocation fails
 	var cmu sync.Mutex
 	cancels := map[int64]context.CancelFunc{} // of the calls in flight, by id
+	slots := make(chan struct{}, maxCallsInFlight)
 	serve := func(body []byte, fn func(ctx context.Context, id int64, body []byte)) {
 		id, ok := frameID(body)
 		if !ok {
 			w.kill(errProtocol)
+			return
+		}
+		// Wait for a slot, reading nothing more meanwhile. Calls end at the
+		// latest with callCtx, and the kill paths end the process.
+		select {
+		case slots <- struct{}{}:
+		case <-w.exited:
 			return
 		}
 		ctx, cancel := context.WithCancel(callCtx)
@@ -567,6 +608,7 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 				delete(cancels, id)
 				cmu.Unlock()
 				cancel()
+				<-slots
 			}()
 			p.protect(&panicked, func() { fn(ctx, id, body) })
 		})
@@ -587,6 +629,14 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 	if err := w.conn.write(frameRun, encodeRun(prog, !known, req, timeout)); err != nil {
 		return p.died(w)
 	}
+	if !known && len(w.programs) >= p.s.cache.max {
+		// The worker keeps as many compiled programs as the host, least
+		// recently used out. Forgetting them all when the set is full keeps
+		// every program counted as known among the last that many distinct
+		// ones the worker ran, so it still has each (otherwise it would get
+		// a run with neither a program nor code, and fail).
+		clear(w.programs)
+	}
 	w.programs[prog.hash] = struct{}{}
 	for {
 		typ, body, err := w.conn.read()
@@ -595,7 +645,7 @@ func (p *pool) invoke(ctx context.Context, w *worker, prog *Program, req Request
 		}
 		switch typ {
 		case frameDone:
-			res, runErr, cpu, err := decodeDone(body)
+			res, runErr, cpu, err := decodeDone(body, &p.s.limits)
 			if err != nil {
 				w.kill(errProtocol)
 				return p.died(w)
@@ -756,7 +806,8 @@ func (p *pool) serveHTTP(ctx context.Context, w *worker, id int64, body []byte) 
 		fw.String(callReason, reason)
 		_ = w.conn.write(frameHTTPReply, fw)
 	}
-	if err != nil {
+	// The worker code refuses a body over MaxHTTPBody before it asks.
+	if err != nil || int64(len(reqBody)) > p.s.limits.MaxHTTPBody {
 		w.kill(errProtocol)
 		return
 	}

@@ -101,6 +101,7 @@ type invocation struct {
 	// Asynchronous work started by bt and fetch: goroutines send closures
 	// that settle promises on the loop.
 	wg          sync.WaitGroup
+	slots       chan struct{} // one per operation running, up to maxCallsInFlight
 	completions chan func()
 	pending     int // in-flight operations whose completion the loop awaits
 
@@ -123,7 +124,8 @@ type invocation struct {
 }
 
 func (s *Sandbox) newInvocation(parent context.Context, timeout time.Duration, req Request) *invocation {
-	inv := &invocation{s: s, limits: &s.limits, req: req, completions: make(chan func())}
+	inv := &invocation{s: s, limits: &s.limits, req: req, completions: make(chan func()),
+		slots: make(chan struct{}, maxCallsInFlight)}
 	ctx, cancel := context.WithCancelCause(parent)
 	ctx, stop := context.WithTimeoutCause(ctx, timeout, &LimitError{Limit: LimitTimeout, Max: int64(timeout)})
 	inv.ctx, inv.cancel, inv.stopCancel = ctx, cancel, stop

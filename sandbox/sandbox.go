@@ -42,8 +42,9 @@ type Limits struct {
 	MaxPayload int
 	// MaxCallStackSize caps the JavaScript call depth (goja SetMaxCallStackSize).
 	MaxCallStackSize int
-	// MaxLogBytes caps the console output captured per invocation; the rest
-	// is dropped and Result.LogsTruncated is set.
+	// MaxLogBytes caps the console output captured per invocation, each
+	// entry counting its bytes and a newline; the rest is dropped and
+	// Result.LogsTruncated is set.
 	MaxLogBytes int
 	// MemoryBudget is how much the process's Go heap may grow during a Run
 	// before the invocation is interrupted. The measure is process-wide and

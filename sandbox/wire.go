@@ -373,8 +373,43 @@ func encodeDone(res *Result, err error, cpu time.Duration) *binrec.Writer {
 	return w
 }
 
-// decodeDone rebuilds a Run's outcome from the worker's frame.
-func decodeDone(b []byte) (res *Result, runErr error, cpu time.Duration, err error) {
+// decodeDone rebuilds a Run's outcome from the worker's frame, and checks
+// it is one the worker code could have built under l: raw, tokenize and a
+// custom response body are JSON within MaxPayload, logs are within
+// MaxLogBytes (an entry costing its bytes and a newline) and of a console
+// level, a custom response's status is its error's. The host hands these
+// on (the vault tokenizes tokenize, httpapi writes a custom body as it is),
+// so a compromised worker must not get past the limits in-process code
+// keeps to.
+func decodeDone(b []byte, l *Limits) (res *Result, runErr error, cpu time.Duration, err error) {
+	res, runErr, cpu, err = decodeDoneFields(b)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	payload := func(p json.RawMessage) bool { return p == nil || len(p) <= l.MaxPayload && json.Valid(p) }
+	if !payload(res.Raw) || !payload(res.Tokenize) {
+		return nil, nil, 0, errProtocol
+	}
+	logBytes := 0
+	for _, e := range res.Logs {
+		logBytes += len(e.Message) + 1
+		if !consoleLevels[e.Level] || logBytes > l.MaxLogBytes {
+			return nil, nil, 0, errProtocol
+		}
+	}
+	var re *ReactorError
+	if errors.As(runErr, &re) && re.Custom != nil {
+		if re.Custom.Status != re.Status || re.Name != "CustomHttpResponseError" || !payload(re.Custom.Body) {
+			return nil, nil, 0, errProtocol
+		}
+	}
+	return res, runErr, cpu, nil
+}
+
+// consoleLevels are the levels of LogEntry (see console.go).
+var consoleLevels = map[string]bool{"debug": true, "info": true, "warn": true, "error": true}
+
+func decodeDoneFields(b []byte) (res *Result, runErr error, cpu time.Duration, err error) {
 	res = &Result{}
 	var d fieldDecoder
 	outcome := int64(outcomeOK)
