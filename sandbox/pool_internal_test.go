@@ -39,15 +39,11 @@ func runProbe() bool {
 		binary.BigEndian.PutUint32(hdr[:4], 1<<30)
 		hdr[4] = frameReady
 		os.Stdout.Write(hdr[:])
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-call-flood":
 		// A compromised worker that sends far more req.bt calls than an
 		// invocation may have in flight, without waiting for replies.
-		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
-		conn.read()
-		conn.write(frameReady, new(binrec.Writer))
-		conn.read()
+		conn := rogueHandshake()
 		for id := int64(1); id <= 500; id++ {
 			fw := &binrec.Writer{}
 			putInt(fw, callID, id)
@@ -55,25 +51,17 @@ func runProbe() bool {
 			fw.List(callArgs, [][]byte{[]byte("{}")})
 			conn.write(frameCall, fw)
 		}
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-done":
 		// A compromised worker that answers a run with a frameDone the
 		// worker code could never have built (os.Args[2] says which).
-		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
-		conn.read()
-		conn.write(frameReady, new(binrec.Writer))
-		conn.read()
+		conn := rogueHandshake()
 		conn.write(frameDone, rogueDone(os.Args[2]))
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-deaf":
 		// A compromised worker that makes a call, stops reading its stdin
 		// (the host's reply fills the pipe) and reports done.
-		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
-		conn.read()
-		conn.write(frameReady, new(binrec.Writer))
-		conn.read()
+		conn := rogueHandshake()
 		fw := &binrec.Writer{}
 		putInt(fw, callID, 1)
 		fw.String(callMethod, "tokenize")
@@ -81,39 +69,45 @@ func runProbe() bool {
 		conn.write(frameCall, fw)
 		time.Sleep(100 * time.Millisecond)
 		conn.write(frameDone, encodeDone(&Result{Raw: json.RawMessage(`1`)}, nil, 0))
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-http-body":
 		// A compromised worker that sends an outbound request whose body is
 		// over MaxHTTPBody (the worker code refuses such a body).
-		conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
-		conn.read()
-		conn.write(frameReady, new(binrec.Writer))
-		conn.read()
+		conn := rogueHandshake()
 		fw := &binrec.Writer{}
 		putInt(fw, callID, 1)
 		fw.String(callMethod, "POST")
 		fw.String(callURL, "https://api.example.com/")
 		fw.Bytes(callBody, make([]byte, DefaultMaxHTTPBody+1))
 		conn.write(frameHTTP, fw)
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-silent":
 		// A program that is not a worker: it never answers.
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	case "rogue-unknown-frame":
 		// A worker that is ready, then answers a run with a frame type the
 		// host does not know.
-		conn := newFrameConn(os.Stdin, os.Stdout, 1<<20)
-		conn.read()
-		conn.write(frameReady, new(binrec.Writer))
-		conn.read()
+		conn := rogueHandshake()
 		conn.write(99, new(binrec.Writer))
-		time.Sleep(time.Minute)
-		os.Exit(0)
+		hang()
 	}
 	return false
+}
+
+// rogueHandshake is a rogue worker's start: read the init frame, say it is
+// ready, and read the run it is then sent.
+func rogueHandshake() *frameConn {
+	conn := newFrameConn(os.Stdin, os.Stdout, 1<<30)
+	conn.read()
+	conn.write(frameReady, new(binrec.Writer))
+	conn.read()
+	return conn
+}
+
+// hang keeps a rogue worker alive (the host must kill it), then exits.
+func hang() {
+	time.Sleep(time.Minute)
+	os.Exit(0)
 }
 
 // probeLimits applies the worker limits and reports what the process can
