@@ -57,7 +57,7 @@ func (v *Vault) startSweeper(every time.Duration) {
 // changes it made.
 func (v *Vault) sweep(ctx context.Context) (int, error) {
 	total := 0
-	for _, sweep := range []func(context.Context) (int, error){v.sweepTokens, v.sweepCVCs, v.sweepReactorResults} {
+	for _, sweep := range []func(context.Context) (int, error){v.sweepTokens, v.sweepCVCs, v.sweepReactorResults, v.sweepDeadJobs} {
 		n, err := sweep(ctx)
 		total += n
 		if err != nil {

@@ -12,10 +12,18 @@ import (
 )
 
 // lease is a claim on background work, stored so that processes sharing a
-// store can see it.
+// store can see it: a named lease (the expiry sweeper, the event
+// dispatcher) or a job's (jobs.go). Whoever holds one renews it before it
+// ends; a process that dies stops renewing, and another takes the work
+// over once it has ended.
 type lease struct {
 	Owner string    `json:"owner"`
 	Until time.Time `json:"until"`
+}
+
+// takenBy reports whether a process other than owner holds the lease at now.
+func (l *lease) takenBy(owner string, now time.Time) bool {
+	return l != nil && l.Owner != owner && now.Before(l.Until)
 }
 
 const leaseBucket = "leases"
@@ -33,7 +41,7 @@ func (v *Vault) acquireLease(ctx context.Context, name string, ttl time.Duration
 		}
 		if err == nil {
 			var l lease
-			if json.Unmarshal(b, &l) == nil && l.Owner != v.instance && now.Before(l.Until) {
+			if json.Unmarshal(b, &l) == nil && l.takenBy(v.instance, now) {
 				return nil
 			}
 		}

@@ -429,6 +429,13 @@ func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name
 	v.emit(ctx, tenant, typ, data)
 }
 
+// emitInvocationTx raises an invocation event in tx. (Until the outbox,
+// events are delivered on the caller's goroutine.)
+func (v *Vault) emitInvocationTx(ctx context.Context, _ storage.Tx, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) error {
+	v.emitInvocation(ctx, typ, tenant, reactorID, name, requestID, invocationType, elapsed, err)
+	return nil
+}
+
 // failureSummary names a failure without its data: the reactor error's
 // class and status, or the vault error's kind and detail (which never holds
 // data).

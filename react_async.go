@@ -12,17 +12,16 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tokenvault/vault/internal/keyenc"
-	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 )
 
 // Asynchronous invocations (see the package documentation, section
-// "Reactors: asynchronous invocations").
-// A job is a record of the tenant; two global time indexes order the jobs of
-// every tenant: reactor_jobs.due by when a job may be claimed (a pending
-// job at once, a running one when its lease ends; a finished one never), and
-// reactor_jobs.expiry by when the sweeper deletes it. Claiming is a store
-// transaction that re-reads the job, so two processes never both hold one.
+// "Reactors: asynchronous invocations"). An invocation is two records of
+// the tenant written together: a reactorJob, which holds its state and,
+// once it ended, its sealed result, and a job of the queue (jobs.go) with
+// the same id, whose sealed payload is the detokenized args. The queue
+// claims, leases, retries and hands the job back; the job's commit stores
+// the outcome in the reactorJob.
 
 // Statuses of an asynchronous invocation ([ReactResult].Status).
 const (
@@ -34,7 +33,7 @@ const (
 
 const (
 	reactorJobKind    = "reactor-job"
-	sealFieldArgs     = "args"
+	reactorQueueKind  = "reactor.invoke" // the job queue's kind of invocations
 	sealFieldResult   = "result"
 	sealFieldFailure  = "failure"
 	interruptedDetail = "the invocation was interrupted too many times"
@@ -90,20 +89,15 @@ func (c jobCaller) principal() Principal {
 	return p
 }
 
-// reactorJob is an asynchronous invocation as stored. Args (the detokenized
-// args, dropped when the job finishes), Result (a ReactResponse) and Failure
-// (a ReactorFailure) are sealed JSON.
+// reactorJob is an asynchronous invocation as stored. Result (a
+// ReactResponse) and Failure (a ReactorFailure) are sealed JSON.
 type reactorJob struct {
 	ID          string     `json:"id"`
 	ReactorID   string     `json:"reactor_id"`
 	ReactorName string     `json:"reactor_name,omitempty"`
 	Status      string     `json:"status"`
-	Args        []byte     `json:"args,omitempty"`
 	Caller      jobCaller  `json:"caller"`
 	TraceID     string     `json:"trace_id,omitempty"`
-	Owner       string     `json:"owner,omitempty"` // the process running it
-	Due         *time.Time `json:"due,omitempty"`   // claimable from; nil once finished
-	Attempts    int        `json:"attempts,omitempty"`
 	Result      []byte     `json:"result,omitempty"`
 	Failure     []byte     `json:"failure,omitempty"`
 	Interrupted bool       `json:"interrupted,omitempty"` // failed: its processes kept dying
@@ -120,17 +114,11 @@ var (
 		kind:    reactorJobKind,
 		schema:  1,
 		id:      func(r *reactorJob) string { return r.ID },
-		indexes: []*index[reactorJob]{reactorJobByDue, reactorJobByExpiry},
+		indexes: []*index[reactorJob]{reactorJobByExpiry},
 		sealed: func(r *reactorJob) []sealedField {
-			return []sealedField{{sealFieldArgs, &r.Args, r.ID}, {sealFieldResult, &r.Result, r.ID}, {sealFieldFailure, &r.Failure, r.ID}}
+			return []sealedField{{sealFieldResult, &r.Result, r.ID}, {sealFieldFailure, &r.Failure, r.ID}}
 		},
 	})
-	reactorJobByDue = &index[reactorJob]{bucket: "reactor_jobs.due", global: true, terms: func(r *reactorJob) [][]byte {
-		if r.Due == nil {
-			return nil
-		}
-		return [][]byte{keyenc.AppendTime(nil, *r.Due)}
-	}}
 	reactorJobByExpiry = &index[reactorJob]{bucket: "reactor_jobs.expiry", global: true, terms: func(r *reactorJob) [][]byte {
 		return [][]byte{keyenc.AppendTime(nil, r.ExpiresAt)}
 	}}
@@ -162,22 +150,30 @@ func (v *Vault) ReactAsync(ctx context.Context, id string, req ReactRequest) (st
 		return "", err
 	}
 	jobID := uuid.NewString()
-	sealed, err := tk.Seal(args, keysAD(p.TenantID, reactorJobKind, jobID, sealFieldArgs))
+	queued, err := v.newJob(tk, p.TenantID, reactorQueueKind, jobID, args)
 	clear(args)
 	if err != nil {
 		return "", wrapErr(op, err)
 	}
-	now := v.now().UTC()
+	now := queued.CreatedAt
 	job := &reactorJob{
-		ID: jobID, ReactorID: id, ReactorName: inv.name, Status: ReactPending, Args: sealed,
+		ID: jobID, ReactorID: id, ReactorName: inv.name, Status: ReactPending,
 		Caller: jobCaller{Principal: p, Host: p.host}, TraceID: TraceID(ctx),
-		Due: &now, CreatedAt: now, ExpiresAt: now.Add(v.reactors.resultTTL),
+		CreatedAt: now, ExpiresAt: now.Add(v.reactors.resultTTL),
 	}
-	if err := v.update(ctx, op, func(tx storage.Tx) error { return reactorJobTable.insert(tx, p.TenantID, job) }); err != nil {
+	err = v.update(ctx, op, func(tx storage.Tx) error {
+		if err := reactorJobTable.insert(tx, p.TenantID, job); err != nil {
+			return err
+		}
+		if err := jobTable.insert(tx, p.TenantID, queued); err != nil {
+			return err
+		}
+		return v.emitInvocationTx(ctx, tx, EventReactorInvoked, p.TenantID, id, inv.name, jobID, invocationAsync, -1, nil)
+	})
+	if err != nil {
 		return "", err
 	}
-	v.emitInvocation(ctx, EventReactorInvoked, p.TenantID, id, inv.name, jobID, invocationAsync, -1, nil)
-	v.reactors.signal()
+	v.jobs.signal()
 	return jobID, nil
 }
 
@@ -252,213 +248,96 @@ func (c jobCaller) sameAs(p Principal) bool {
 	return !c.Host && c.ApplicationID == p.ApplicationID && c.SessionID == p.SessionID
 }
 
-// claimedJob is a job this process holds the lease of.
-type claimedJob struct {
-	tenant string
-	job    *reactorJob
-}
-
-// dispatchReactorJobs runs until ctx is done: it claims due jobs while a
-// worker slot is free, runs each on its own goroutine, and otherwise waits
-// for a new job of this process, a finished job or the poll interval (jobs
-// of other processes, expired leases).
-func (v *Vault) dispatchReactorJobs(ctx context.Context) {
-	rt := v.reactors
-	slots := make(chan struct{}, rt.workers)
-	tick := time.NewTicker(reactorPollEvery)
-	defer tick.Stop()
-	for {
-		v.fillReactorSlots(ctx, slots)
-		select {
-		case <-ctx.Done():
-			return
-		case <-rt.wake:
-		case <-tick.C:
-		}
+// reactorJobs is the job queue's kind of asynchronous invocations.
+func (v *Vault) reactorJobs() *jobKind {
+	return &jobKind{
+		name: reactorQueueKind, workers: v.reactors.workers, attempts: maxReactorAttempts,
+		started: v.reactorJobStarted, run: v.runReactorJob, requeued: v.reactorJobRequeued, dead: v.reactorJobDead,
 	}
 }
 
-func (v *Vault) fillReactorSlots(ctx context.Context, slots chan struct{}) {
-	for ctx.Err() == nil {
-		select {
-		case slots <- struct{}{}:
-		default:
-			return // every worker is busy; the next to finish wakes the dispatcher
-		}
-		c, err := v.claimReactorJob(ctx)
-		if err != nil || c == nil {
-			<-slots
-			if err != nil && ctx.Err() == nil && !v.closed.Load() {
-				v.log.Warn("claiming a reactor job failed", "err", err)
-			}
-			return
-		}
-		v.goBackground(func(ctx context.Context) {
-			defer func() {
-				<-slots
-				v.reactors.signal()
-			}()
-			v.runReactorJob(ctx, c)
-		})
+// reactorJobStarted marks the invocation running, in the claim
+// transaction, and keeps it from expiring while it runs.
+func (v *Vault) reactorJobStarted(tx storage.Tx, rj *runningJob) error {
+	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
+	if errors.Is(err, errRecordNotFound) {
+		return nil // swept; the run finds nothing to do
 	}
-}
-
-// claimReactorJob takes the lease of the first due job, or returns nil when
-// none is due. A job whose attempts are spent fails instead.
-func (v *Vault) claimReactorJob(ctx context.Context) (*claimedJob, error) {
-	const op = "ClaimReactorJob"
-	due := false
-	err := v.view(ctx, op, func(tx storage.Tx) error {
-		due = false
-		end := keyenc.AppendTime(nil, v.now().Add(time.Nanosecond))
-		return tx.Scan(reactorJobByDue.bucket, storage.ScanOptions{End: end, Limit: 1}, func(_, _ []byte) error {
-			due = true
-			return nil
-		})
-	})
-	if err != nil || !due {
-		return nil, err
-	}
-	rt := v.reactors
-	var claimed *claimedJob
-	var abandoned []claimedJob
-	err = v.update(ctx, op, func(tx storage.Tx) error {
-		claimed, abandoned = nil, nil
-		now := v.now().UTC()
-		todo, err := dueEntries(tx, reactorJobByDue.bucket, now)
-		if err != nil {
-			return err
-		}
-		for _, d := range todo {
-			job, err := reactorJobTable.get(tx, d.tenant, d.id)
-			if errors.Is(err, errRecordNotFound) {
-				if err := tx.Delete(reactorJobByDue.bucket, d.key); err != nil {
-					return err
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if job.Due == nil || job.Due.After(now) {
-				continue
-			}
-			next := *job
-			if job.Attempts >= maxReactorAttempts {
-				next.Status, next.Interrupted, next.Args, next.Due, next.Owner = ReactFailed, true, nil, nil, ""
-				next.CompletedAt, next.ExpiresAt = &now, now.Add(rt.resultTTL)
-				if err := reactorJobTable.replace(tx, d.tenant, job, &next); err != nil {
-					return err
-				}
-				abandoned = append(abandoned, claimedJob{d.tenant, &next})
-				continue
-			}
-			lease := now.Add(rt.asyncTimeout + reactorLeaseGrace)
-			next.Status, next.Owner, next.Attempts, next.StartedAt, next.Due = ReactRunning, v.instance, job.Attempts+1, &now, &lease
-			if keep := lease.Add(rt.resultTTL); next.ExpiresAt.Before(keep) {
-				next.ExpiresAt = keep
-			}
-			if err := reactorJobTable.replace(tx, d.tenant, job, &next); err != nil {
-				return err
-			}
-			claimed = &claimedJob{d.tenant, &next}
-			return nil
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range abandoned {
-		failure := runtimeFailure("", interruptedDetail)
-		v.emitInvocation(WithTraceID(ctx, a.job.TraceID), EventReactorFailed, a.tenant, a.job.ReactorID, a.job.ReactorName, a.job.ID, invocationAsync, 0, failure)
-	}
-	return claimed, err
-}
-
-// runReactorJob runs a claimed job and stores its outcome; if the vault is
-// closing, it hands the job back instead, for the next process to run.
-func (v *Vault) runReactorJob(ctx context.Context, c *claimedJob) {
-	const op = "ReactAsync"
-	job := c.job
-	jctx := WithTraceID(ctx, job.TraceID)
-	start := time.Now()
-	resp, runErr := v.runJob(jctx, op, c)
-	elapsed := time.Since(start)
-	if runErr != nil && (ctx.Err() != nil || v.closed.Load()) {
-		v.releaseReactorJob(c)
-		return
-	}
-	if err := v.finishReactorJob(c, resp, runErr, elapsed); err != nil {
-		if !errors.Is(err, keys.ErrTenantDeleted) { // a deleted tenant's jobs are purged with it
-			v.log.Warn("storing a reactor result failed", "job", job.ID, "err", err)
-		}
-		return
-	}
-	if runErr != nil {
-		v.emitInvocation(jctx, EventReactorFailed, c.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, elapsed, runErr)
-		return
-	}
-	v.emitInvocation(jctx, EventReactorCompleted, c.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, elapsed, nil)
-}
-
-func (v *Vault) runJob(ctx context.Context, op string, c *claimedJob) (*ReactResponse, error) {
-	tk, _, err := v.tenantContext(ctx, c.tenant)
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	inv, err := v.loadInvocation(ctx, op, c.tenant, c.job.ReactorID, tk)
-	if err != nil {
-		return nil, err
-	}
-	args, err := v.openSealed(ctx, tk, c.job.Args, keysAD(c.tenant, reactorJobKind, c.job.ID, sealFieldArgs))
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	defer clear(args)
-	return v.execute(ctx, op, inv, args, c.job.Caller.principal(), v.reactors.asyncTimeout, true)
-}
-
-// errLeaseLost reports a job that another process took over (this one's
-// lease expired): its outcome is dropped.
-var errLeaseLost = errors.New("reactor job lease lost")
-
-// ours reports whether job is still the run this process claimed.
-func (v *Vault) ours(job *reactorJob, c *claimedJob) bool {
-	return job.Status == ReactRunning && job.Owner == v.instance && job.Attempts == c.job.Attempts
-}
-
-// finishReactorJob seals and stores the outcome of a job. It writes even
-// while the vault closes (Close waits for it before closing the store).
-func (v *Vault) finishReactorJob(c *claimedJob, resp *ReactResponse, runErr error, elapsed time.Duration) error {
-	ctx := context.Background()
-	tk, err := v.keys.Tenant(ctx, c.tenant)
 	if err != nil {
 		return err
 	}
-	field, value := sealFieldResult, any(resp)
+	now := v.now().UTC()
+	next := *job
+	next.Status, next.StartedAt = ReactRunning, &now
+	if keep := now.Add(v.reactors.asyncTimeout + v.jobs.lease + v.reactors.resultTTL); next.ExpiresAt.Before(keep) {
+		next.ExpiresAt = keep
+	}
+	return reactorJobTable.replace(tx, rj.tenant, job, &next)
+}
+
+// reactorJobRequeued marks the invocation pending again.
+func (v *Vault) reactorJobRequeued(tx storage.Tx, rj *runningJob) error {
+	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
+	if errors.Is(err, errRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	next := *job
+	next.Status, next.StartedAt = ReactPending, nil
+	return reactorJobTable.replace(tx, rj.tenant, job, &next)
+}
+
+// runReactorJob runs a claimed invocation. The reactor's outcome, success
+// or failure, is the job's effect (its commit stores it and raises
+// reactor.completed or reactor.failed); only a run cut short by Close or by
+// a lost lease, or a failure to store the outcome, fails the attempt.
+func (v *Vault) runReactorJob(ctx context.Context, rj *runningJob) (func(tx storage.Tx) error, error) {
+	const op = "ReactAsync"
+	var job *reactorJob
+	err := v.view(ctx, op, func(tx storage.Tx) error {
+		var err error
+		job, err = reactorJobTable.get(tx, rj.tenant, rj.id)
+		return err
+	})
+	if errors.Is(err, errRecordNotFound) {
+		return nil, nil // swept, or its tenant purged
+	}
+	if err != nil {
+		return nil, err
+	}
+	ctx = WithTraceID(ctx, job.TraceID)
+	start := time.Now()
+	resp, runErr := v.runInvocation(ctx, op, rj, job)
+	elapsed := time.Since(start)
+	if runErr != nil && ctx.Err() != nil {
+		return nil, runErr
+	}
+	tk, err := v.keys.Tenant(ctx, rj.tenant)
+	if err != nil {
+		return nil, err
+	}
+	field, value, typ := sealFieldResult, any(resp), EventReactorCompleted
 	if runErr != nil {
-		field, value = sealFieldFailure, v.jobFailure(c, runErr)
+		field, value, typ = sealFieldFailure, v.jobFailure(rj, runErr), EventReactorFailed
 	}
 	plain, err := json.Marshal(value)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	sealed, err := tk.Seal(plain, keysAD(c.tenant, reactorJobKind, c.job.ID, field))
+	sealed, err := tk.Seal(plain, keysAD(rj.tenant, reactorJobKind, rj.id, field))
 	clear(plain)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return v.store.Update(ctx, func(tx storage.Tx) error {
-		job, err := reactorJobTable.get(tx, c.tenant, c.job.ID)
+	return func(tx storage.Tx) error {
+		job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
 		if errors.Is(err, errRecordNotFound) {
-			return nil // swept, or its tenant purged
+			return nil
 		}
 		if err != nil {
 			return err
-		}
-		if !v.ours(job, c) {
-			return errLeaseLost
 		}
 		now := v.now().UTC()
 		next := *job
@@ -466,15 +345,51 @@ func (v *Vault) finishReactorJob(c *claimedJob, resp *ReactResponse, runErr erro
 		if runErr != nil {
 			next.Status, next.Result, next.Failure = ReactFailed, nil, sealed
 		}
-		next.Args, next.Due, next.Owner = nil, nil, ""
 		next.CompletedAt, next.ElapsedMS, next.ExpiresAt = &now, elapsed.Milliseconds(), now.Add(v.reactors.resultTTL)
-		return reactorJobTable.replace(tx, c.tenant, job, &next)
-	})
+		if err := reactorJobTable.replace(tx, rj.tenant, job, &next); err != nil {
+			return err
+		}
+		return v.emitInvocationTx(ctx, tx, typ, rj.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, elapsed, runErr)
+	}, nil
+}
+
+// runInvocation runs the reactor of job with the args of rj, as the caller
+// that invoked it.
+func (v *Vault) runInvocation(ctx context.Context, op string, rj *runningJob, job *reactorJob) (*ReactResponse, error) {
+	tk, _, err := v.tenantContext(ctx, rj.tenant)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	inv, err := v.loadInvocation(ctx, op, rj.tenant, job.ReactorID, tk)
+	if err != nil {
+		return nil, err
+	}
+	return v.execute(ctx, op, inv, rj.payload, job.Caller.principal(), v.reactors.asyncTimeout, true)
+}
+
+// reactorJobDead fails an invocation whose job was dead-lettered: its
+// processes kept dying, or its outcome could not be stored.
+func (v *Vault) reactorJobDead(tx storage.Tx, rj *runningJob, cause error) error {
+	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
+	if errors.Is(err, errRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := v.now().UTC()
+	next := *job
+	next.Status, next.Interrupted, next.CompletedAt, next.ExpiresAt = ReactFailed, true, &now, now.Add(v.reactors.resultTTL)
+	if err := reactorJobTable.replace(tx, rj.tenant, job, &next); err != nil {
+		return err
+	}
+	failure := runtimeFailure("", interruptedDetail)
+	return v.emitInvocationTx(WithTraceID(context.Background(), job.TraceID), tx, EventReactorFailed, rj.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, 0, failure)
 }
 
 // jobFailure is the stored form of a job's error; internal causes are
 // logged here and never stored.
-func (v *Vault) jobFailure(c *claimedJob, err error) *ReactorFailure {
+func (v *Vault) jobFailure(rj *runningJob, err error) *ReactorFailure {
 	e := wrapErr("", err).(*Error)
 	if e.Reactor != nil {
 		out := *e.Reactor
@@ -482,34 +397,10 @@ func (v *Vault) jobFailure(c *claimedJob, err error) *ReactorFailure {
 	}
 	out := &ReactorFailure{Status: e.Kind.Status(), Detail: e.Detail, Errors: e.Fields}
 	if e.Kind == KindInternal {
-		v.log.Warn("reactor job failed", "job", c.job.ID, "err", err)
+		v.log.Warn("reactor job failed", "job", rj.id, "err", err)
 		out.Detail, out.Errors = "internal error", nil
 	}
 	return out
-}
-
-// releaseReactorJob hands a job back (pending, due now, the attempt not
-// counted) when its run was cut short by Close.
-func (v *Vault) releaseReactorJob(c *claimedJob) {
-	err := v.store.Update(context.Background(), func(tx storage.Tx) error {
-		job, err := reactorJobTable.get(tx, c.tenant, c.job.ID)
-		if errors.Is(err, errRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !v.ours(job, c) {
-			return nil
-		}
-		now := v.now().UTC()
-		next := *job
-		next.Status, next.Owner, next.Attempts, next.StartedAt, next.Due = ReactPending, "", job.Attempts-1, nil, &now
-		return reactorJobTable.replace(tx, c.tenant, job, &next)
-	})
-	if err != nil {
-		v.log.Warn("handing back a reactor job failed", "job", c.job.ID, "err", err)
-	}
 }
 
 // sweepReactorResults deletes asynchronous invocations past their

@@ -51,18 +51,25 @@ func openJobVault(t *testing.T) (*Vault, *testClock, *[]Event) {
 	return v, clock, &events
 }
 
-// claimAs claims the next due job as the process instance.
-func claimAs(t *testing.T, v *Vault, instance string) *claimedJob {
+// claimAs claims the next due invocation as the process instance, or
+// returns nil.
+func claimAs(t *testing.T, v *Vault, instance string) *runningJob {
 	t.Helper()
 	live := v.instance
 	v.instance = instance
 	defer func() { v.instance = live }()
-	c, err := v.claimReactorJob(t.Context())
+	c, err := v.claimJobs(t.Context(), v.jobs.kind(reactorQueueKind), 1)
 	require.NoError(t, err)
-	return c
+	if len(c) == 0 {
+		return nil
+	}
+	return c[0]
 }
 
-const leaseSpan = time.Minute + reactorLeaseGrace
+// runAs runs a claimed invocation to its end.
+func runAs(ctx context.Context, v *Vault, c *runningJob) {
+	v.runClaimed(ctx, v.jobs.kind(reactorQueueKind), c)
+}
 
 func TestReactorJobOfDeadProcessIsRunAgain(t *testing.T) {
 	v, clock, _ := openJobVault(t)
@@ -74,24 +81,26 @@ func TestReactorJobOfDeadProcessIsRunAgain(t *testing.T) {
 
 	dead := claimAs(t, v, "dead-process")
 	require.NotNil(t, dead)
-	assert.Equal(t, 1, dead.job.Attempts)
+	assert.Equal(t, 1, dead.attempt)
 	res, err := v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
 	assert.Equal(t, ReactRunning, res.Status)
 	assert.Nil(t, claimAs(t, v, v.instance), "the lease is held")
 
-	clock.add(leaseSpan + time.Second)
+	clock.add(DefaultJobLease + time.Second)
 	c := claimAs(t, v, v.instance)
 	require.NotNil(t, c, "an expired lease frees the job")
-	assert.Equal(t, 2, c.job.Attempts)
-	v.runReactorJob(ctx, c)
+	assert.Equal(t, 2, c.attempt)
+	runAs(ctx, v, c)
 	res, err = v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
 	assert.Equal(t, ReactCompleted, res.Status)
 	assert.JSONEq(t, `1`, string(res.Response.Raw))
 
 	// The dead process's late outcome is dropped.
-	err = v.finishReactorJob(dead, &ReactResponse{Raw: json.RawMessage(`2`)}, nil, 0)
+	commit, err := v.runReactorJob(ctx, dead)
+	require.NoError(t, err)
+	err = v.settleJob(dead, v.jobs.kind(reactorQueueKind), commit, nil)
 	assert.ErrorIs(t, err, errLeaseLost)
 	res, err = v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
@@ -109,7 +118,7 @@ func TestReactorJobAttemptsRunOut(t *testing.T) {
 	for i := range maxReactorAttempts {
 		c := claimAs(t, v, "dead-"+string(rune('a'+i)))
 		require.NotNil(t, c)
-		clock.add(leaseSpan + time.Second)
+		clock.add(DefaultJobLease + time.Second)
 	}
 	assert.Nil(t, claimAs(t, v, v.instance), "a job whose processes kept dying is not run again")
 	res, err := v.GetReactResult(ctx, r.ID, id)
@@ -138,7 +147,7 @@ func TestReactorJobReleaseAndDeletedReactor(t *testing.T) {
 	require.NoError(t, err)
 	c := claimAs(t, v, v.instance)
 	require.NotNil(t, c)
-	v.releaseReactorJob(c)
+	v.handBack(v.jobs.kind(reactorQueueKind), c)
 	res, err := v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
 	assert.Equal(t, ReactPending, res.Status)
@@ -146,8 +155,8 @@ func TestReactorJobReleaseAndDeletedReactor(t *testing.T) {
 	require.NoError(t, v.DeleteReactor(ctx, r.ID))
 	c = claimAs(t, v, v.instance)
 	require.NotNil(t, c)
-	assert.Equal(t, 1, c.job.Attempts, "a handed-back attempt is not counted")
-	v.runReactorJob(ctx, c)
+	assert.Equal(t, 1, c.attempt, "a handed-back attempt is not counted")
+	runAs(ctx, v, c)
 	res, err = v.GetReactResult(ctx, r.ID, id)
 	require.NoError(t, err)
 	assert.Equal(t, ReactFailed, res.Status)
@@ -161,7 +170,7 @@ func TestReactorResultsExpire(t *testing.T) {
 	require.NoError(t, err)
 	id, err := v.ReactAsync(ctx, r.ID, ReactRequest{})
 	require.NoError(t, err)
-	v.runReactorJob(ctx, claimAs(t, v, v.instance))
+	runAs(ctx, v, claimAs(t, v, v.instance))
 	clock.add(DefaultReactorResultTTL - time.Minute)
 	n, err := v.sweep(ctx)
 	require.NoError(t, err)

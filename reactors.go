@@ -44,8 +44,6 @@ const (
 	sealFieldConfig    = "configuration"
 	maxReactorName     = 200
 	maxReactorConfig   = 100 // configuration entries
-	reactorPollEvery   = time.Second
-	reactorLeaseGrace  = 30 * time.Second
 	maxReactorAttempts = 3
 )
 
@@ -266,7 +264,7 @@ func WithReactorMaxTokens(n int) Option {
 }
 
 // reactorRuntime is the vault's reactor machinery: the sandbox, the limits
-// in force and the wake-up signal of the job workers.
+// in force and the number of asynchronous workers.
 type reactorRuntime struct {
 	sandbox      *sandbox.Sandbox
 	limits       sandbox.Limits
@@ -274,15 +272,6 @@ type reactorRuntime struct {
 	asyncTimeout time.Duration
 	resultTTL    time.Duration
 	maxTokens    int
-	wake         chan struct{}
-}
-
-// signal wakes the job dispatcher without blocking.
-func (rt *reactorRuntime) signal() {
-	select {
-	case rt.wake <- struct{}{}:
-	default:
-	}
 }
 
 // startReactors validates the reactor options, builds the sandbox and starts
@@ -291,7 +280,7 @@ func (v *Vault) startReactors(cfg reactorConfig) error {
 	const op = "Open"
 	rt := &reactorRuntime{
 		workers: DefaultReactorWorkers, asyncTimeout: cfg.asyncTimeout, resultTTL: cfg.resultTTL,
-		maxTokens: cfg.maxTokens, wake: make(chan struct{}, 1),
+		maxTokens: cfg.maxTokens,
 	}
 	if cfg.workers != nil {
 		rt.workers = *cfg.workers
@@ -331,9 +320,7 @@ func (v *Vault) startReactors(cfg reactorConfig) error {
 	}
 	rt.sandbox, rt.limits = sb, sb.Limits()
 	v.reactors = rt
-	if rt.workers > 0 {
-		v.goBackground(v.dispatchReactorJobs)
-	}
+	v.jobs.addKind(v.reactorJobs())
 	return nil
 }
 

@@ -80,7 +80,7 @@ func TestEveryTableIsRotatedAndPurged(t *testing.T) {
 		}
 		return nil
 	}))
-	for _, bucket := range []string{"tokens", "reactors", "reactor_jobs", "idempotency", "txns.staged"} {
+	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged"} {
 		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
 	}
 

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -40,6 +41,7 @@ type Vault struct {
 	system        *keys.TenantKeys
 	auth          authCache
 	reactors      *reactorRuntime
+	jobs          *jobQueue
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -66,6 +68,8 @@ type config struct {
 	sweepEvery time.Duration
 	txnTTL     time.Duration
 	reactors   reactorConfig
+	jobLease   time.Duration
+	jobKinds   []*jobKind // kinds added by this package's tests
 }
 
 // Option configures a Vault at Open.
@@ -175,6 +179,12 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL}
 	v.bg, v.cancel = context.WithCancel(context.Background())
+	if cfg.jobLease < 0 {
+		v.cancel()
+		kr.Close()
+		return nil, newError(KindInvalid, op, "the job lease must not be negative")
+	}
+	v.jobs = newJobQueue(cmp.Or(cfg.jobLease, DefaultJobLease))
 	if err := v.init(ctx); err != nil {
 		v.cancel()
 		kr.Close()
@@ -185,6 +195,10 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		kr.Close()
 		return nil, err
 	}
+	for _, k := range cfg.jobKinds {
+		v.jobs.addKind(k)
+	}
+	v.startJobs()
 	v.startSweeper(cfg.sweepEvery)
 	return v, nil
 }
