@@ -472,17 +472,17 @@ func (h *reactorHost) Call(ctx context.Context, method string, args []json.RawMe
 	var out any
 	var err error
 	switch method {
-	case "tokens.create":
+	case sandbox.MethodTokensCreate:
 		var req CreateTokenRequest
 		if err = decodeArg(arg(0), &req); err == nil {
 			out, err = v.CreateToken(ctx, req)
 		}
-	case "tokens.retrieve":
+	case sandbox.MethodTokensRetrieve:
 		var id string
 		if err = decodeArg(arg(0), &id); err == nil {
 			out, err = v.GetToken(ctx, id)
 		}
-	case "tokens.update":
+	case sandbox.MethodTokensUpdate:
 		var id string
 		var req UpdateTokenRequest
 		if err = decodeArg(arg(0), &id); err == nil {
@@ -490,7 +490,7 @@ func (h *reactorHost) Call(ctx context.Context, method string, args []json.RawMe
 				out, err = v.UpdateToken(ctx, id, req)
 			}
 		}
-	case "tokens.delete":
+	case sandbox.MethodTokensDelete:
 		var id string
 		if err = decodeArg(arg(0), &id); err == nil {
 			err = v.DeleteToken(ctx, id)
@@ -498,7 +498,7 @@ func (h *reactorHost) Call(ctx context.Context, method string, args []json.RawMe
 		if err == nil {
 			return nil, nil
 		}
-	case "tokens.list":
+	case sandbox.MethodTokensList:
 		var q btListQuery
 		if err = decodeArg(arg(0), &q); err == nil {
 			var req ListTokensRequest
@@ -506,14 +506,14 @@ func (h *reactorHost) Call(ctx context.Context, method string, args []json.RawMe
 				out, err = v.ListTokens(ctx, req)
 			}
 		}
-	case "tokens.search":
+	case sandbox.MethodTokensSearch:
 		var q btSearchQuery
 		if err = decodeArg(arg(0), &q); err == nil {
 			out, err = v.SearchTokens(ctx, SearchTokensRequest{Query: q.Query, Start: q.Start, Size: max(q.Size, q.PageSize)})
 		}
-	case "tokenize":
+	case sandbox.MethodTokenize:
 		out, err = v.Tokenize(ctx, arg(0))
-	case "detokenize":
+	case sandbox.MethodDetokenize:
 		out, err = v.Detokenize(ctx, arg(0))
 	default:
 		err = newError(KindNotFound, method, "the method is not available")

@@ -428,3 +428,22 @@ func TestReactTokenizesOutput(t *testing.T) {
 	assert.Equal(t, creatorApp.ID, stored.CreatedBy, "tokenized as the caller")
 	_ = invokerApp
 }
+
+// TestReactorHostKnowsEveryMethod: every req.bt method of the sandbox
+// reaches a vault operation (none answers "the method is not available").
+func TestReactorHostKnowsEveryMethod(t *testing.T) {
+	v := openTestVault(t)
+	h := vault.ReactorHostForTest(v)
+	detail := func(method string) string {
+		_, err := h.Call(t.Context(), method, []json.RawMessage{json.RawMessage(`"id"`), json.RawMessage(`{}`)})
+		var he sandbox.HTTPError
+		if errors.As(err, &he) {
+			return string(he.Body())
+		}
+		return ""
+	}
+	for _, m := range sandbox.Methods {
+		assert.NotContains(t, detail(m), "not available", m)
+	}
+	assert.Contains(t, detail("tokens.nosuch"), "the method is not available")
+}

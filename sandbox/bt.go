@@ -12,9 +12,31 @@ import (
 	"github.com/dop251/goja"
 )
 
+// The req.bt methods of basis-theory-js that reach the vault: the method
+// names [Host.Call] receives. Package vault dispatches on the same
+// constants, so the two sides cannot drift apart.
+const (
+	MethodTokensCreate   = "tokens.create"
+	MethodTokensRetrieve = "tokens.retrieve"
+	MethodTokensUpdate   = "tokens.update"
+	MethodTokensDelete   = "tokens.delete"
+	MethodTokensList     = "tokens.list"
+	MethodTokensSearch   = "tokens.search"
+	MethodTokenize       = "tokenize"
+	MethodDetokenize     = "detokenize"
+)
+
+// Methods lists every req.bt method; req.bt has exactly these (a dotted
+// name is a method of a nested object: tokens.create is bt.tokens.create).
+var Methods = []string{
+	MethodTokensCreate, MethodTokensRetrieve, MethodTokensUpdate, MethodTokensDelete,
+	MethodTokensList, MethodTokensSearch, MethodTokenize, MethodDetokenize,
+}
+
 // btSource builds req.bt: the methods of basis-theory-js that reach the
-// vault, each returning a promise, and its BasisTheoryApiError.
-const btSource = `(function (invoke) {
+// vault (the names of Methods, spliced in below), each returning a
+// promise, and its BasisTheoryApiError.
+var btSource = `(function (invoke) {
 'use strict';
 class BasisTheoryApiError extends Error {
   constructor(message, status, data) {
@@ -25,20 +47,23 @@ class BasisTheoryApiError extends Error {
   }
 }
 const method = (name) => function (...args) { return invoke(name, args); };
-const bt = {
-  tokens: {
-    create: method('tokens.create'),
-    retrieve: method('tokens.retrieve'),
-    update: method('tokens.update'),
-    delete: method('tokens.delete'),
-    list: method('tokens.list'),
-    search: method('tokens.search'),
-  },
-  tokenize: method('tokenize'),
-  detokenize: method('detokenize'),
-};
+const bt = {};
+for (const name of ` + jsonOf(Methods) + `) {
+  const parts = name.split('.');
+  let o = bt;
+  for (const p of parts.slice(0, -1)) o = o[p] || (o[p] = {});
+  o[parts[parts.length - 1]] = method(name);
+}
 return { bt: bt, BasisTheoryApiError: BasisTheoryApiError };
 })`
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 var btProgram = goja.MustCompile("bt.js", btSource, true)
 
@@ -94,7 +119,7 @@ func (inv *invocation) btCall(method string, argv *goja.Object, apiError goja.Va
 				if err != nil {
 					return reject(inv.btError(method, err, apiError))
 				}
-				if method == "tokens.delete" || len(out) == 0 {
+				if method == MethodTokensDelete || len(out) == 0 {
 					return resolve(goja.Undefined())
 				}
 				if int64(len(out)) > maxResponse {
@@ -144,9 +169,9 @@ func (inv *invocation) btError(method string, err error, apiError goja.Value) go
 // except inside data and metadata; list queries get snake_case top-level keys.
 func transformRequest(method string, i int, arg json.RawMessage) json.RawMessage {
 	switch {
-	case method == "tokens.create" && i == 0, method == "tokens.update" && i == 1, method == "tokens.search" && i == 0:
+	case method == MethodTokensCreate && i == 0, method == MethodTokensUpdate && i == 1, method == MethodTokensSearch && i == 0:
 		return rewriteJSON(arg, func(v any) any { return tokenKeys(v, snakeCase) })
-	case method == "tokens.list" && i == 0:
+	case method == MethodTokensList && i == 0:
 		return rewriteJSON(arg, func(v any) any {
 			m, ok := v.(map[string]any)
 			if !ok {

@@ -316,3 +316,38 @@ func TestBTArgumentsTooLarge(t *testing.T) {
 	assert.Equal(t, "RangeError", got)
 	assert.False(t, called)
 }
+
+// TestBTMethodsAreTheHostsMethods: req.bt has one function per name of
+// sandbox.Methods (nested by its dots), and each reaches Host.Call under
+// that name.
+func TestBTMethodsAreTheHostsMethods(t *testing.T) {
+	s := newSandbox(t)
+	var mu sync.Mutex
+	var called []string
+	host := fakeHost{call: func(_ context.Context, method string, _ []json.RawMessage) (json.RawMessage, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		called = append(called, method)
+		return json.RawMessage(`{}`), nil
+	}}
+	raw := runRaw(t, s, `module.exports = async (req) => {
+		const names = [];
+		const walk = (o, prefix) => { for (const k of Object.keys(o)) {
+			if (typeof o[k] === 'function') names.push(prefix + k); else walk(o[k], prefix + k + '.');
+		} };
+		walk(req.bt, '');
+		for (const name of names) {
+			const parts = name.split('.');
+			let o = req.bt;
+			for (const p of parts.slice(0, -1)) o = o[p];
+			await o[parts[parts.length - 1]]({});
+		}
+		return { raw: names };
+	}`, sandbox.Request{Host: host})
+	var names []string
+	for _, n := range raw.([]any) {
+		names = append(names, n.(string))
+	}
+	assert.ElementsMatch(t, sandbox.Methods, names)
+	assert.ElementsMatch(t, sandbox.Methods, called)
+}

@@ -203,10 +203,13 @@ func (w *worker) gone() bool {
 }
 
 // knownMethods are the req.bt methods a worker may ask the host to run.
-var knownMethods = map[string]bool{
-	"tokens.create": true, "tokens.retrieve": true, "tokens.update": true, "tokens.delete": true,
-	"tokens.list": true, "tokens.search": true, "tokenize": true, "detokenize": true,
-}
+var knownMethods = func() map[string]bool {
+	m := make(map[string]bool, len(Methods))
+	for _, name := range Methods {
+		m[name] = true
+	}
+	return m
+}()
 
 // start spawns a worker, sends it the init frame and waits for it to be ready.
 func (p *pool) start(ctx context.Context) (*worker, error) {

@@ -208,9 +208,7 @@ func (s *Sandbox) Limits() Limits { return s.limits }
 // Host is what a reactor's req.bt client may do. Package sandbox declares it;
 // the vault package satisfies it with the reactor's application as principal.
 //
-// Method is one of "tokens.create", "tokens.retrieve", "tokens.update",
-// "tokens.delete", "tokens.list", "tokens.search", "tokenize" and
-// "detokenize"; args are the JSON of the JavaScript arguments in the order of
+// Method is one of [Methods] (MethodTokensCreate, ...); args are the JSON of the JavaScript arguments in the order of
 // basis-theory-js (for example tokens.update(id, model, options)), with token
 // models already in snake case. The result is the REST response body (nil for
 // none). An error that implements [HTTPError] reaches JavaScript as a
