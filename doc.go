@@ -368,23 +368,53 @@
 //
 // ReactAsync detokenizes and validates the args at once, with the caller's
 // rights (so access and validation errors are returned to the caller), and
-// stores a job holding the detokenized args sealed under the tenant's key,
-// with the caller's principal (which reads the result, and tokenizes the
-// output of a reactor without an application); the sealed args are dropped
-// from the job when it finishes. The job runs the code and configuration
-// the reactor has when it runs. Workers ([DefaultReactorWorkers] per process,
-// [WithReactorWorkers]) claim jobs through leases kept in the store, so any
-// number of processes sharing one store share the work: a job whose process
-// died is run again once its lease (the async time limit plus 30 s) expires,
-// at most three times in all; a process that closes hands its running jobs
-// back at once. A job therefore runs at least once, and may run again if a
-// process dies while running it. Jobs survive restarts. Results, which may hold revealed data, are sealed, kept
-// for [DefaultReactorResultTTL] ([WithReactorResultTTL]) and readable only
-// by the application or session that invoked the reactor (and the host).
+// stores, in one transaction, the invocation (its state and, later, its
+// result, with the caller's principal, which reads the result and tokenizes
+// the output of a reactor without an application) and a job of the job
+// queue (see Background jobs) whose payload is the detokenized args, sealed
+// under the tenant's key and deleted with the job when it finishes. The job
+// runs the code and configuration the reactor has when it runs. Workers
+// ([DefaultReactorWorkers] per process, [WithReactorWorkers]) claim the jobs
+// of every process sharing the store: a job whose process died is run
+// again once its lease ends (about 10 s, [WithJobLease]), at most three
+// times in all; a process that closes hands its running jobs back at once.
+// A job therefore runs at least once, and may run again if a process dies
+// while running it; its outcome is stored once. Jobs survive restarts.
+// Results, which may hold revealed data, are sealed, kept for
+// [DefaultReactorResultTTL] ([WithReactorResultTTL]) and readable only by
+// the application or session that invoked the reactor (and the host).
 //
 // Events: reactor.created, reactor.updated, reactor.deleted carry the
 // reactor's id, name and dates; reactor.invoked, reactor.completed (with
 // elapsed_ms) and reactor.failed (with elapsed_ms and an error string that
 // names only the error class or kind) carry the reactor's id and name and
 // the request's id and invocation_type (sync or async).
+//
+// # Background jobs
+//
+// Work that must outlive the call that asks for it runs on one durable job
+// queue kept in the store (asynchronous reactor invocations today;
+// connection checks, payment retries and webhook deliveries build on it).
+// A job is written in the transaction of the change that asks for it, so
+// it exists exactly when that change committed. A process claims a job in a
+// store transaction, which counts the attempt and takes a lease of
+// [DefaultJobLease] (10 s, [WithJobLease]) that it renews every third of
+// that while the job runs; the job's effect (an invocation's result, say) is
+// stored in the same transaction that finishes the job, and only if the
+// lease is still held, so a process that stalled and lost its lease to
+// another cannot store a second outcome. Any number of processes on one
+// store (PostgreSQL) share the queue, each job claimed by one at a time;
+// the job of a process that died (SIGKILL, power loss) is claimed again
+// once its lease ends, about 11 s later. A failed attempt is retried after
+// a capped exponential backoff (1 s doubling to 5 minutes, with jitter);
+// once a kind's attempts are spent, the job is dead-lettered: kept for 7
+// days, never run again. Close hands the jobs this process runs back to
+// the queue at once. Each kind of job has its own share of a process's
+// workers, so jobs of one kind that run long (reactors looping until their
+// time limit) never hold up another kind.
+//
+// The queue's records are tenant data: they are sealed, re-sealed by key
+// rotation, checked by [Vault.Check] and removed with their tenant, like
+// every table the vault keeps (each table is declared once in a registry
+// that these walk).
 package vault
