@@ -109,88 +109,156 @@ type updateResult struct {
 	dup *createResult
 }
 
-// applyTokenUpdate reads, patches, validates and writes a token inside tx.
+// applyTokenUpdate reads, patches, validates and writes a token inside tx,
+// in steps: authorize, patch the data, patch the other attributes, derive
+// what depends on the data (search terms, fingerprint, mask check), fold
+// into a duplicate if deduplication finds one, seal and write.
 func (v *Vault) applyTokenUpdate(w *tokenView, op string, p Principal, tk *keys.TenantKeys, settings *tenantSettings,
 	id string, req *UpdateTokenRequest, newContainers []string, newExpiry *time.Time) (*updateResult, error) {
 	old, err := w.live(id)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, old.Containers); err != nil {
+	if err := v.authorizeUpdate(op, p, old, newContainers); err != nil {
 		return nil, err
 	}
-	if newContainers != nil && !slices.Equal(newContainers, old.Containers) {
-		if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, newContainers); err != nil {
-			return nil, err
-		}
-	}
-	tt := tokenTypes[old.Type]
 	rec := *old
 	now := v.now().UTC()
 	rec.ModifiedBy, rec.ModifiedAt = p.ApplicationID, &now
-	fe := fieldErrors{}
-
-	plain, err := tk.Open(old.Data, tokenAD(p.TenantID, old.ID, sealFieldData))
-	if err != nil {
+	u := &tokenUpdate{req: req, old: old, rec: &rec, fe: fieldErrors{}}
+	if err := u.patchData(tk, p.TenantID); err != nil {
 		return nil, err
 	}
-	dataJSON := plain
-	cvc := ""
-	if req.Data != nil {
-		patched, err := jsonpatch.MergePatch(plain, req.Data)
-		if err != nil {
-			fe.add("data", "must be a JSON merge patch")
-			return nil, fe.err(op)
-		}
-		dataJSON = patched
+	if u.unpatchable {
+		return nil, u.fe.err(op)
 	}
-	data, err := normalizeJSON(json.RawMessage(dataJSON))
+	u.patchAttributes(newContainers, newExpiry)
+	if len(u.fe) > 0 {
+		return nil, u.fe.err(op)
+	}
+	if err := v.deriveFromData(u, tk, p.TenantID); err != nil {
+		return nil, err
+	}
+	if len(u.fe) > 0 {
+		return nil, u.fe.err(op)
+	}
+	if res, err := v.updateIntoDuplicate(w, p, tk, settings, u, now); res != nil || err != nil {
+		return res, err
+	}
+	if err := u.seal(tk, p.TenantID, settings, now); err != nil {
+		return nil, err
+	}
+	if err := w.replace(old, &rec); err != nil {
+		return nil, err
+	}
+	return &updateResult{rec: &rec}, nil
+}
+
+// tokenUpdate is an update under way: the request, the token before it,
+// the record being built, the patched data and the field errors found.
+type tokenUpdate struct {
+	req      *UpdateTokenRequest
+	old, rec *tokenRecord
+	data     any    // the patched data, normalized (and validated when patched)
+	dataJSON []byte // its JSON as it will be sealed, without a card's cvc
+	cvc      string // a card's cvc given by the patch
+	fe       fieldErrors
+	// unpatchable: the data patch could not be applied at all, so nothing
+	// else is checked.
+	unpatchable bool
+}
+
+// authorizeUpdate checks token:update on the token's containers and, when
+// the update moves it, on the new ones.
+func (v *Vault) authorizeUpdate(op string, p Principal, old *tokenRecord, newContainers []string) error {
+	if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, old.Containers); err != nil {
+		return err
+	}
+	if newContainers != nil && !slices.Equal(newContainers, old.Containers) {
+		if _, err := v.authorizeToken(op, p, PermTokenUpdate, old.ID, newContainers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patchData opens the token's data and applies the data merge patch, if
+// any, validating the result as the token's type requires. A data that
+// cannot be patched at all sets u.unpatchable, with its field error.
+func (u *tokenUpdate) patchData(tk *keys.TenantKeys, tenant string) error {
+	plain, err := tk.Open(u.old.Data, tokenAD(tenant, u.old.ID, sealFieldData))
 	if err != nil {
-		fe.add("data", "must be JSON")
-		return nil, fe.err(op)
+		return err
 	}
-	if req.Data != nil {
-		var dataErrs fieldErrors
-		data, dataErrs = tt.validate(data)
-		fe.merge("data", dataErrs)
-		if len(dataErrs) == 0 {
-			if m, ok := data.(map[string]any); ok && tt.Name == TypeCard {
-				if c, ok := m["cvc"].(string); ok {
-					cvc = c
-					data = withoutKey(m, "cvc")
-				}
-			}
-			if dataJSON, err = json.Marshal(data); err != nil {
-				return nil, err
-			}
-			if len(dataJSON) > maxTokenDataBytes {
-				fe.add("data", "must be at most %d bytes of JSON", maxTokenDataBytes)
-			}
+	u.dataJSON = plain
+	if u.req.Data != nil {
+		patched, err := jsonpatch.MergePatch(plain, u.req.Data)
+		if err != nil {
+			u.fe.add("data", "must be a JSON merge patch")
+			u.unpatchable = true
+			return nil
+		}
+		u.dataJSON = patched
+	}
+	data, err := normalizeJSON(json.RawMessage(u.dataJSON))
+	if err != nil {
+		u.fe.add("data", "must be JSON")
+		u.unpatchable = true
+		return nil
+	}
+	u.data = data
+	if u.req.Data == nil {
+		return nil
+	}
+	tt := tokenTypes[u.old.Type]
+	var dataErrs fieldErrors
+	u.data, dataErrs = tt.validate(data)
+	u.fe.merge("data", dataErrs)
+	if len(dataErrs) > 0 {
+		return nil
+	}
+	if m, ok := u.data.(map[string]any); ok && tt.Name == TypeCard {
+		if c, ok := m["cvc"].(string); ok {
+			u.cvc = c
+			u.data = withoutKey(m, "cvc")
 		}
 	}
+	if u.dataJSON, err = json.Marshal(u.data); err != nil {
+		return err
+	}
+	if len(u.dataJSON) > maxTokenDataBytes {
+		u.fe.add("data", "must be at most %d bytes of JSON", maxTokenDataBytes)
+	}
+	return nil
+}
+
+// patchAttributes applies the mask and metadata merge patches and the
+// replaced attributes (containers, expiry, search indexes, fingerprint
+// expression, deduplication) to the record.
+func (u *tokenUpdate) patchAttributes(newContainers []string, newExpiry *time.Time) {
+	req, rec, fe := u.req, u.rec, u.fe
 	if req.Mask != nil {
-		base := old.Mask
+		base := u.old.Mask
 		if base == nil {
 			base = json.RawMessage("null")
 		}
 		patched, err := jsonpatch.MergePatch(base, req.Mask)
-		if err != nil {
+		var m any
+		switch {
+		case err != nil:
 			fe.add("mask", "must be a JSON merge patch")
-		} else if string(patched) == "null" {
+		case string(patched) == "null":
 			rec.Mask = nil
-		} else {
-			var m any
-			if err := json.Unmarshal(patched, &m); err != nil {
-				fe.add("mask", "must be a JSON merge patch")
-			} else {
-				checkTemplates(fe, "mask", m)
-				rec.Mask = patched
-			}
+		case json.Unmarshal(patched, &m) != nil:
+			fe.add("mask", "must be a JSON merge patch")
+		default:
+			checkTemplates(fe, "mask", m)
+			rec.Mask = patched
 		}
 	}
 	if req.Metadata != nil {
-		base, _ := json.Marshal(old.Metadata)
-		if old.Metadata == nil {
+		base, _ := json.Marshal(u.old.Metadata)
+		if u.old.Metadata == nil {
 			base = []byte("{}")
 		}
 		patched, err := jsonpatch.MergePatch(base, req.Metadata)
@@ -216,79 +284,90 @@ func (v *Vault) applyTokenUpdate(w *tokenView, op string, p Principal, tk *keys.
 	if req.DeduplicateToken != nil {
 		rec.Deduplicate = req.DeduplicateToken
 	}
-	if len(fe) > 0 {
-		return nil, fe.err(op)
-	}
+}
+
+// deriveFromData renders the search terms and the fingerprint of the
+// updated token and, when the data or mask changed, checks that the mask
+// still renders on the data as it will be read.
+func (v *Vault) deriveFromData(u *tokenUpdate, tk *keys.TenantKeys, tenant string) error {
+	rec, fe := u.rec, u.fe
 	budget := expr.NewBudget(0) // shared by the token's templates
-	vars := map[string]any{"data": data}
-	if err := renderSearchTerms(tk, &rec, vars, fe, budget); err != nil {
-		return nil, err
+	if err := renderSearchTerms(tk, rec, map[string]any{"data": u.data}, fe, budget); err != nil {
+		return err
 	}
 	rec.Fingerprint = ""
 	if rec.FingerprintExpression != "" {
-		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, data, rec.Metadata, budget)
+		fp, msg := fingerprintOf(tk, rec.Type, rec.FingerprintExpression, u.data, rec.Metadata, budget)
 		if msg != "" {
 			fe.add("fingerprint_expression", msg)
 		}
 		rec.Fingerprint = fp
 	}
-	if len(rec.Mask) > 0 && (req.Mask != nil || req.Data != nil) && !tt.isDefaultMask(rec.Mask) {
-		// The mask is evaluated on the data as it will be read: with the
-		// cvc the token keeps after this update, if any.
-		kept := cvc
-		if kept == "" && !cvcRemovedByPatch(req.Data) {
-			if kept, err = v.retainedCVC(tk, p.TenantID, old); err != nil {
-				return nil, err
-			}
-		}
-		if err := checkMask(fe, rec.Mask, dataJSON, kept, budget); err != nil {
-			return nil, err
+	if len(rec.Mask) == 0 || (u.req.Mask == nil && u.req.Data == nil) || tokenTypes[rec.Type].isDefaultMask(rec.Mask) {
+		return nil
+	}
+	// The mask is evaluated with the cvc the token keeps after this update,
+	// if any.
+	kept := u.cvc
+	if kept == "" && !cvcRemovedByPatch(u.req.Data) {
+		var err error
+		if kept, err = v.retainedCVC(tk, tenant, u.old); err != nil {
+			return err
 		}
 	}
-	if len(fe) > 0 {
-		return nil, fe.err(op)
-	}
+	return checkMask(fe, rec.Mask, u.dataJSON, kept, budget)
+}
 
+// updateIntoDuplicate applies deduplication to an update that changed the
+// fingerprint: if another token has it, the result is that token (updated
+// with this one's data under DedupUpdateExisting) and this one is left
+// as it was. It returns nil when there is no duplicate.
+func (v *Vault) updateIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKeys, settings *tenantSettings, u *tokenUpdate, now time.Time) (*updateResult, error) {
+	rec := u.rec
 	dedup := settings.dedup
 	if rec.Deduplicate != nil {
 		dedup = *rec.Deduplicate
 	}
-	if dedup && rec.Fingerprint != "" && rec.Fingerprint != old.Fingerprint {
-		dup, err := w.findDuplicate(&rec, now)
-		if err != nil {
-			return nil, err
-		}
-		if dup != nil && dup.ID != rec.ID {
-			res := &createResult{rec: dup, deduplicated: true, behavior: settings.dedupBehavior, staged: w.txn != nil}
-			if settings.dedupBehavior == DedupUpdateExisting {
-				d := &tokenDraft{rec: &rec, dataJSON: dataJSON, cvc: cvc, settings: settings}
-				if err := v.mergeIntoDuplicate(w, p, tk, dup, d, now); err != nil {
-					return nil, err
-				}
-				res.updated = true
-			}
-			return &updateResult{dup: res}, nil
-		}
+	if !dedup || rec.Fingerprint == "" || rec.Fingerprint == u.old.Fingerprint {
+		return nil, nil
 	}
-	if req.Data != nil || rec.ID != old.ID {
-		if err := sealTokenData(tk, p.TenantID, &rec, dataJSON, cvc); err != nil {
-			return nil, err
-		}
-		if cvc != "" {
-			if settings.cvcRetention > 0 {
-				until := now.Add(settings.cvcRetention)
-				rec.CVCUntil = &until
-			}
-		} else if !cvcRemovedByPatch(req.Data) {
-			rec.CVC, rec.CVCUntil = old.CVC, old.CVCUntil
-		} else {
-			rec.CVCUntil = nil
-		}
-	}
-	if err := w.replace(old, &rec); err != nil {
+	dup, err := w.findDuplicate(rec, now)
+	if err != nil || dup == nil || dup.ID == rec.ID {
 		return nil, err
 	}
-	return &updateResult{rec: &rec}, nil
+	res := &createResult{rec: dup, deduplicated: true, behavior: settings.dedupBehavior, staged: w.txn != nil}
+	if settings.dedupBehavior == DedupUpdateExisting {
+		d := &tokenDraft{rec: rec, dataJSON: u.dataJSON, cvc: u.cvc, settings: settings}
+		if err := v.mergeIntoDuplicate(w, p, tk, dup, d, now); err != nil {
+			return nil, err
+		}
+		res.updated = true
+	}
+	return &updateResult{dup: res}, nil
+}
+
+// seal seals the patched data (and a new cvc, with its retention) when the
+// data changed; otherwise the sealed data and the retained cvc stay.
+func (u *tokenUpdate) seal(tk *keys.TenantKeys, tenant string, settings *tenantSettings, now time.Time) error {
+	rec, old := u.rec, u.old
+	if u.req.Data == nil && rec.ID == old.ID {
+		return nil
+	}
+	if err := sealTokenData(tk, tenant, rec, u.dataJSON, u.cvc); err != nil {
+		return err
+	}
+	switch {
+	case u.cvc != "":
+		if settings.cvcRetention > 0 {
+			until := now.Add(settings.cvcRetention)
+			rec.CVCUntil = &until
+		}
+	case !cvcRemovedByPatch(u.req.Data):
+		rec.CVC, rec.CVCUntil = old.CVC, old.CVCUntil
+	default:
+		rec.CVCUntil = nil
+	}
+	return nil
 }
 
 // cvcRemovedByPatch reports whether a data merge patch sets cvc to null.
