@@ -120,3 +120,35 @@ func checkPageSize(fe fieldErrors, size int) {
 		fe.add("size", "must be between 1 and %d", MaxPageSize)
 	}
 }
+
+// matchName reports whether name matches a ListReactorsRequest.Name
+// pattern, ignoring case.
+func matchName(pattern, name string) bool {
+	p, n := []rune(strings.ToLower(pattern)), []rune(strings.ToLower(name))
+	if !slices.Contains(p, '*') && !slices.Contains(p, '?') {
+		return strings.Contains(string(n), string(p))
+	}
+	// Greedy matching with backtracking to the last star: linear in
+	// practice, O(len(p)·len(n)) at worst.
+	pi, ni, star, mark := 0, 0, -1, 0
+	for ni < len(n) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
+			pi++
+			ni++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ni
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ni = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,33 +9,15 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
-	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/google/uuid"
 
-	"github.com/tokenvault/vault/internal/jsonv"
 	"github.com/tokenvault/vault/internal/keyenc"
-	"github.com/tokenvault/vault/keys"
-	"github.com/tokenvault/vault/sandbox"
 	"github.com/tokenvault/vault/storage"
-)
-
-// Defaults of the reactor options.
-const (
-	// DefaultReactorMaxTokens is how many expressions the args of one
-	// invocation may hold, as on the hosted platform.
-	DefaultReactorMaxTokens = 100
-	// DefaultReactorWorkers is how many asynchronous invocations one process
-	// runs at a time.
-	DefaultReactorWorkers = 4
-	// DefaultReactorResultTTL is how long the result of an asynchronous
-	// invocation stays readable.
-	DefaultReactorResultTTL = 24 * time.Hour
 )
 
 const (
@@ -189,163 +170,6 @@ var (
 	}}
 )
 
-// reactorConfig holds the reactor options given to Open.
-type reactorConfig struct {
-	isolation    *sandbox.Isolation // nil: worker processes (or testIsolation)
-	limits       sandbox.Limits
-	allowedHosts []string
-	transport    http.RoundTripper
-	workers      *int
-	asyncTimeout time.Duration
-	resultTTL    time.Duration
-	maxTokens    int
-	cacheSize    int // compiled programs kept; 0 for the sandbox's default
-}
-
-// WithReactorLimits sets the limits of reactor invocations (see
-// [sandbox.Limits]; zero fields keep the sandbox's defaults: 30 s, 50,000
-// characters of code, 1 MiB payloads, ...). Limits.Timeout is the limit of
-// synchronous invocations; [WithReactorAsyncTimeout] sets the asynchronous
-// one.
-func WithReactorLimits(l sandbox.Limits) Option {
-	return func(c *config) { c.reactors.limits = l }
-}
-
-// WithReactorIsolation sets where reactor code runs. By default (the zero
-// [sandbox.Isolation]) it runs in worker processes with OS limits, pooled
-// per reactor and never shared between tenants; the fields size the pool.
-// sandbox.Isolation{InProcess: true} runs it in this process instead, with
-// no bound on what hostile code can do to the process's memory: only for
-// trusted code and tests. See the package documentation, section Reactors.
-func WithReactorIsolation(iso sandbox.Isolation) Option {
-	return func(c *config) { c.reactors.isolation = &iso }
-}
-
-// testIsolation, when set (by this package's tests only), replaces the
-// default of vaults opened without WithReactorIsolation.
-var testIsolation *sandbox.Isolation
-
-// WithReactorHTTP sets the destinations reactor code may reach with fetch,
-// node-fetch and axios (host names, or *.domain wildcards; none by default)
-// and, when transport is not nil, the transport of those requests (default
-// http.DefaultTransport). See [sandbox.WithAllowedHosts].
-func WithReactorHTTP(allowedHosts []string, transport http.RoundTripper) Option {
-	return func(c *config) {
-		c.reactors.allowedHosts = append(c.reactors.allowedHosts, allowedHosts...)
-		if transport != nil {
-			c.reactors.transport = transport
-		}
-	}
-}
-
-// WithReactorWorkers sets how many asynchronous invocations this process
-// runs at a time (default [DefaultReactorWorkers]). Zero starts no worker:
-// jobs wait for a process sharing the store that has workers.
-func WithReactorWorkers(n int) Option {
-	return func(c *config) { c.reactors.workers = &n }
-}
-
-// WithReactorAsyncTimeout sets the time limit of asynchronous invocations
-// (default [sandbox.AsyncTimeout], 5 minutes).
-func WithReactorAsyncTimeout(d time.Duration) Option {
-	return func(c *config) { c.reactors.asyncTimeout = d }
-}
-
-// WithReactorResultTTL sets how long the result of an asynchronous
-// invocation stays readable (default [DefaultReactorResultTTL]).
-func WithReactorResultTTL(d time.Duration) Option {
-	return func(c *config) { c.reactors.resultTTL = d }
-}
-
-// WithReactorMaxTokens sets how many expressions the args of one invocation
-// may hold (default [DefaultReactorMaxTokens]).
-func WithReactorMaxTokens(n int) Option {
-	return func(c *config) { c.reactors.maxTokens = n }
-}
-
-// reactorRuntime is the vault's reactor machinery: the sandbox, the limits
-// in force and the number of asynchronous workers.
-type reactorRuntime struct {
-	sandbox      *sandbox.Sandbox
-	limits       sandbox.Limits
-	workers      int
-	asyncTimeout time.Duration
-	resultTTL    time.Duration
-	maxTokens    int
-}
-
-// startReactors validates the reactor options, builds the sandbox and starts
-// the job workers.
-func (v *Vault) startReactors(cfg reactorConfig) error {
-	const op = "Open"
-	rt := &reactorRuntime{
-		workers: DefaultReactorWorkers, asyncTimeout: cfg.asyncTimeout, resultTTL: cfg.resultTTL,
-		maxTokens: cfg.maxTokens,
-	}
-	if cfg.workers != nil {
-		rt.workers = *cfg.workers
-	}
-	switch {
-	case rt.workers < 0:
-		return newError(KindInvalid, op, "the number of reactor workers must not be negative")
-	case rt.asyncTimeout < 0, rt.resultTTL < 0, rt.maxTokens < 0:
-		return newError(KindInvalid, op, "reactor timeouts, retention and token limits must not be negative")
-	}
-	if rt.asyncTimeout == 0 {
-		rt.asyncTimeout = sandbox.AsyncTimeout
-	}
-	if rt.resultTTL == 0 {
-		rt.resultTTL = DefaultReactorResultTTL
-	}
-	if rt.maxTokens == 0 {
-		rt.maxTokens = DefaultReactorMaxTokens
-	}
-	iso := cfg.isolation
-	if iso == nil {
-		iso = cmp.Or(testIsolation, &sandbox.Isolation{})
-	}
-	opts := []sandbox.Option{sandbox.WithLimits(cfg.limits), sandbox.WithLogger(v.log), sandbox.WithIsolation(*iso)}
-	if len(cfg.allowedHosts) > 0 {
-		opts = append(opts, sandbox.WithAllowedHosts(cfg.allowedHosts...))
-	}
-	if cfg.transport != nil {
-		opts = append(opts, sandbox.WithTransport(cfg.transport))
-	}
-	if cfg.cacheSize > 0 {
-		opts = append(opts, sandbox.WithCacheSize(cfg.cacheSize))
-	}
-	sb, err := sandbox.New(opts...)
-	if err != nil {
-		return &Error{Kind: KindInvalid, Op: op, Detail: "the reactor options are not valid", Err: err}
-	}
-	rt.sandbox, rt.limits = sb, sb.Limits()
-	v.reactors = rt
-	v.jobs.addKind(v.reactorJobs())
-	return nil
-}
-
-// compileReactor compiles code, turning its failures into KindUnprocessable
-// errors on the field "code" that give a position, never the code.
-func (v *Vault) compileReactor(op, code string) (*sandbox.Program, error) {
-	prog, err := v.reactors.sandbox.Compile(code)
-	if err != nil {
-		return nil, compileFailure(op, err)
-	}
-	return prog, nil
-}
-
-func compileFailure(op string, err error) error {
-	fe := fieldErrors{}
-	if ce, ok := errors.AsType[*sandbox.CompileError](err); ok {
-		fe.add("code", "does not compile: line %d, column %d: %s", ce.Line, ce.Column, ce.Message)
-	} else if le, ok := errors.AsType[*sandbox.LimitError](err); ok && le.Limit == sandbox.LimitCodeSize {
-		fe.add("code", "must be at most %d characters", le.Max)
-	} else {
-		return wrapErr(op, err)
-	}
-	return &Error{Kind: KindUnprocessable, Op: op, Detail: "the reactor code cannot be used", Fields: fe, Err: err}
-}
-
 // reactorSpec is a validated create or update request.
 type reactorSpec struct {
 	name, code string
@@ -434,70 +258,6 @@ func checkReactorRefs(tx storage.Tx, op, tenant string, spec *reactorSpec) error
 	return fe.err(op)
 }
 
-// sealConfig seals a configuration for the reactor id; nil when empty.
-func sealConfig(tk *keys.TenantKeys, tenant, id string, config map[string]string) ([]byte, error) {
-	if len(config) == 0 {
-		return nil, nil
-	}
-	plain, err := json.Marshal(config)
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := tk.Seal(plain, keysAD(tenant, reactorKind, id, sealFieldConfig))
-	clear(plain)
-	return sealed, err
-}
-
-// openSealed opens a sealed value outside a store transaction; a data-key
-// version it does not know (another process rotated) makes it reload the
-// tenant's keys and try once more.
-func (v *Vault) openSealed(ctx context.Context, tk *keys.TenantKeys, sealed []byte, ad keys.AD) ([]byte, error) {
-	plain, err := tk.Open(sealed, ad)
-	if errors.Is(err, keys.ErrKeyNotFound) && !errors.Is(err, keys.ErrTenantDeleted) {
-		if _, rerr := v.keys.Tenant(ctx, ad.Tenant); rerr == nil {
-			plain, err = tk.Open(sealed, ad)
-		}
-	}
-	return plain, err
-}
-
-// openConfig returns the plaintext configuration of a reactor record. It
-// may reload the tenant's keys, so it must not run inside a store
-// transaction; openConfigTx does no I/O.
-func (v *Vault) openConfig(ctx context.Context, tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
-	return decodeConfig(tenant, r, func(sealed []byte, ad keys.AD) ([]byte, error) { return v.openSealed(ctx, tk, sealed, ad) })
-}
-
-func openConfigTx(tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
-	return decodeConfig(tenant, r, tk.Open)
-}
-
-func decodeConfig(tenant string, r *reactorRecord, open func(sealed []byte, ad keys.AD) ([]byte, error)) (map[string]string, error) {
-	config := map[string]string{}
-	if r.Config == nil {
-		return config, nil
-	}
-	plain, err := open(r.Config, keysAD(tenant, reactorKind, r.ID, sealFieldConfig))
-	if err != nil {
-		return nil, err
-	}
-	doc, err := jsonv.Decode(plain)
-	clear(plain)
-	m, ok := doc.(map[string]any)
-	if err != nil || !ok {
-		return nil, errors.New("reactor configuration does not decode")
-	}
-	for k, val := range m {
-		s, ok := val.(string)
-		if !ok {
-			return nil, errors.New("reactor configuration does not decode")
-		}
-		config[k] = s
-	}
-	return config, nil
-}
-
-// visibleConfig is the configuration as the caller may see it: nil without
 // reactor:read.
 func visibleConfig(p *Principal, config map[string]string) map[string]string {
 	if !p.can(PermReactorRead) {
@@ -704,38 +464,6 @@ func (v *Vault) AllReactors(ctx context.Context, req ListReactorsRequest) iter.S
 			}
 		}
 	}
-}
-
-// matchName reports whether name matches a ListReactorsRequest.Name
-// pattern, ignoring case.
-func matchName(pattern, name string) bool {
-	p, n := []rune(strings.ToLower(pattern)), []rune(strings.ToLower(name))
-	if !slices.Contains(p, '*') && !slices.Contains(p, '?') {
-		return strings.Contains(string(n), string(p))
-	}
-	// Greedy matching with backtracking to the last star: linear in
-	// practice, O(len(p)·len(n)) at worst.
-	pi, ni, star, mark := 0, 0, -1, 0
-	for ni < len(n) {
-		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
-			pi++
-			ni++
-		case pi < len(p) && p[pi] == '*':
-			star, mark = pi, ni
-			pi++
-		case star >= 0:
-			pi = star + 1
-			mark++
-			ni = mark
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi] == '*' {
-		pi++
-	}
-	return pi == len(p)
 }
 
 // UpdateReactor replaces a reactor's name, code, configuration, application
