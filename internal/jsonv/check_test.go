@@ -51,35 +51,70 @@ var checkValid = []string{
 }
 
 func TestCheckRefuses(t *testing.T) {
-	for _, c := range checkCases {
-		t.Run(c.in, func(t *testing.T) {
-			err := Check([]byte(c.in))
-			var ve *ValueError
-			require.ErrorAs(t, err, &ve)
-			assert.ErrorIs(t, err, c.err)
-			assert.Equal(t, c.path, ve.Path)
-			assert.Equal(t, c.key, ve.Key)
-			assert.NotContains(t, err.Error(), "abc")
-		})
+	for _, im := range impls {
+		for _, c := range checkCases {
+			t.Run(im.name+"/"+c.in, func(t *testing.T) {
+				err := im.check([]byte(c.in))
+				var ve *ValueError
+				require.ErrorAs(t, err, &ve)
+				assert.ErrorIs(t, err, c.err)
+				assert.Equal(t, c.path, ve.Path)
+				assert.Equal(t, c.key, ve.Key)
+				assert.NotContains(t, err.Error(), "abc")
+			})
+		}
 	}
 }
 
 func TestCheckAccepts(t *testing.T) {
-	for _, in := range append(checkValid, corpus...) {
-		t.Run(in, func(t *testing.T) {
-			_, decodeErr := Decode([]byte(in))
-			err := Check([]byte(in))
-			switch {
-			case decodeErr != nil:
-				assert.ErrorIs(t, err, ErrSyntax, "Decode refuses it: %v", decodeErr)
-			case !utf8.ValidString(in) || strings.Contains(in, `\ud800`):
-				assert.ErrorIs(t, err, ErrUTF8)
-			case slices.Contains([]string{`1e999999`, `[-1e400]`, `{"n":1.5e309}`}, in): // in the corpus
-				assert.ErrorIs(t, err, ErrRange)
-			default:
-				assert.NoError(t, err)
+	for _, im := range impls {
+		for _, in := range append(checkValid, corpus...) {
+			t.Run(im.name+"/"+in, func(t *testing.T) {
+				_, decodeErr := Decode([]byte(in))
+				err := im.check([]byte(in))
+				switch {
+				case decodeErr != nil:
+					assert.ErrorIs(t, err, ErrSyntax, "Decode refuses it: %v", decodeErr)
+				case !utf8.ValidString(in) || strings.Contains(in, `\ud800`):
+					assert.ErrorIs(t, err, ErrUTF8)
+				case slices.Contains([]string{`1e999999`, `[-1e400]`, `{"n":1.5e309}`}, in): // in the corpus
+					assert.ErrorIs(t, err, ErrRange)
+				default:
+					assert.NoError(t, err)
+				}
+			})
+		}
+	}
+}
+
+// TestCheckTwinsAgree holds the two Checks to the same answer, field for
+// field, where a document is refused both for a value and for its grammar
+// (the first in document order wins) and where paths hold escaped or empty
+// keys.
+func TestCheckTwinsAgree(t *testing.T) {
+	for _, in := range []string{
+		"[\"\xff\",x", "[1e999,x", "\"\xff\\q\"", "{\"\\u0061\\n\":[{\"\":[0,\"\\udc00\"]}]}",
+		"{\"a\":1,\"a\":{\"b\":1e400}}", "{\"k\":\"ok\"}\xff", "[\"ok\",\"\xff\"]]",
+	} {
+		t.Run(in, func(t *testing.T) { checkTwinsAgree(t, []byte(in)) })
+	}
+}
+
+// checkTwinsAgree holds every Check to the first: the same kind of error,
+// and for a *ValueError the same fields.
+func checkTwinsAgree(t *testing.T, in []byte) {
+	t.Helper()
+	want := impls[0].check(in)
+	for _, im := range impls[1:] {
+		err := im.check(in)
+		if errors.Is(err, ErrSyntax) != errors.Is(want, ErrSyntax) || (err == nil) != (want == nil) {
+			t.Fatalf("%s Check %v, %s Check %v for %q", impls[0].name, want, im.name, err, in)
+		}
+		if ve, ok := errors.AsType[*ValueError](err); ok {
+			if wve, _ := errors.AsType[*ValueError](want); wve == nil || *wve != *ve {
+				t.Fatalf("%s Check %#v, %s Check %#v for %q", impls[0].name, wve, im.name, ve, in)
 			}
-		})
+		}
 	}
 }
 
@@ -97,59 +132,68 @@ func FuzzCheck(f *testing.F) {
 		f.Add([]byte(c.in))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		err := Check(in)
+		checkTwinsAgree(t, in)
 		doc, decodeErr := Decode(in)
-		var se *SyntaxError
-		var ve *ValueError
-		switch {
-		case err == nil:
-			if decodeErr != nil {
-				t.Fatalf("Check accepts what Decode refuses (%v): %q", decodeErr, in)
-			}
-			if !utf8.Valid(in) {
-				t.Fatalf("Check accepts bytes that are not UTF-8: %q", in)
-			}
-			if n := countReplacements(doc); n > countFFFD(in) {
-				t.Fatalf("Check accepts %q, which decodes with %d replacement characters for %d in the input", in, n, countFFFD(in))
-			}
-			walkValues(doc, func(v any) {
-				if n, ok := v.(json.Number); ok {
-					if _, perr := strconv.ParseFloat(string(n), 64); perr != nil {
-						t.Fatalf("Check accepts the number %s of %q", n, in)
-					}
-				}
-			})
-		case errors.As(err, &se):
-			if decodeErr == nil {
-				t.Fatalf("Check finds a syntax error (%v) where Decode finds none: %q", err, in)
-			}
-		case errors.As(err, &ve):
-			if !errors.Is(err, ErrUTF8) && !errors.Is(err, ErrRange) {
-				t.Fatalf("ValueError with %v", ve.Err)
-			}
-			if decodeErr != nil || ve.Key || bytes.ContainsAny(in, ".[]") || hasDuplicateKeys(in) {
-				return // nothing decoded to find it in, or a path that may be ambiguous
-			}
-			v, ok := at(doc, ve.Path)
-			if !ok {
-				t.Fatalf("path %q of %v is not in %q", ve.Path, err, in)
-			}
-			switch x := v.(type) {
-			case string:
-				if !errors.Is(err, ErrUTF8) || !strings.ContainsRune(x, utf8.RuneError) {
-					t.Fatalf("%v at %q, a string %q", err, ve.Path, x)
-				}
-			case json.Number:
-				if _, perr := strconv.ParseFloat(string(x), 64); !errors.Is(err, ErrRange) || perr == nil {
-					t.Fatalf("%v at %q, the number %s", err, ve.Path, x)
-				}
-			default:
-				t.Fatalf("%v at %q, a %T", err, ve.Path, v)
-			}
-		default:
-			t.Fatalf("untyped error %T: %v", err, err)
+		for _, im := range impls {
+			checkCheck(t, in, im.check(in), doc, decodeErr)
 		}
 	})
+}
+
+// checkCheck holds err, what a Check says of in, to Decode's doc and
+// decodeErr: see FuzzCheck.
+func checkCheck(t *testing.T, in []byte, err error, doc any, decodeErr error) {
+	t.Helper()
+	var se *SyntaxError
+	var ve *ValueError
+	switch {
+	case err == nil:
+		if decodeErr != nil {
+			t.Fatalf("Check accepts what Decode refuses (%v): %q", decodeErr, in)
+		}
+		if !utf8.Valid(in) {
+			t.Fatalf("Check accepts bytes that are not UTF-8: %q", in)
+		}
+		if n := countReplacements(doc); n > countFFFD(in) {
+			t.Fatalf("Check accepts %q, which decodes with %d replacement characters for %d in the input", in, n, countFFFD(in))
+		}
+		walkValues(doc, func(v any) {
+			if n, ok := v.(json.Number); ok {
+				if _, perr := strconv.ParseFloat(string(n), 64); perr != nil {
+					t.Fatalf("Check accepts the number %s of %q", n, in)
+				}
+			}
+		})
+	case errors.As(err, &se):
+		if decodeErr == nil {
+			t.Fatalf("Check finds a syntax error (%v) where Decode finds none: %q", err, in)
+		}
+	case errors.As(err, &ve):
+		if !errors.Is(err, ErrUTF8) && !errors.Is(err, ErrRange) {
+			t.Fatalf("ValueError with %v", ve.Err)
+		}
+		if decodeErr != nil || ve.Key || bytes.ContainsAny(in, ".[]") || hasDuplicateKeys(in) {
+			return // nothing decoded to find it in, or a path that may be ambiguous
+		}
+		v, ok := at(doc, ve.Path)
+		if !ok {
+			t.Fatalf("path %q of %v is not in %q", ve.Path, err, in)
+		}
+		switch x := v.(type) {
+		case string:
+			if !errors.Is(err, ErrUTF8) || !strings.ContainsRune(x, utf8.RuneError) {
+				t.Fatalf("%v at %q, a string %q", err, ve.Path, x)
+			}
+		case json.Number:
+			if _, perr := strconv.ParseFloat(string(x), 64); !errors.Is(err, ErrRange) || perr == nil {
+				t.Fatalf("%v at %q, the number %s", err, ve.Path, x)
+			}
+		default:
+			t.Fatalf("%v at %q, a %T", err, ve.Path, v)
+		}
+	default:
+		t.Fatalf("untyped error %T: %v", err, err)
+	}
 }
 
 // countFFFD counts the U+FFFD characters the input spells, raw or escaped.
@@ -238,14 +282,4 @@ func at(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
-}
-
-func BenchmarkCheckCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := Check(in); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

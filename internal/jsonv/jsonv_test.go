@@ -34,102 +34,143 @@ var corpus = []string{
 	`"\u12"`, `tru`, `nul`, `[1 2]`, `1 2`, "\"tab\tin\"", `[`, `{`, ``, `   `,
 }
 
+// impl is one implementation of the package's functions: the hand-written
+// one the package exports, or its twin on jsontext. Every differential and
+// fuzz test holds both to the same properties.
+type impl struct {
+	name   string
+	decode func([]byte) (any, error)
+	fields func([]byte, []string, [][]byte) error
+	str    func([]byte) (string, error)
+	walk   func([]byte, Visitor) error
+	check  func([]byte) error
+}
+
+var impls = []impl{
+	{"hand", Decode, Fields, String, Walk, Check},
+	{"jsontext", decodeJSONText, fieldsJSONText, stringJSONText, walkJSONText, checkJSONText},
+}
+
 func TestMatchesEncodingJSON(t *testing.T) {
-	for _, in := range corpus {
-		t.Run(in, func(t *testing.T) {
-			want, wantErr := std([]byte(in))
-			got, err := Decode([]byte(in))
-			if wantErr != nil {
-				assert.ErrorIs(t, err, ErrSyntax, "encoding/json rejects it: %v", wantErr)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, want, got)
-		})
+	for _, im := range impls {
+		for _, in := range corpus {
+			t.Run(im.name+"/"+in, func(t *testing.T) {
+				want, wantErr := std([]byte(in))
+				got, err := im.decode([]byte(in))
+				if wantErr != nil {
+					assert.ErrorIs(t, err, ErrSyntax, "encoding/json rejects it: %v", wantErr)
+					return
+				}
+				require.NoError(t, err)
+				assert.Equal(t, want, got)
+			})
+		}
 	}
 }
 
 func TestDepthLimit(t *testing.T) {
-	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
-	_, err := Decode([]byte(deep))
-	assert.ErrorIs(t, err, ErrSyntax)
-	ok := strings.Repeat("[", 100) + strings.Repeat("]", 100)
-	_, err = Decode([]byte(ok))
-	assert.NoError(t, err)
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) {
+			for _, n := range []int{MaxDepth + 1, MaxDepth + 2} {
+				deep := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+				_, err := im.decode(deep)
+				assert.ErrorIs(t, err, ErrSyntax)
+				assert.ErrorIs(t, im.fields(deep, []string{"a"}, make([][]byte, 1)), ErrSyntax)
+				assert.ErrorIs(t, im.walk(deep, new(events)), ErrSyntax)
+				assert.ErrorIs(t, im.check(deep), ErrSyntax)
+			}
+			ok := []byte(strings.Repeat(`{"a":[`, MaxDepth/2) + strings.Repeat("]}", MaxDepth/2))
+			_, err := im.decode(ok)
+			assert.NoError(t, err)
+			assert.NoError(t, im.fields(ok, []string{"a"}, make([][]byte, 1)))
+			assert.NoError(t, im.walk(ok, new(events)))
+			assert.NoError(t, im.check(ok))
+		})
+	}
 }
 
 func TestErrorDoesNotQuoteInput(t *testing.T) {
-	_, err := Decode([]byte(`{"ssn":"123-45-6789"`))
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "6789")
+	for _, im := range impls {
+		for _, in := range []string{`{"ssn":"123-45-6789"`, `{"ssn":"123-45-6789"x}`, `["123-45-6789",6789x]`, `{"ssn":"123-45-\q6789"}`, `"123-45-6789" 6789`} {
+			t.Run(im.name+"/"+in, func(t *testing.T) {
+				_, err := im.decode([]byte(in))
+				errs := []error{err, im.fields([]byte(in), []string{"ssn"}, make([][]byte, 1)), im.walk([]byte(in), new(events)), im.check([]byte(in))}
+				_, err = im.str([]byte(in))
+				for _, err := range append(errs, err) {
+					require.ErrorIs(t, err, ErrSyntax)
+					assert.NotContains(t, err.Error(), "6789")
+				}
+			})
+		}
+	}
 }
 
-// FuzzDecode holds Decode to encoding/json: same values for what it
-// accepts, an error for what it rejects.
+// FuzzDecode holds both decoders to encoding/json: same values for what it
+// accepts, an error wrapping ErrSyntax for what it rejects.
 func FuzzDecode(f *testing.F) {
 	for _, in := range corpus {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		want, wantErr := std(in)
-		got, err := Decode(in)
-		if (wantErr == nil) != (err == nil) {
-			t.Fatalf("encoding/json err=%v, jsonv err=%v for %q", wantErr, err, in)
-		}
-		if err == nil && !reflect.DeepEqual(want, got) {
-			t.Fatalf("values differ for %q: %#v vs %#v", in, want, got)
+		for _, im := range impls {
+			got, err := im.decode(in)
+			if (wantErr == nil) != (err == nil) {
+				t.Fatalf("encoding/json err=%v, %s err=%v for %q", wantErr, im.name, err, in)
+			}
+			if err != nil && !errors.Is(err, ErrSyntax) {
+				t.Fatalf("%s: error %v does not wrap ErrSyntax", im.name, err)
+			}
+			if err == nil && !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s: values differ for %q: %#v vs %#v", im.name, in, want, got)
+			}
 		}
 	})
 }
 
-func BenchmarkDecodeCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Decode(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkStdDecodeCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := std(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// checkFields holds Fields to Decode: the same error or not, and for an
-// object the same values of the keys asked for.
+// checkFields holds each Fields to Decode: the same error or not, and for
+// an object the same values of the keys asked for.
 func checkFields(t *testing.T, in []byte, keys []string) {
 	t.Helper()
 	full, fullErr := Decode(in)
-	out := make([][]byte, len(keys))
-	err := Fields(in, keys, out)
-	if (fullErr == nil) != (err == nil) {
-		t.Fatalf("Decode err=%v, Fields err=%v for %q", fullErr, err, in)
-	}
-	if err != nil {
-		if !errors.Is(err, ErrSyntax) {
-			t.Fatalf("Fields error %v does not wrap ErrSyntax", err)
+	for _, im := range impls {
+		out := make([][]byte, len(keys))
+		err := im.fields(in, keys, out)
+		if (fullErr == nil) != (err == nil) {
+			t.Fatalf("Decode err=%v, %s Fields err=%v for %q", fullErr, im.name, err, in)
 		}
-		return
-	}
-	m, _ := full.(map[string]any)
-	for i, k := range keys {
-		var got any
-		if out[i] != nil {
-			if got, err = Decode(out[i]); err != nil {
-				t.Fatalf("key %q of %q: Fields gave %q, not one value: %v", k, in, out[i], err)
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) {
+				t.Fatalf("%s Fields error %v does not wrap ErrSyntax", im.name, err)
+			}
+			continue
+		}
+		m, _ := full.(map[string]any)
+		for i, k := range keys {
+			var got any
+			if out[i] != nil {
+				if got, err = Decode(out[i]); err != nil {
+					t.Fatalf("key %q of %q: %s Fields gave %q, not one value: %v", k, in, im.name, out[i], err)
+				}
+				if cap(out[i]) != len(out[i]) || !aliases(in, out[i]) {
+					t.Fatalf("key %q of %q: %s Fields gave %q, not a slice of the input capped at its end", k, in, im.name, out[i])
+				}
+			}
+			if !reflect.DeepEqual(m[k], got) {
+				t.Fatalf("key %q of %q: Decode %#v, %s Fields %#v", k, in, m[k], im.name, got)
 			}
 		}
-		if !reflect.DeepEqual(m[k], got) {
-			t.Fatalf("key %q of %q: Decode %#v, Fields %#v", k, in, m[k], got)
+	}
+}
+
+// aliases reports whether sub is a slice of b.
+func aliases(b, sub []byte) bool {
+	for i := range b[:len(b)-len(sub)+1] {
+		if &b[i] == &sub[0] {
+			return true
 		}
 	}
+	return false
 }
 
 func TestFields(t *testing.T) {
@@ -140,19 +181,61 @@ func TestFields(t *testing.T) {
 		`{"\u00e9":1}`, "{\"\xff\":2}") {
 		t.Run(in, func(t *testing.T) { checkFields(t, []byte(in), keys) })
 	}
-	out := make([][]byte, 1)
-	require.NoError(t, Fields([]byte(`{"number":"4242","other":[1,2,3]}`), []string{"number"}, out))
-	assert.Equal(t, `"4242"`, string(out[0]))
+	for _, im := range impls {
+		out := make([][]byte, 1)
+		require.NoError(t, im.fields([]byte(`{"number":"4242","other":[1,2,3]}`), []string{"number"}, out))
+		assert.Equal(t, `"4242"`, string(out[0]), im.name)
+	}
 }
 
 func TestString(t *testing.T) {
-	s, err := String([]byte(` "a\u00e9\n" `))
-	require.NoError(t, err)
-	assert.Equal(t, "aé\n", s)
-	for _, bad := range []string{`1`, `"open`, `"a" "b"`, ``} {
-		_, err := String([]byte(bad))
-		assert.ErrorIs(t, err, ErrSyntax, bad)
+	for _, im := range impls {
+		t.Run(im.name, func(t *testing.T) {
+			s, err := im.str([]byte(` "a\u00e9\n" `))
+			require.NoError(t, err)
+			assert.Equal(t, "aé\n", s)
+			s, err = im.str([]byte("\"\xff \\ud800\\u0041\""))
+			require.NoError(t, err)
+			assert.Equal(t, "\uFFFD \uFFFDA", s, "replaced as encoding/json does")
+			for _, bad := range []string{`1`, `"open`, `"a" "b"`, ``, ` `, `"\q"`, `"a"x`, `["a"]`} {
+				_, err := im.str([]byte(bad))
+				assert.ErrorIs(t, err, ErrSyntax, bad)
+			}
+		})
 	}
+}
+
+// checkString holds each String to encoding/json: a document that is one
+// JSON string decodes to the same Go string; anything else is an error
+// wrapping ErrSyntax.
+func checkString(t *testing.T, in []byte) {
+	t.Helper()
+	var want string
+	wantErr := errors.New("not one JSON string")
+	if v, err := std(in); err == nil {
+		if s, ok := v.(string); ok {
+			want, wantErr = s, nil
+		}
+	}
+	for _, im := range impls {
+		got, err := im.str(in)
+		if (wantErr == nil) != (err == nil) {
+			t.Fatalf("encoding/json err=%v, %s String err=%v for %q", wantErr, im.name, err, in)
+		}
+		if err != nil && !errors.Is(err, ErrSyntax) {
+			t.Fatalf("%s String error %v does not wrap ErrSyntax", im.name, err)
+		}
+		if err == nil && got != want {
+			t.Fatalf("%s String of %q: %q, encoding/json %q", im.name, in, got, want)
+		}
+	}
+}
+
+func FuzzString(f *testing.F) {
+	for _, in := range corpus {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(checkString)
 }
 
 func FuzzFields(f *testing.F) {
@@ -213,23 +296,30 @@ func stdEvents(b []byte) (events, error) {
 func checkWalk(t *testing.T, in []byte) {
 	t.Helper()
 	want, wantErr := stdEvents(in)
-	var got events
-	err := Walk(in, &got)
-	if (wantErr == nil) != (err == nil) {
-		t.Fatalf("encoding/json err=%v, Walk err=%v for %q", wantErr, err, in)
-	}
-	if err == nil && !reflect.DeepEqual(want, got) {
-		t.Fatalf("events differ for %q:\n%#v\n%#v", in, want, got)
+	for _, im := range impls {
+		var got events
+		err := im.walk(in, &got)
+		if (wantErr == nil) != (err == nil) {
+			t.Fatalf("encoding/json err=%v, %s Walk err=%v for %q", wantErr, im.name, err, in)
+		}
+		if err != nil && !errors.Is(err, ErrSyntax) {
+			t.Fatalf("%s Walk error %v does not wrap ErrSyntax", im.name, err)
+		}
+		if err == nil && !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s: events differ for %q:\n%#v\n%#v", im.name, in, want, got)
+		}
 	}
 }
 
 func TestWalk(t *testing.T) {
-	for _, in := range append(corpus, `{"b":1,"a":{"c":[true,null,"x"]},"b":2}`) {
+	for _, in := range append(corpus, `{"b":1,"a":{"c":[true,null,"x"]},"b":2}`, `[{"":[]},{},[[]],"k"]`) {
 		t.Run(in, func(t *testing.T) { checkWalk(t, []byte(in)) })
 	}
 	stop := errors.New("stop")
-	err := Walk([]byte(`[1,2]`), stopAt{stop})
-	assert.Same(t, stop, err, "a visitor's error is returned as it is")
+	for _, im := range impls {
+		err := im.walk([]byte(`[1,2]`), stopAt{stop})
+		assert.Same(t, stop, err, "%s: a visitor's error is returned as it is", im.name)
+	}
 }
 
 type stopAt struct{ err error }
