@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -21,6 +22,10 @@ import (
 // unpaired surrogate) becomes U+FFFD.
 var lenient = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
+// strict is the RFC 8259 grammar with RFC 7493's UTF-8 rule (invalid bytes
+// and unpaired surrogate escapes are errors) but not its rule on names.
+var strict = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(false)}
+
 // jtDecoder is a jsontext.Decoder reading a []byte in place: given a
 // *bytes.Buffer, jsontext parses the buffer without copying it, so raw
 // values it returns are slices of the input.
@@ -32,10 +37,10 @@ type jtDecoder struct {
 
 var jtDecoders = sync.Pool{New: func() any { return new(jtDecoder) }}
 
-func getJTDecoder(b []byte) *jtDecoder {
+func getJTDecoder(b []byte, opts []jsontext.Options) *jtDecoder {
 	d := jtDecoders.Get().(*jtDecoder)
 	d.buf = *bytes.NewBuffer(b)
-	d.dec.Reset(&d.buf, lenient...)
+	d.dec.Reset(&d.buf, opts...)
 	return d
 }
 
@@ -75,7 +80,7 @@ func (d *jtDecoder) end() error {
 
 // decodeJSONText is Decode on jsontext.
 func decodeJSONText(b []byte) (any, error) {
-	d := getJTDecoder(b)
+	d := getJTDecoder(b, lenient)
 	defer putJTDecoder(d)
 	v, err := d.value()
 	if err != nil {
@@ -145,7 +150,7 @@ func scalar(tok jsontext.Token) any {
 
 // fieldsJSONText is Fields on jsontext.
 func fieldsJSONText(b []byte, keys []string, out [][]byte) error {
-	d := getJTDecoder(b)
+	d := getJTDecoder(b, lenient)
 	defer putJTDecoder(d)
 	if d.dec.PeekKind() != '{' {
 		if _, err := d.dec.ReadValue(); err != nil {
@@ -161,13 +166,7 @@ func fieldsJSONText(b []byte, keys []string, out [][]byte) error {
 		if err != nil {
 			return d.syntax(err)
 		}
-		idx := -1
-		for i, k := range keys {
-			if name.String() == k {
-				idx = i
-				break
-			}
-		}
+		idx := slices.Index(keys, name.String())
 		v, err := d.dec.ReadValue() // a slice of b: the decoder reads the bytes.Buffer in place
 		if err != nil {
 			return d.syntax(err)
@@ -184,22 +183,28 @@ func fieldsJSONText(b []byte, keys []string, out [][]byte) error {
 
 // stringJSONText is String on jsontext.
 func stringJSONText(v []byte) (string, error) {
-	d := getJTDecoder(v)
-	defer putJTDecoder(d)
-	if d.dec.PeekKind() != '"' {
-		return "", &SyntaxError{Offset: int(d.dec.InputOffset()), msg: "expected a string"}
+	q := bytes.Trim(v, " \t\r\n")
+	if len(q) == 0 || q[0] != '"' {
+		return "", &SyntaxError{Offset: len(v) - len(bytes.TrimLeft(v, " \t\r\n")), msg: "expected a string"}
 	}
-	tok, err := d.dec.ReadToken()
-	if err != nil {
-		return "", d.syntax(err)
+	var buf [64]byte
+	s, err := jsontext.AppendUnquote(buf[:0], q)
+	if err != nil && !jsontext.Value(q).IsValid(lenient...) {
+		// Not the error of a replaced invalid UTF-8 byte or surrogate escape,
+		// which AppendUnquote reports after replacing it.
+		d := getJTDecoder(v, lenient)
+		defer putJTDecoder(d)
+		if _, err := d.dec.ReadValue(); err != nil {
+			return "", d.syntax(err)
+		}
+		return "", d.end()
 	}
-	s := tok.String()
-	return s, d.end()
+	return string(s), nil
 }
 
 // walkJSONText is Walk on jsontext.
 func walkJSONText(b []byte, vis Visitor) error {
-	d := getJTDecoder(b)
+	d := getJTDecoder(b, lenient)
 	defer putJTDecoder(d)
 	for {
 		tok, err := d.dec.ReadToken()
@@ -232,18 +237,41 @@ func walkJSONText(b []byte, vis Visitor) error {
 	}
 }
 
-// checkJSONText is Check on jsontext: the decoder holds the document to the
-// grammar (as Decode does); each string is then unquoted once more to learn
-// whether it decodes without a replacement, and each number is held to
-// float64.
+// checkJSONText is Check on jsontext. A strict decoder passes a document
+// Check accepts in one pass; one it refuses is read again to tell why: a
+// lenient decoder holds it to the grammar (as Decode does), each string is
+// unquoted once more to learn whether it decodes without a replacement,
+// and each number is held to float64, the path kept on the way.
 func checkJSONText(b []byte) error {
-	d := getJTDecoder(b)
+	if checkedStrict(b) {
+		return nil
+	}
+	d := getJTDecoder(b, lenient)
 	defer putJTDecoder(d)
 	c := jtChecker{jtDecoder: d, path: make([]jtSegment, 0, 8)}
 	if err := c.value(); err != nil {
 		return err
 	}
 	return d.end()
+}
+
+// checkedStrict reports whether b is one JSON value whose strings are all
+// valid UTF-8 and whose numbers all fit a float64.
+func checkedStrict(b []byte) bool {
+	d := getJTDecoder(b, strict)
+	defer putJTDecoder(d)
+	for {
+		if d.dec.PeekKind() == '0' {
+			if v, err := d.dec.ReadValue(); err != nil || overflows(v) {
+				return false
+			}
+		} else if _, err := d.dec.ReadToken(); err != nil {
+			return false
+		}
+		if d.dec.StackDepth() == 0 {
+			return d.end() == nil
+		}
+	}
 }
 
 type jtChecker struct {
