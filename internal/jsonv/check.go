@@ -5,8 +5,8 @@ import (
 	"errors"
 	"math"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Errors a *ValueError wraps.
@@ -53,152 +53,138 @@ func (e *ValueError) Unwrap() error { return e.Err }
 // Decode mirrors encoding/json and rewrites what Check refuses; code that
 // takes JSON from outside the vault (request bodies, token data) checks it
 // first, so that nothing it was given is silently changed.
+//
+// A document Check accepts is passed in one pass of a strict jsontext
+// decoder (invalid UTF-8 and unpaired surrogate escapes are errors there).
+// One it refuses is read again with Decode's options to tell a syntax error
+// from a value and to find its path: each string is unquoted once more
+// (jsontext.AppendUnquote reports a replacement) and each number is held
+// to float64, in document order.
 func Check(b []byte) error {
-	c := checker{decoder: decoder{b: b}, path: make([]segment, 0, 8)}
-	c.space()
+	if checkedStrict(b) {
+		return nil
+	}
+	// Refused: read it again to say why, keeping the path on the way.
+	r := getReader(b, lenient)
+	defer putReader(r)
+	c := checker{reader: r, path: make([]segment, 0, 8)}
 	if err := c.value(); err != nil {
 		return err
 	}
-	return c.end()
+	return r.end()
 }
 
-// segment is one step of the path to the value being checked: an object
-// member (key is the offset of its key's opening quote) or an array item
-// (key is -1).
-type segment struct {
-	key   int
-	index int
+// checkedStrict reports whether b is one JSON value whose strings are all
+// valid UTF-8 and whose numbers all fit a float64.
+func checkedStrict(b []byte) bool {
+	r := getReader(b, strict)
+	defer putReader(r)
+	for {
+		if r.dec.PeekKind() == '0' {
+			if v, err := r.dec.ReadValue(); err != nil || overflows(v) {
+				return false
+			}
+		} else if _, err := r.dec.ReadToken(); err != nil {
+			return false
+		}
+		if r.dec.StackDepth() == 0 {
+			return r.end() == nil
+		}
+	}
 }
 
 type checker struct {
-	decoder
+	*reader
 	path []segment
 }
 
-func (c *checker) value() error {
-	if c.i >= len(c.b) {
-		return c.fail("unexpected end of input")
-	}
-	switch ch := c.b[c.i]; {
-	case ch == '{' || ch == '[':
-		return c.container(ch == '{')
-	case ch == '"':
-		at := c.i
-		ok, err := c.str()
-		if err == nil && !ok {
-			return c.refuse(at, ErrUTF8, false)
-		}
-		return err
-	case ch == '-' || ch >= '0' && ch <= '9':
-		at := c.i
-		if err := c.skipNumber(); err != nil {
-			return err
-		}
-		if overflows(c.b[at:c.i]) {
-			return c.refuse(at, ErrRange, false)
-		}
-		return nil
-	}
-	return c.skip() // a literal, or the syntax error
+// segment is one step of the path to the value being checked: an object
+// member (key is the name's JSON, a slice of the input) or an array item.
+type segment struct {
+	key   []byte
+	index int
 }
 
-// container checks an object or an array.
-func (c *checker) container(isObject bool) error {
-	if err := c.enter(); err != nil {
-		return err
+func (c *checker) value() error {
+	switch c.dec.PeekKind() {
+	case '{', '[':
+		return c.container()
 	}
-	closing := byte(']')
+	v, err := c.dec.ReadValue()
+	if err != nil {
+		return c.syntax(err)
+	}
+	at := int(c.dec.InputOffset()) - len(v)
+	switch v.Kind() {
+	case '"':
+		if !c.validString(v) {
+			return c.refuse(at, ErrUTF8, false)
+		}
+	case '0':
+		if overflows(v) {
+			return c.refuse(at, ErrRange, false)
+		}
+	}
+	return nil
+}
+
+// validString reports whether the string s (grammatical JSON) unquotes
+// without a replacement: jsontext.AppendUnquote reports invalid UTF-8 and
+// escaped unpaired surrogates as errors, after replacing them.
+func (c *checker) validString(s []byte) bool {
+	var err error
+	c.scratch, err = jsontext.AppendUnquote(c.scratch[:0], s)
+	return err == nil
+}
+
+func (c *checker) container() error {
+	tok, err := c.dec.ReadToken()
+	if err != nil {
+		return c.syntax(err)
+	}
+	isObject, closing := tok.Kind() == '{', jsontext.Kind(']')
 	if isObject {
 		closing = '}'
 	}
-	c.i++
-	c.space()
-	if c.i < len(c.b) && c.b[c.i] == closing {
-		c.i++
-		c.depth--
-		return nil
-	}
-	for n := 0; ; n++ {
-		c.space()
-		seg := segment{key: -1, index: n}
+	for n := 0; c.dec.PeekKind() != closing; n++ {
+		seg := segment{index: n}
 		if isObject {
-			if c.i >= len(c.b) || c.b[c.i] != '"' {
-				return c.fail("expected a string key")
-			}
-			seg.key = c.i
-			ok, err := c.str()
+			name, err := c.dec.ReadValue()
 			if err != nil {
-				return err
+				return c.syntax(err)
 			}
-			if !ok {
-				return c.refuse(seg.key, ErrUTF8, true)
+			if !c.validString(name) {
+				return c.refuse(int(c.dec.InputOffset())-len(name), ErrUTF8, true)
 			}
-			if err := c.colon(); err != nil {
-				return err
-			}
+			seg.key = name
 		}
 		c.path = append(c.path, seg)
 		if err := c.value(); err != nil {
 			return err
 		}
 		c.path = c.path[:len(c.path)-1]
-		if done, err := c.next(closing); done || err != nil {
-			c.depth--
-			return err
-		}
 	}
+	if _, err := c.dec.ReadToken(); err != nil {
+		return c.syntax(err)
+	}
+	return nil
 }
 
-// str passes over the string at c.i and reports whether it is valid
-// UTF-8 once its escapes are decoded.
-func (c *checker) str() (valid bool, err error) {
-	c.i++ // opening quote
-	valid = true
-	run := c.i // the start of the bytes since the last escape
-	for c.i < len(c.b) {
-		switch ch := c.b[c.i]; {
-		case ch == '"':
-			valid = valid && utf8.Valid(c.b[run:c.i])
-			c.i++
-			return valid, nil
-		case ch < 0x20:
-			return false, c.fail("control character in a string")
-		case ch == '\\':
-			valid = valid && utf8.Valid(c.b[run:c.i])
-			if c.i+1 >= len(c.b) {
-				return false, c.fail("unexpected end of input")
-			}
-			switch c.b[c.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				c.i += 2
-			case 'u':
-				r, ok := c.hex4(c.i + 2)
-				if !ok {
-					return false, c.fail("invalid unicode escape")
-				}
-				c.i += 6
-				if utf16.IsSurrogate(r) {
-					// A pair is a high surrogate and a low one, as Decode
-					// reads it; anything else Decode turns into U+FFFD.
-					r2, ok := rune(-1), false
-					if c.i+1 < len(c.b) && c.b[c.i] == '\\' && c.b[c.i+1] == 'u' {
-						r2, ok = c.hex4(c.i + 2)
-					}
-					if ok && utf16.DecodeRune(r, r2) != utf8.RuneError {
-						c.i += 6
-					} else {
-						valid = false
-					}
-				}
-			default:
-				return false, c.fail("invalid escape")
-			}
-			run = c.i
-		default:
-			c.i++
+// refuse returns the *ValueError of the value at offset.
+func (c *checker) refuse(offset int, err error, key bool) error {
+	var path []byte
+	for _, seg := range c.path {
+		if seg.key == nil {
+			path = strconv.AppendInt(append(path, '['), int64(seg.index), 10)
+			path = append(path, ']')
+			continue
 		}
+		if len(path) > 0 {
+			path = append(path, '.')
+		}
+		path, _ = jsontext.AppendUnquote(path, seg.key) // checked already: valid UTF-8
 	}
-	return false, c.fail("unterminated string")
+	return &ValueError{Path: string(path), Key: key, Offset: offset, Err: err}
 }
 
 // overflows reports whether the number n (valid JSON) is beyond float64.
@@ -217,22 +203,4 @@ func overflows(n []byte) bool {
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	return err != nil || math.IsInf(f, 0)
-}
-
-// refuse returns the *ValueError of the value at offset.
-func (c *checker) refuse(offset int, err error, key bool) error {
-	path := ""
-	for _, seg := range c.path {
-		if seg.key < 0 {
-			path += "[" + strconv.Itoa(seg.index) + "]"
-			continue
-		}
-		d := decoder{b: c.b, i: seg.key}
-		k, _ := d.str() // checked already: valid UTF-8
-		if path != "" {
-			path += "."
-		}
-		path += k
-	}
-	return &ValueError{Path: path, Key: key, Offset: offset, Err: err}
 }

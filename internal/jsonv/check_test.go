@@ -83,6 +83,39 @@ func TestCheckAccepts(t *testing.T) {
 	}
 }
 
+// TestCheckOrder pins what the hand-written Check answered (and the
+// jsontext one was held to, field for field, by FuzzCheck before it
+// replaced it) where a document is refused both for a value and for its
+// grammar (the first in document order wins), and where a path holds
+// escaped or empty keys.
+func TestCheckOrder(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		path   string // "" and err nil: a syntax error
+		offset int
+		err    error
+	}{
+		{"[\"\xff\",x", "[0]", 1, ErrUTF8},
+		{"[1e999,x", "[0]", 1, ErrRange},
+		{"\"\xff\\q\"", "", 0, nil}, // the string itself is not grammatical
+		{"{\"\\u0061\\n\":[{\"\":[0,\"\\udc00\"]}]}", "a\n[0].[1]", 20, ErrUTF8},
+		{"{\"a\":1,\"a\":{\"b\":1e400}}", "a.b", 16, ErrRange},
+		{"{\"k\":\"ok\"}\xff", "", 0, nil},
+		{"[\"ok\",\"\xff\"]]", "[1]", 6, ErrUTF8},
+	} {
+		t.Run(c.in, func(t *testing.T) {
+			err := Check([]byte(c.in))
+			if c.err == nil {
+				assert.ErrorIs(t, err, ErrSyntax)
+				return
+			}
+			ve, ok := errors.AsType[*ValueError](err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, ValueError{Path: c.path, Offset: c.offset, Err: c.err}, *ve)
+		})
+	}
+}
+
 // FuzzCheck holds Check to Decode: the same grammar; a document it accepts
 // decodes without a rewritten string or a number beyond float64; a value it
 // refuses is at its Path in the decoded document.
@@ -97,59 +130,65 @@ func FuzzCheck(f *testing.F) {
 		f.Add([]byte(c.in))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		err := Check(in)
 		doc, decodeErr := Decode(in)
-		var se *SyntaxError
-		var ve *ValueError
-		switch {
-		case err == nil:
-			if decodeErr != nil {
-				t.Fatalf("Check accepts what Decode refuses (%v): %q", decodeErr, in)
-			}
-			if !utf8.Valid(in) {
-				t.Fatalf("Check accepts bytes that are not UTF-8: %q", in)
-			}
-			if n := countReplacements(doc); n > countFFFD(in) {
-				t.Fatalf("Check accepts %q, which decodes with %d replacement characters for %d in the input", in, n, countFFFD(in))
-			}
-			walkValues(doc, func(v any) {
-				if n, ok := v.(json.Number); ok {
-					if _, perr := strconv.ParseFloat(string(n), 64); perr != nil {
-						t.Fatalf("Check accepts the number %s of %q", n, in)
-					}
+		checkCheck(t, in, Check(in), doc, decodeErr)
+	})
+}
+
+// checkCheck holds err, what a Check says of in, to Decode's doc and
+// decodeErr: see FuzzCheck.
+func checkCheck(t *testing.T, in []byte, err error, doc any, decodeErr error) {
+	t.Helper()
+	var se *SyntaxError
+	var ve *ValueError
+	switch {
+	case err == nil:
+		if decodeErr != nil {
+			t.Fatalf("Check accepts what Decode refuses (%v): %q", decodeErr, in)
+		}
+		if !utf8.Valid(in) {
+			t.Fatalf("Check accepts bytes that are not UTF-8: %q", in)
+		}
+		if n := countReplacements(doc); n > countFFFD(in) {
+			t.Fatalf("Check accepts %q, which decodes with %d replacement characters for %d in the input", in, n, countFFFD(in))
+		}
+		walkValues(doc, func(v any) {
+			if n, ok := v.(json.Number); ok {
+				if _, perr := strconv.ParseFloat(string(n), 64); perr != nil {
+					t.Fatalf("Check accepts the number %s of %q", n, in)
 				}
-			})
-		case errors.As(err, &se):
-			if decodeErr == nil {
-				t.Fatalf("Check finds a syntax error (%v) where Decode finds none: %q", err, in)
 			}
-		case errors.As(err, &ve):
-			if !errors.Is(err, ErrUTF8) && !errors.Is(err, ErrRange) {
-				t.Fatalf("ValueError with %v", ve.Err)
+		})
+	case errors.As(err, &se):
+		if decodeErr == nil {
+			t.Fatalf("Check finds a syntax error (%v) where Decode finds none: %q", err, in)
+		}
+	case errors.As(err, &ve):
+		if !errors.Is(err, ErrUTF8) && !errors.Is(err, ErrRange) {
+			t.Fatalf("ValueError with %v", ve.Err)
+		}
+		if decodeErr != nil || ve.Key || bytes.ContainsAny(in, ".[]") || hasDuplicateKeys(in) {
+			return // nothing decoded to find it in, or a path that may be ambiguous
+		}
+		v, ok := at(doc, ve.Path)
+		if !ok {
+			t.Fatalf("path %q of %v is not in %q", ve.Path, err, in)
+		}
+		switch x := v.(type) {
+		case string:
+			if !errors.Is(err, ErrUTF8) || !strings.ContainsRune(x, utf8.RuneError) {
+				t.Fatalf("%v at %q, a string %q", err, ve.Path, x)
 			}
-			if decodeErr != nil || ve.Key || bytes.ContainsAny(in, ".[]") || hasDuplicateKeys(in) {
-				return // nothing decoded to find it in, or a path that may be ambiguous
-			}
-			v, ok := at(doc, ve.Path)
-			if !ok {
-				t.Fatalf("path %q of %v is not in %q", ve.Path, err, in)
-			}
-			switch x := v.(type) {
-			case string:
-				if !errors.Is(err, ErrUTF8) || !strings.ContainsRune(x, utf8.RuneError) {
-					t.Fatalf("%v at %q, a string %q", err, ve.Path, x)
-				}
-			case json.Number:
-				if _, perr := strconv.ParseFloat(string(x), 64); !errors.Is(err, ErrRange) || perr == nil {
-					t.Fatalf("%v at %q, the number %s", err, ve.Path, x)
-				}
-			default:
-				t.Fatalf("%v at %q, a %T", err, ve.Path, v)
+		case json.Number:
+			if _, perr := strconv.ParseFloat(string(x), 64); !errors.Is(err, ErrRange) || perr == nil {
+				t.Fatalf("%v at %q, the number %s", err, ve.Path, x)
 			}
 		default:
-			t.Fatalf("untyped error %T: %v", err, err)
+			t.Fatalf("%v at %q, a %T", err, ve.Path, v)
 		}
-	})
+	default:
+		t.Fatalf("untyped error %T: %v", err, err)
+	}
 }
 
 // countFFFD counts the U+FFFD characters the input spells, raw or escaped.
@@ -238,14 +277,4 @@ func at(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
-}
-
-func BenchmarkCheckCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := Check(in); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

@@ -34,6 +34,16 @@ var corpus = []string{
 	`"\u12"`, `tru`, `nul`, `[1 2]`, `1 2`, "\"tab\tin\"", `[`, `{`, ``, `   `,
 }
 
+// fieldsImpl is an implementation of Fields: the hand-written one the
+// package exports, or its jsontext twin, the benchmarks' baseline. The
+// tests hold both to the same properties.
+type fieldsImpl struct {
+	name string
+	fn   func([]byte, []string, [][]byte) error
+}
+
+var fieldsImpls = []fieldsImpl{{"hand", Fields}, {"jsontext", fieldsJSONText}}
+
 func TestMatchesEncodingJSON(t *testing.T) {
 	for _, in := range corpus {
 		t.Run(in, func(t *testing.T) {
@@ -50,22 +60,47 @@ func TestMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestDepthLimit(t *testing.T) {
-	deep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
-	_, err := Decode([]byte(deep))
-	assert.ErrorIs(t, err, ErrSyntax)
-	ok := strings.Repeat("[", 100) + strings.Repeat("]", 100)
-	_, err = Decode([]byte(ok))
+	for _, n := range []int{MaxDepth + 1, MaxDepth + 2} {
+		deep := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		_, err := Decode(deep)
+		assert.ErrorIs(t, err, ErrSyntax)
+		assert.ErrorIs(t, Walk(deep, new(events)), ErrSyntax)
+		assert.ErrorIs(t, Check(deep), ErrSyntax)
+		for _, im := range fieldsImpls {
+			assert.ErrorIs(t, im.fn(deep, []string{"a"}, make([][]byte, 1)), ErrSyntax, im.name)
+		}
+	}
+	ok := []byte(strings.Repeat(`{"a":[`, MaxDepth/2) + strings.Repeat("]}", MaxDepth/2))
+	_, err := Decode(ok)
 	assert.NoError(t, err)
+	assert.NoError(t, Walk(ok, new(events)))
+	assert.NoError(t, Check(ok))
+	for _, im := range fieldsImpls {
+		assert.NoError(t, im.fn(ok, []string{"a"}, make([][]byte, 1)), im.name)
+	}
 }
 
+// TestErrorDoesNotQuoteInput: jsontext's own errors quote the input; ours
+// must not.
 func TestErrorDoesNotQuoteInput(t *testing.T) {
-	_, err := Decode([]byte(`{"ssn":"123-45-6789"`))
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "6789")
+	for _, in := range []string{`{"ssn":"123-45-6789"`, `{"ssn":"123-45-6789"x}`, `["123-45-6789",6789x]`, `{"ssn":"123-45-\q6789"}`, `"123-45-6789" 6789`} {
+		t.Run(in, func(t *testing.T) {
+			_, decodeErr := Decode([]byte(in))
+			_, stringErr := String([]byte(in))
+			errs := []error{decodeErr, stringErr, Walk([]byte(in), new(events)), Check([]byte(in))}
+			for _, im := range fieldsImpls {
+				errs = append(errs, im.fn([]byte(in), []string{"ssn"}, make([][]byte, 1)))
+			}
+			for _, err := range errs {
+				require.ErrorIs(t, err, ErrSyntax)
+				assert.NotContains(t, err.Error(), "6789")
+			}
+		})
+	}
 }
 
 // FuzzDecode holds Decode to encoding/json: same values for what it
-// accepts, an error for what it rejects.
+// accepts, an error wrapping ErrSyntax for what it rejects.
 func FuzzDecode(f *testing.F) {
 	for _, in := range corpus {
 		f.Add([]byte(in))
@@ -76,60 +111,58 @@ func FuzzDecode(f *testing.F) {
 		if (wantErr == nil) != (err == nil) {
 			t.Fatalf("encoding/json err=%v, jsonv err=%v for %q", wantErr, err, in)
 		}
+		if err != nil && !errors.Is(err, ErrSyntax) {
+			t.Fatalf("error %v does not wrap ErrSyntax", err)
+		}
 		if err == nil && !reflect.DeepEqual(want, got) {
 			t.Fatalf("values differ for %q: %#v vs %#v", in, want, got)
 		}
 	})
 }
 
-func BenchmarkDecodeCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Decode(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkStdDecodeCard(b *testing.B) {
-	in := []byte(corpus[0])
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := std(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// checkFields holds Fields to Decode: the same error or not, and for an
-// object the same values of the keys asked for.
+// checkFields holds each Fields to Decode: the same error or not, and for
+// an object the same values of the keys asked for.
 func checkFields(t *testing.T, in []byte, keys []string) {
 	t.Helper()
 	full, fullErr := Decode(in)
-	out := make([][]byte, len(keys))
-	err := Fields(in, keys, out)
-	if (fullErr == nil) != (err == nil) {
-		t.Fatalf("Decode err=%v, Fields err=%v for %q", fullErr, err, in)
-	}
-	if err != nil {
-		if !errors.Is(err, ErrSyntax) {
-			t.Fatalf("Fields error %v does not wrap ErrSyntax", err)
+	for _, im := range fieldsImpls {
+		out := make([][]byte, len(keys))
+		err := im.fn(in, keys, out)
+		if (fullErr == nil) != (err == nil) {
+			t.Fatalf("Decode err=%v, %s Fields err=%v for %q", fullErr, im.name, err, in)
 		}
-		return
-	}
-	m, _ := full.(map[string]any)
-	for i, k := range keys {
-		var got any
-		if out[i] != nil {
-			if got, err = Decode(out[i]); err != nil {
-				t.Fatalf("key %q of %q: Fields gave %q, not one value: %v", k, in, out[i], err)
+		if err != nil {
+			if !errors.Is(err, ErrSyntax) {
+				t.Fatalf("%s Fields error %v does not wrap ErrSyntax", im.name, err)
+			}
+			continue
+		}
+		m, _ := full.(map[string]any)
+		for i, k := range keys {
+			var got any
+			if out[i] != nil {
+				if got, err = Decode(out[i]); err != nil {
+					t.Fatalf("key %q of %q: %s Fields gave %q, not one value: %v", k, in, im.name, out[i], err)
+				}
+				if cap(out[i]) != len(out[i]) || !aliases(in, out[i]) {
+					t.Fatalf("key %q of %q: %s Fields gave %q, not a slice of the input capped at its end", k, in, im.name, out[i])
+				}
+			}
+			if !reflect.DeepEqual(m[k], got) {
+				t.Fatalf("key %q of %q: Decode %#v, %s Fields %#v", k, in, m[k], im.name, got)
 			}
 		}
-		if !reflect.DeepEqual(m[k], got) {
-			t.Fatalf("key %q of %q: Decode %#v, Fields %#v", k, in, m[k], got)
+	}
+}
+
+// aliases reports whether sub is a slice of b.
+func aliases(b, sub []byte) bool {
+	for i := range b[:len(b)-len(sub)+1] {
+		if &b[i] == &sub[0] {
+			return true
 		}
 	}
+	return false
 }
 
 func TestFields(t *testing.T) {
@@ -140,19 +173,55 @@ func TestFields(t *testing.T) {
 		`{"\u00e9":1}`, "{\"\xff\":2}") {
 		t.Run(in, func(t *testing.T) { checkFields(t, []byte(in), keys) })
 	}
-	out := make([][]byte, 1)
-	require.NoError(t, Fields([]byte(`{"number":"4242","other":[1,2,3]}`), []string{"number"}, out))
-	assert.Equal(t, `"4242"`, string(out[0]))
+	for _, im := range fieldsImpls {
+		out := make([][]byte, 1)
+		require.NoError(t, im.fn([]byte(`{"number":"4242","other":[1,2,3]}`), []string{"number"}, out))
+		assert.Equal(t, `"4242"`, string(out[0]), im.name)
+	}
 }
 
 func TestString(t *testing.T) {
 	s, err := String([]byte(` "a\u00e9\n" `))
 	require.NoError(t, err)
 	assert.Equal(t, "aé\n", s)
-	for _, bad := range []string{`1`, `"open`, `"a" "b"`, ``} {
+	s, err = String([]byte("\"\xff \\ud800\\u0041\""))
+	require.NoError(t, err)
+	assert.Equal(t, "\uFFFD \uFFFDA", s, "replaced as encoding/json does")
+	for _, bad := range []string{`1`, `"open`, `"a" "b"`, ``, ` `, `"\q"`, `"a"x`, `["a"]`} {
 		_, err := String([]byte(bad))
 		assert.ErrorIs(t, err, ErrSyntax, bad)
 	}
+}
+
+// checkString holds String to encoding/json: a document that is one JSON
+// string decodes to the same Go string; anything else is an error wrapping
+// ErrSyntax.
+func checkString(t *testing.T, in []byte) {
+	t.Helper()
+	var want string
+	wantErr := errors.New("not one JSON string")
+	if v, err := std(in); err == nil {
+		if s, ok := v.(string); ok {
+			want, wantErr = s, nil
+		}
+	}
+	got, err := String(in)
+	if (wantErr == nil) != (err == nil) {
+		t.Fatalf("encoding/json err=%v, String err=%v for %q", wantErr, err, in)
+	}
+	if err != nil && !errors.Is(err, ErrSyntax) {
+		t.Fatalf("String error %v does not wrap ErrSyntax", err)
+	}
+	if err == nil && got != want {
+		t.Fatalf("String of %q: %q, encoding/json %q", in, got, want)
+	}
+}
+
+func FuzzString(f *testing.F) {
+	for _, in := range corpus {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(checkString)
 }
 
 func FuzzFields(f *testing.F) {
@@ -218,13 +287,16 @@ func checkWalk(t *testing.T, in []byte) {
 	if (wantErr == nil) != (err == nil) {
 		t.Fatalf("encoding/json err=%v, Walk err=%v for %q", wantErr, err, in)
 	}
+	if err != nil && !errors.Is(err, ErrSyntax) {
+		t.Fatalf("Walk error %v does not wrap ErrSyntax", err)
+	}
 	if err == nil && !reflect.DeepEqual(want, got) {
 		t.Fatalf("events differ for %q:\n%#v\n%#v", in, want, got)
 	}
 }
 
 func TestWalk(t *testing.T) {
-	for _, in := range append(corpus, `{"b":1,"a":{"c":[true,null,"x"]},"b":2}`) {
+	for _, in := range append(corpus, `{"b":1,"a":{"c":[true,null,"x"]},"b":2}`, `[{"":[]},{},[[]],"k"]`) {
 		t.Run(in, func(t *testing.T) { checkWalk(t, []byte(in)) })
 	}
 	stop := errors.New("stop")
