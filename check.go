@@ -32,6 +32,9 @@ func (v *Vault) Check(ctx context.Context) error {
 				errs = append(errs, err)
 			}
 		}
+		if err := checkOutbox(tx); err != nil {
+			errs = append(errs, err)
+		}
 		return errors.Join(errs...)
 	})
 }
