@@ -1,13 +1,11 @@
 package vault
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,12 +26,12 @@ import (
 // Layout, for tenant T:
 //
 //	outbox         key: str(T) seq    value: the Event as JSON
-//	outbox.state   key: str(T)        value: {"seq":N,"delivered":M}
+//	outbox.state   key: str(T)        value: N M
 //
-// str is keyenc's string encoding (the tenant prefix of records.go) and seq
-// an 8-byte big-endian per-tenant sequence number, from 1. N is the last
-// sequence number written and M the last delivered (M <= N); the entries
-// after M wait for delivery. Event data holds only ids, types and
+// str is keyenc's string encoding (the tenant prefix of records.go); seq, N
+// and M are 8-byte big-endian integers. seq numbers a tenant's events from
+// 1; N is the last sequence number written and M the last delivered
+// (M <= N); the entries after M wait for delivery. Event data holds only ids, types and
 // non-sensitive attributes by design (never token data, keys, credentials or
 // configuration), so entries are not sealed.
 //
@@ -130,7 +128,8 @@ func TraceID(ctx context.Context) string {
 // and delivered at least once: an event whose delivery was under way when
 // the process crashed or closed is delivered again after the next start, so
 // de-duplicate by Event.ID. A handler holds up every later event, so it
-// should return quickly; it may call the vault. With several processes on
+// should return quickly; it may call the vault, but not [Vault.FlushEvents]
+// (which would wait for the handler itself). With several processes on
 // one store, each event is delivered by the process that holds the outbox
 // lease, whichever process raised it, so register the same handlers in
 // every process. [Vault.FlushEvents] waits for delivery; Close waits up to
@@ -150,28 +149,26 @@ const (
 	outboxStateBucket = "outbox.state"
 )
 
-// outboxState is the value of a tenant's outbox.state key.
+// outboxState is the value of a tenant's outbox.state key: the last
+// sequence number written and the last delivered.
 type outboxState struct {
-	Seq       uint64 `json:"seq"`
-	Delivered uint64 `json:"delivered"`
+	Seq       uint64
+	Delivered uint64
 }
 
 func (s outboxState) encode() []byte {
-	b := make([]byte, 0, 48)
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendUint(b, s.Seq, 10)
-	b = append(b, `,"delivered":`...)
-	b = strconv.AppendUint(b, s.Delivered, 10)
-	return append(b, '}')
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, 16), s.Seq), s.Delivered)
 }
 
+var errOutboxState = errors.New("outbox: malformed state")
+
 func decodeOutboxState(b []byte) (outboxState, error) {
-	var s outboxState
-	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("outbox: decode state: %w", err)
+	if len(b) != 16 {
+		return outboxState{}, errOutboxState
 	}
+	s := outboxState{Seq: binary.BigEndian.Uint64(b), Delivered: binary.BigEndian.Uint64(b[8:])}
 	if s.Delivered > s.Seq {
-		return s, errors.New("outbox: decode state: delivered is past seq")
+		return outboxState{}, errOutboxState
 	}
 	return s, nil
 }
@@ -202,40 +199,6 @@ func outboxKeySeq(k []byte) (string, uint64, error) {
 	return tenant, binary.BigEndian.Uint64(rest), nil
 }
 
-// decodeEvent reads an outbox entry, with the number types Event documents.
-func decodeEvent(b []byte) (*Event, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	e := new(Event)
-	if err := dec.Decode(e); err != nil {
-		return nil, fmt.Errorf("outbox: decode event: %w", err)
-	}
-	for k, val := range e.Data {
-		e.Data[k] = plainNumbers(val)
-	}
-	return e, nil
-}
-
-func plainNumbers(val any) any {
-	switch x := val.(type) {
-	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = plainNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = plainNumbers(e)
-		}
-	}
-	return val
-}
-
 // outboxTx is the transaction update hands its function when handlers are
 // registered: emitTx marks it, and update wakes the dispatcher once the
 // transaction committed.
@@ -252,20 +215,56 @@ func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, d
 	if len(v.events) == 0 {
 		return nil
 	}
-	st, _, err := getOutboxState(tx, tenant)
-	if err != nil {
+	return v.writeEvent(ctx, tx, tenant, typ, func(b []byte) ([]byte, error) { return appendJSONValue(b, data) })
+}
+
+// emitTokenTx is emitTx with tokenEventData(rec), encoded without building
+// it: the hot path of token writes.
+func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ string, rec *tokenRecord) error {
+	if len(v.events) == 0 {
+		return nil
+	}
+	return v.writeEvent(ctx, tx, tenant, typ, func(b []byte) ([]byte, error) { return appendTokenEventData(b, rec) })
+}
+
+// eventBuffers hold encoded entries while they are written: a store keeps
+// its own copy of what Put is given.
+var eventBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// writeEvent writes the tenant's next outbox entry; data appends the
+// event's data as a JSON object.
+func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ string, data func([]byte) ([]byte, error)) error {
+	state := tenantPrefix(tenant)
+	b, err := tx.Get(outboxStateBucket, state)
+	var st outboxState
+	switch {
+	case err == nil:
+		if st, err = decodeOutboxState(b); err != nil {
+			return err
+		}
+	case !errors.Is(err, storage.ErrNotFound):
 		return err
 	}
 	st.Seq++
-	e := Event{ID: uuid.NewString(), Type: typ, TenantID: tenant, TraceID: TraceID(ctx), Timestamp: v.now().UTC(), Data: data}
-	b, err := json.Marshal(&e)
-	if err != nil {
+	e := Event{ID: uuid.NewString(), Type: typ, TenantID: tenant, TraceID: TraceID(ctx), Timestamp: v.now().UTC()}
+	if !jsonTime(e.Timestamp) {
+		return fmt.Errorf("outbox: encode %s: %w", typ, errJSONTime)
+	}
+	buf := eventBuffers.Get().(*[]byte)
+	defer eventBuffers.Put(buf)
+	// One buffer: the entry's key, then its value.
+	enc := binary.BigEndian.AppendUint64(append((*buf)[:0], state...), st.Seq)
+	n := len(enc)
+	enc = appendEventHead(enc, &e)
+	if enc, err = data(enc); err != nil {
 		return fmt.Errorf("outbox: encode %s: %w", typ, err)
 	}
-	if err := tx.Put(outboxBucket, outboxKey(tenant, st.Seq), b); err != nil {
+	enc = append(enc, '}')
+	*buf = enc
+	if err := tx.Put(outboxBucket, enc[:n], enc[n:]); err != nil {
 		return err
 	}
-	if err := tx.Put(outboxStateBucket, tenantPrefix(tenant), st.encode()); err != nil {
+	if err := tx.Put(outboxStateBucket, state, st.encode()); err != nil {
 		return err
 	}
 	if ot, ok := tx.(*outboxTx); ok {

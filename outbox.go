@@ -182,8 +182,11 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 	err := v.view(ctx, "DeliverEvents", func(tx storage.Tx) error {
 		batch, more = batch[:0], false
 		clear(drained)
-		var behind []string
-		var seqs []uint64
+		type tenantState struct {
+			tenant string
+			st     outboxState
+		}
+		var behind []tenantState
 		err := tx.Scan(outboxStateBucket, storage.ScanOptions{}, func(k, val []byte) error {
 			tenant, _, err := keyenc.String(k)
 			if err != nil {
@@ -193,17 +196,14 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 			if err != nil || st.Delivered >= st.Seq {
 				return nil
 			}
-			behind, seqs = append(behind, tenant), append(seqs, st.Seq)
+			behind = append(behind, tenantState{tenant, st})
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for i, tenant := range behind {
-			st, _, err := getOutboxState(tx, tenant)
-			if err != nil {
-				return err
-			}
+		for _, b := range behind {
+			tenant, st := b.tenant, b.st
 			n := 0
 			err = tx.Scan(outboxBucket, storage.ScanOptions{Prefix: tenantPrefix(tenant), Start: outboxKey(tenant, st.Delivered+1), Limit: outboxBatch},
 				func(k, val []byte) error {
@@ -224,7 +224,7 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 				return err
 			}
 			if n == 0 {
-				drained[tenant] = seqs[i] // entries gone (a deleted tenant's, past retention)
+				drained[tenant] = st.Seq // entries gone (a deleted tenant's, past retention)
 			}
 			if n == outboxBatch {
 				more = true
@@ -306,13 +306,15 @@ func (d *dispatcher) call(ctx context.Context, e *Event) {
 				}
 			}()
 			ev := *e
-			ev.Data = cloneEventData(e.Data)
+			if len(d.v.events) > 1 {
+				ev.Data = cloneEventData(e.Data) // one handler's changes are not the next one's input
+			}
 			fn(hctx, ev)
 		}()
 	}
 }
 
-// cloneEventData gives each handler its own copy when there are several.
+// cloneEventData gives each handler its own copy of the data.
 func cloneEventData(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, val := range m {
@@ -451,8 +453,10 @@ func (v *Vault) takeLease(ctx context.Context, name, owner string, ttl time.Dura
 // FlushEvents waits until every event committed before the call has been
 // delivered to the handlers, by this process or by whichever process sharing
 // the store holds the outbox lease. It returns nil at once when no handler
-// is registered, and an error matching the context's when ctx ends first
-// (KindTimeout or KindUnavailable). Safe for concurrent use.
+// is registered, an error matching the context's when ctx ends first
+// (KindTimeout or KindUnavailable), and [ErrClosed] after Close. Safe for
+// concurrent use; an event handler must not call it (it would wait for
+// itself).
 func (v *Vault) FlushEvents(ctx context.Context) error {
 	const op = "FlushEvents"
 	if len(v.events) == 0 {

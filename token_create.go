@@ -108,9 +108,9 @@ func (v *Vault) emitCreated(ctx context.Context, tx storage.Tx, tenant string, r
 	case res.staged:
 		return nil
 	case !res.deduplicated:
-		return v.emitTx(ctx, tx, tenant, EventTokenCreated, tokenEventData(res.rec))
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenCreated, res.rec)
 	case res.updated:
-		return v.emitTx(ctx, tx, tenant, EventTokenUpdated, tokenEventData(res.rec))
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenUpdated, res.rec)
 	}
 	return nil
 }

@@ -91,7 +91,7 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 		case res.dup != nil:
 			return v.emitCreated(ctx, tx, p.TenantID, res.dup)
 		case w.txn == nil: // a staged change raises its event at commit
-			return v.emitTx(ctx, tx, p.TenantID, EventTokenUpdated, tokenEventData(res.rec))
+			return v.emitTokenTx(ctx, tx, p.TenantID, EventTokenUpdated, res.rec)
 		}
 		return nil
 	})

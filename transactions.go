@@ -235,9 +235,9 @@ func (v *Vault) emitStaged(ctx context.Context, tx storage.Tx, tenant string, s 
 	case s.Deleted:
 		return v.emitTx(ctx, tx, tenant, EventTokenDeleted, map[string]any{"token": map[string]any{"id": s.Token}})
 	case s.Created:
-		return v.emitTx(ctx, tx, tenant, EventTokenCreated, tokenEventData(s.Record))
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenCreated, s.Record)
 	default:
-		return v.emitTx(ctx, tx, tenant, EventTokenUpdated, tokenEventData(s.Record))
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenUpdated, s.Record)
 	}
 }
 
