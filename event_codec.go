@@ -329,7 +329,7 @@ func (p *jsonParser) value(depth int) (any, error) {
 			if p.i >= len(p.b) || p.b[p.i] != '"' {
 				return nil, errJSONSyntax
 			}
-			k, err := p.str()
+			k, err := p.key()
 			if err != nil {
 				return nil, err
 			}
@@ -460,6 +460,30 @@ func (p *jsonParser) literal(word string) error {
 	p.i += len(word)
 	return nil
 }
+
+// key reads an object's key: the names the vault's events use come without
+// an allocation each.
+func (p *jsonParser) key() (string, error) {
+	if end := bytes.IndexByte(p.b[p.i+1:], '"'); end >= 0 {
+		if k, ok := eventKeys[string(p.b[p.i+1:p.i+1+end])]; ok {
+			p.i += end + 2
+			return k, nil
+		}
+	}
+	return p.str()
+}
+
+// eventKeys holds one copy of each key name of the vault's events.
+var eventKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"id", "type", "tenant_id", "trace_id", "timestamp", "data", "token", "containers",
+		"created_at", "created_by", "modified_at", "modified_by", "expires_at", "metadata", "fingerprint",
+		"fingerprint_expression", "search_indexes", "reactor", "name", "request", "invocation_type", "elapsed_ms",
+		"error", "transaction", "application", "key", "session", "tenant", "property_name"} {
+		m[k] = k
+	}
+	return m
+}()
 
 // str reads a string; one with escapes or bytes outside printable ASCII
 // goes through encoding/json, which knows every rule.
