@@ -39,6 +39,7 @@ type batch struct {
 	next  int       // index of the next request to start
 	dirty bool      // some successful fn wrote: the batch must commit
 	err   error     // set when the batch cannot commit; answers every request left
+	fill  fillState // which buckets the batch only appended to
 }
 
 // commitLoop is the committer: it takes the first waiting request and
@@ -147,7 +148,10 @@ func (s *Store) runQueued(b *batch) {
 // runOne runs r.fn in b's transaction. On an error, a panic or
 // runtime.Goexit it undoes what fn wrote, so that the batch can go on.
 func (s *Store) runOne(b *batch, r *request) {
-	t := &tx{btx: b.tx, writable: true}
+	if b.fill == nil {
+		b.fill = fillState{}
+	}
+	t := &tx{btx: b.tx, writable: true, fill: b.fill}
 	returned := false
 	defer func() {
 		t.done.Store(true)
