@@ -31,17 +31,18 @@ import (
 // str is keyenc's string encoding (the tenant prefix of records.go); seq, N
 // and M are 8-byte big-endian integers. seq numbers a tenant's events from
 // 1; N is the last sequence number written and M the last delivered
-// (M <= N); the entries after M wait for delivery. Event data holds only ids, types and
-// non-sensitive attributes by design (never token data, keys, credentials or
-// configuration), so entries are not sealed.
+// (M <= N); the entries after M wait for delivery. Event data holds only
+// ids, types and non-sensitive attributes by design (never token data, keys,
+// credentials or configuration), so entries are not sealed.
 //
 // emitTx reads and increments N in the writing transaction, so the sequence
 // order is the commit order per tenant on every adapter: bolt and memory
 // have a single writer, and postgres locks the state key on Get and holds
 // the lock until commit, so a second writer of the tenant reads N only after
 // the first committed (or rolled back, and then the number is reused: there
-// are no gaps). Only the dispatcher advances M, never backwards, in one
-// transaction per round.
+// are no gaps). M only moves forward: the dispatcher advances it in one
+// transaction per round, and the purge of a deleted tenant past the entries
+// it drops.
 //
 // Delivered entries are purged once older than the event retention
 // ([WithEventRetention], default 24 h) by the sweeper. A deleted tenant's
@@ -228,8 +229,11 @@ func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ stri
 }
 
 // eventBuffers hold encoded entries while they are written: a store keeps
-// its own copy of what Put is given.
+// its own copy of what Put is given. A buffer that grew past maxPooledEvent
+// is left to the garbage collector.
 var eventBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledEvent = 64 << 10
 
 // writeEvent writes the tenant's next outbox entry; data appends the
 // event's data as a JSON object.
@@ -251,7 +255,11 @@ func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ strin
 		return fmt.Errorf("outbox: encode %s: %w", typ, errJSONTime)
 	}
 	buf := eventBuffers.Get().(*[]byte)
-	defer eventBuffers.Put(buf)
+	defer func() {
+		if cap(*buf) <= maxPooledEvent {
+			eventBuffers.Put(buf)
+		}
+	}()
 	// One buffer: the entry's key, then its value.
 	enc := binary.BigEndian.AppendUint64(append((*buf)[:0], state...), st.Seq)
 	n := len(enc)
@@ -268,10 +276,11 @@ func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ strin
 		return err
 	}
 	if ot, ok := tx.(*outboxTx); ok {
-		ot.wrote = true
+		ot.wrote = true // update wakes the dispatcher after the commit
 	} else {
-		// A transaction update did not start: it has not committed yet, so
-		// the dispatcher looks again shortly after this early wake-up.
+		// A transaction update did not start (a caller of store.Update):
+		// it has not committed yet, so this wake-up comes early, and the
+		// dispatcher looks again shortly after.
 		v.outbox.wakeEarly()
 	}
 	return nil

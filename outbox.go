@@ -33,7 +33,7 @@ import (
 // dispatcher commits what was delivered before it, lets the lease go and
 // returns, and the handler goroutine ends by itself when the handler returns
 // (it delivers nothing more). The event being handled is delivered again at
-// the next start.
+// the next start, or by the process that takes the lease over.
 
 const (
 	// outboxBatch is how many entries of one tenant a round delivers.
