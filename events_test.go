@@ -45,12 +45,21 @@ var fastOutbox = vault.WithOutboxTimingForTest(20*time.Millisecond, 500*time.Mil
 // goroutines at once: every update's event is delivered once, each tenant's
 // in the order the updates committed (modified_at is taken inside the
 // update's store transaction from a clock that never repeats a value), and
-// each writer's in the order it made them.
+// each writer's in the order it made them (postgres skips without
+// VAULT_TEST_POSTGRES_DSN).
 func TestEventsInCommitOrderPerTenant(t *testing.T) {
 	opens := map[string]func(t *testing.T, opts ...vault.Option) *vault.Vault{
 		"memory": func(t *testing.T, opts ...vault.Option) *vault.Vault { return openTestVault(t, opts...) },
 		"bolt": func(t *testing.T, opts ...vault.Option) *vault.Vault {
 			v, err := vault.Open(filepath.Join(t.TempDir(), "vault.db"), append([]vault.Option{vault.WithSweepInterval(0)}, opts...)...)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = v.Close() })
+			return v
+		},
+		"postgres": func(t *testing.T, opts ...vault.Option) *vault.Vault { // the state key's lock orders the writers
+			s, err := postgres.Open(t.Context(), postgres.Config{DSN: os.Getenv("VAULT_TEST_POSTGRES_DSN"), Schema: newPostgresSchema(t)})
+			require.NoError(t, err)
+			v, err := vault.Open("", append([]vault.Option{vault.WithStore(s), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0)}, opts...)...)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = v.Close() })
 			return v
