@@ -243,46 +243,57 @@ func decodeEvent(b []byte) (*Event, error) {
 	return e, nil
 }
 
-// parseEvent reads an entry with parseJSON; ok is false if it cannot.
+// parseEvent reads an entry with jsonParser; ok is false if it cannot.
 func parseEvent(b []byte) (*Event, bool) {
 	p := jsonParser{b: b}
-	v, err := p.value(0)
-	if p.ws(); err != nil || p.i != len(b) {
-		return nil, false
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, false
-	}
 	e := new(Event)
-	for k, val := range m {
-		var ok bool
+	str := func(dst *string) error {
+		v, err := p.value(1)
+		s, ok := v.(string)
+		if err == nil && !ok {
+			err = errJSONSyntax
+		}
+		*dst = s
+		return err
+	}
+	err := p.members(0, func(k string) error {
 		switch k {
 		case "id":
-			e.ID, ok = val.(string)
+			return str(&e.ID)
 		case "type":
-			e.Type, ok = val.(string)
+			return str(&e.Type)
 		case "tenant_id":
-			e.TenantID, ok = val.(string)
+			return str(&e.TenantID)
 		case "trace_id":
-			e.TraceID, ok = val.(string)
+			return str(&e.TraceID)
 		case "timestamp":
 			var s string
-			if s, ok = val.(string); ok {
-				var err error
-				e.Timestamp, err = time.Parse(time.RFC3339Nano, s)
-				ok = err == nil
+			if err := str(&s); err != nil {
+				return err
 			}
+			var err error
+			e.Timestamp, err = time.Parse(time.RFC3339Nano, s)
+			return err
 		case "data":
-			e.Data, ok = val.(map[string]any)
-			ok = ok || val == nil
-		default: // unknown, unless encoding/json would take it for a field (it ignores case)
-			ok = !slices.ContainsFunc([]string{"id", "type", "tenant_id", "trace_id", "timestamp", "data"},
-				func(f string) bool { return strings.EqualFold(f, k) })
+			v, err := p.value(1)
+			m, ok := v.(map[string]any)
+			if err == nil && !ok && v != nil {
+				err = errJSONSyntax
+			}
+			e.Data = m
+			return err
 		}
-		if !ok {
-			return nil, false
+		// Unknown, unless encoding/json would take it for a field (it
+		// ignores case): then it is left to encoding/json.
+		if slices.ContainsFunc([]string{"id", "type", "tenant_id", "trace_id", "timestamp", "data"},
+			func(f string) bool { return strings.EqualFold(f, k) }) {
+			return errJSONSyntax
 		}
+		_, err := p.value(1)
+		return err
+	})
+	if p.ws(); err != nil || p.i != len(b) {
+		return nil, false
 	}
 	return e, true
 }
@@ -310,6 +321,47 @@ func (p *jsonParser) ws() {
 	}
 }
 
+// members reads an object, calling member after each key and its colon to
+// read the key's value.
+func (p *jsonParser) members(depth int, member func(k string) error) error {
+	if p.ws(); p.i >= len(p.b) || p.b[p.i] != '{' || depth > maxJSONDepth {
+		return errJSONSyntax
+	}
+	p.i++
+	if p.ws(); p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		if p.ws(); p.i >= len(p.b) || p.b[p.i] != '"' {
+			return errJSONSyntax
+		}
+		k, err := p.key()
+		if err != nil {
+			return err
+		}
+		if p.ws(); p.i >= len(p.b) || p.b[p.i] != ':' {
+			return errJSONSyntax
+		}
+		p.i++
+		if err := member(k); err != nil {
+			return err
+		}
+		if p.ws(); p.i >= len(p.b) {
+			return errJSONSyntax
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return nil
+		default:
+			return errJSONSyntax
+		}
+	}
+}
+
 func (p *jsonParser) value(depth int) (any, error) {
 	p.ws()
 	if p.i >= len(p.b) || depth > maxJSONDepth {
@@ -317,44 +369,16 @@ func (p *jsonParser) value(depth int) (any, error) {
 	}
 	switch c := p.b[p.i]; {
 	case c == '{':
-		p.i++
 		m := map[string]any{}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == '}' {
-			p.i++
-			return m, nil
-		}
-		for {
-			p.ws()
-			if p.i >= len(p.b) || p.b[p.i] != '"' {
-				return nil, errJSONSyntax
-			}
-			k, err := p.key()
-			if err != nil {
-				return nil, err
-			}
-			if p.ws(); p.i >= len(p.b) || p.b[p.i] != ':' {
-				return nil, errJSONSyntax
-			}
-			p.i++
+		err := p.members(depth, func(k string) error {
 			val, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
 			m[k] = val
-			if p.ws(); p.i >= len(p.b) {
-				return nil, errJSONSyntax
-			}
-			switch p.b[p.i] {
-			case ',':
-				p.i++
-			case '}':
-				p.i++
-				return m, nil
-			default:
-				return nil, errJSONSyntax
-			}
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
+		return m, nil
 	case c == '[':
 		p.i++
 		a := []any{}

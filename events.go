@@ -216,7 +216,7 @@ func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, d
 	if len(v.events) == 0 {
 		return nil
 	}
-	return v.writeEvent(ctx, tx, tenant, typ, func(b []byte) ([]byte, error) { return appendJSONValue(b, data) })
+	return v.writeEvent(ctx, tx, tenant, typ, data, nil)
 }
 
 // emitTokenTx is emitTx with tokenEventData(rec), encoded without building
@@ -225,7 +225,7 @@ func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ stri
 	if len(v.events) == 0 {
 		return nil
 	}
-	return v.writeEvent(ctx, tx, tenant, typ, func(b []byte) ([]byte, error) { return appendTokenEventData(b, rec) })
+	return v.writeEvent(ctx, tx, tenant, typ, nil, rec)
 }
 
 // eventBuffers hold encoded entries while they are written: a store keeps
@@ -235,11 +235,20 @@ var eventBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); retur
 
 const maxPooledEvent = 64 << 10
 
-// writeEvent writes the tenant's next outbox entry; data appends the
-// event's data as a JSON object.
-func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ string, data func([]byte) ([]byte, error)) error {
-	state := tenantPrefix(tenant)
-	b, err := tx.Get(outboxStateBucket, state)
+// writeEvent writes the tenant's next outbox entry, whose data is
+// tokenEventData(rec) when rec is set, else data.
+func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ string, data map[string]any, rec *tokenRecord) error {
+	buf := eventBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledEvent {
+			eventBuffers.Put(buf)
+		}
+	}()
+	// One buffer for every key and value: the state's key, the entry's key
+	// and value, the state's new value.
+	enc := keyenc.AppendString((*buf)[:0], tenant)
+	state := len(enc)
+	b, err := tx.Get(outboxStateBucket, enc[:state])
 	var st outboxState
 	switch {
 	case err == nil:
@@ -254,25 +263,25 @@ func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ strin
 	if !jsonTime(e.Timestamp) {
 		return fmt.Errorf("outbox: encode %s: %w", typ, errJSONTime)
 	}
-	buf := eventBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*buf) <= maxPooledEvent {
-			eventBuffers.Put(buf)
-		}
-	}()
-	// One buffer: the entry's key, then its value.
-	enc := binary.BigEndian.AppendUint64(append((*buf)[:0], state...), st.Seq)
-	n := len(enc)
+	enc = binary.BigEndian.AppendUint64(append(enc, enc[:state]...), st.Seq)
+	key := len(enc)
 	enc = appendEventHead(enc, &e)
-	if enc, err = data(enc); err != nil {
+	if rec != nil {
+		enc, err = appendTokenEventData(enc, rec)
+	} else {
+		enc, err = appendJSONValue(enc, data)
+	}
+	if err != nil {
 		return fmt.Errorf("outbox: encode %s: %w", typ, err)
 	}
 	enc = append(enc, '}')
+	value := len(enc)
+	enc = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(enc, st.Seq), st.Delivered)
 	*buf = enc
-	if err := tx.Put(outboxBucket, enc[:n], enc[n:]); err != nil {
+	if err := tx.Put(outboxBucket, enc[state:key], enc[key:value]); err != nil {
 		return err
 	}
-	if err := tx.Put(outboxStateBucket, state, st.encode()); err != nil {
+	if err := tx.Put(outboxStateBucket, enc[:state], enc[value:]); err != nil {
 		return err
 	}
 	if ot, ok := tx.(*outboxTx); ok {
