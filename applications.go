@@ -179,9 +179,11 @@ func (v *Vault) CreateApplication(ctx context.Context, req CreateApplicationRequ
 			return err
 		}
 		if keyRec != nil {
-			return apiKeyTable.insert(tx, "", keyRec)
+			if err := apiKeyTable.insert(tx, "", keyRec); err != nil {
+				return err
+			}
 		}
-		return nil
+		return v.emitTx(ctx, tx, p.TenantID, "application.created", map[string]any{"application": map[string]any{"id": rec.ID, "name": rec.Name, "type": rec.Type}})
 	})
 	if err != nil {
 		return nil, err
@@ -191,7 +193,6 @@ func (v *Vault) CreateApplication(ctx context.Context, req CreateApplicationRequ
 		app.Key = NewSecret(key)
 		app.Keys = []ApplicationKey{{ID: keyRec.ID, Key: app.Key, CreatedBy: keyRec.CreatedBy, CreatedAt: keyRec.CreatedAt}}
 	}
-	v.emit(ctx, p.TenantID, "application.created", map[string]any{"application": map[string]any{"id": rec.ID, "name": rec.Name, "type": rec.Type}})
 	return app, nil
 }
 
@@ -371,14 +372,15 @@ func (v *Vault) UpdateApplication(ctx context.Context, id string, req UpdateAppl
 			return err
 		}
 		out = rec.public(p.TenantID)
-		out.Keys, err = appKeys(tx, p.TenantID, id)
-		return err
+		if out.Keys, err = appKeys(tx, p.TenantID, id); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "application.updated", map[string]any{"application": map[string]any{"id": id, "name": out.Name, "type": out.Type}})
 	})
 	v.auth.dropOwner(p.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, "application.updated", map[string]any{"application": map[string]any{"id": id, "name": out.Name, "type": out.Type}})
 	return out, nil
 }
 
@@ -401,14 +403,13 @@ func (v *Vault) DeleteApplication(ctx context.Context, id string) error {
 		if err := deleteKeys(tx, ownerTerm(p.TenantID, id, "")); err != nil {
 			return err
 		}
-		return applicationTable.remove(tx, p.TenantID, rec)
+		if err := applicationTable.remove(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "application.deleted", map[string]any{"application": map[string]any{"id": id}})
 	})
 	v.auth.dropOwner(p.TenantID, id)
-	if err != nil {
-		return err
-	}
-	v.emit(ctx, p.TenantID, "application.deleted", map[string]any{"application": map[string]any{"id": id}})
-	return nil
+	return err
 }
 
 // deleteKeys removes every API key whose owner term starts with prefix: one
@@ -456,12 +457,14 @@ func (v *Vault) CreateApplicationKey(ctx context.Context, appID string) (*Applic
 			return err
 		}
 		key, rec = v.newKeyRecord(p, p.TenantID, appID, "", app.Type)
-		return apiKeyTable.insert(tx, "", rec)
+		if err := apiKeyTable.insert(tx, "", rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "application.key.created", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": rec.ID}})
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, "application.key.created", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": rec.ID}})
 	return &ApplicationKey{ID: rec.ID, Key: NewSecret(key), CreatedBy: rec.CreatedBy, CreatedAt: rec.CreatedAt}, nil
 }
 
@@ -507,14 +510,13 @@ func (v *Vault) DeleteApplicationKey(ctx context.Context, appID, keyID string) e
 		if err != nil {
 			return err
 		}
-		return apiKeyTable.remove(tx, "", k)
+		if err := apiKeyTable.remove(tx, "", k); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "application.key.deleted", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": keyID}})
 	})
 	v.auth.dropOwner(p.TenantID, appID)
-	if err != nil {
-		return err
-	}
-	v.emit(ctx, p.TenantID, "application.key.deleted", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": keyID}})
-	return nil
+	return err
 }
 
 // authCache maps API keys to the principals they authenticate as, so a hot

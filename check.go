@@ -17,7 +17,8 @@ type checker interface {
 
 // Check verifies, in one read transaction, that every record decodes and that
 // every secondary index holds exactly the entries its records call for: no
-// entry missing, none left over. It reads everything, so it is for tests,
+// entry missing, none left over; and that every event outbox entry decodes
+// within its tenant's sequence. It reads everything, so it is for tests,
 // audits and after a crash, not for a hot path. Only the host may call it.
 // The error lists what disagrees, by bucket, never by value.
 func (v *Vault) Check(ctx context.Context) error {
@@ -31,6 +32,9 @@ func (v *Vault) Check(ctx context.Context) error {
 			if err := t.check(tx); err != nil {
 				errs = append(errs, err)
 			}
+		}
+		if err := checkOutbox(tx); err != nil {
+			errs = append(errs, err)
 		}
 		return errors.Join(errs...)
 	})

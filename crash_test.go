@@ -3,11 +3,13 @@ package vault_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,6 +34,10 @@ func TestCrashChild(t *testing.T) {
 		t.Skip("runs only as the child of a crash test")
 	}
 	path := os.Getenv("VAULT_CRASH_PATH")
+	if mode == "events" {
+		crashChildEvents(path)
+		return
+	}
 	v, err := vault.Open(path, vault.WithSweepInterval(0))
 	if err != nil {
 		fmt.Println("error", err)
@@ -66,6 +72,66 @@ func TestCrashChild(t *testing.T) {
 	time.Sleep(time.Hour) // wait to be killed
 }
 
+// crashChildEvents raises events and reports them: its handler appends
+// "<event id> <type> <token id>" to path+".events" for each event delivered,
+// until VAULT_CRASH_BLOCK_AFTER events, and then blocks forever. It makes a
+// create that fails validation and rolls back a transaction with staged
+// creates ("rolledback" once it is rolled back), then creates tokens,
+// printing "created <id>" for each acknowledged one, until it is killed.
+func crashChildEvents(path string) {
+	fail := func(err error) {
+		fmt.Println("error", err)
+		os.Exit(2)
+	}
+	out, err := os.OpenFile(path+".events", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		fail(err)
+	}
+	blockAfter, err := strconv.Atoi(os.Getenv("VAULT_CRASH_BLOCK_AFTER"))
+	if err != nil {
+		fail(err)
+	}
+	delivered := 0
+	// fastOutbox: the lease the killed child leaves behind expires soon.
+	v, err := vault.Open(path, vault.WithSweepInterval(0), fastOutbox, vault.WithEventHandler(func(_ context.Context, e vault.Event) {
+		if delivered == blockAfter {
+			select {} // a handler stuck for good: delivery stops here
+		}
+		delivered++
+		// One write per line: a kill loses no line written before it.
+		if _, err := fmt.Fprintf(out, "%s %s %s\n", e.ID, e.Type, tokenIDOf(e)); err != nil {
+			fail(err)
+		}
+	}))
+	if err != nil {
+		fail(err)
+	}
+	ctx := context.Background()
+	if _, err := v.CreateToken(ctx, vault.CreateTokenRequest{ID: "never-invalid", Type: vault.TypeCardNumber, Data: "4242424242424241"}); err == nil {
+		fail(errors.New("a card number failing the Luhn check was accepted"))
+	}
+	txn, err := v.BeginTransaction(ctx)
+	if err != nil {
+		fail(err)
+	}
+	for i := range 3 {
+		if _, err := v.CreateToken(vault.WithTransaction(ctx, txn.ID), vault.CreateTokenRequest{ID: fmt.Sprintf("never-staged-%d", i), Type: vault.TypeToken, Data: i}); err != nil {
+			fail(err)
+		}
+	}
+	if err := v.RollbackTransaction(ctx, txn.ID); err != nil {
+		fail(err)
+	}
+	fmt.Println("rolledback", txn.ID)
+	for i := 0; ; i++ {
+		tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: i})
+		if err != nil {
+			fail(err)
+		}
+		fmt.Println("created", tok.ID)
+	}
+}
+
 type crashChild struct {
 	cmd    *exec.Cmd
 	lines  chan string
@@ -73,10 +139,10 @@ type crashChild struct {
 	staged []string
 }
 
-func startCrashChild(t *testing.T, mode, path string) *crashChild {
+func startCrashChild(t *testing.T, mode, path string, env ...string) *crashChild {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v=false")
-	cmd.Env = append(os.Environ(), crashEnv+"="+mode, "VAULT_CRASH_PATH="+path)
+	cmd.Env = append(append(os.Environ(), crashEnv+"="+mode, "VAULT_CRASH_PATH="+path), env...)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
@@ -199,4 +265,82 @@ func TestCrashDuringCommit(t *testing.T) {
 		require.NoError(t, v.Close())
 	}
 	t.Logf("outcomes: %v", outcomes)
+}
+
+// TestCrashWithEventsPending kills the child while it creates tokens and its
+// handler is stuck: after a reopen every acknowledged token's token.created
+// is delivered (before the crash or after the restart, deduplicated by event
+// id), none twice after the restart, and none for a token that never
+// committed (a create that failed, creates staged in a rolled-back
+// transaction).
+func TestCrashWithEventsPending(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash tests spawn processes")
+	}
+	for round := range 4 {
+		path := filepath.Join(t.TempDir(), "vault.db")
+		blockAfter := 2 + rand.IntN(30)
+		c := startCrashChild(t, "events", path, fmt.Sprintf("VAULT_CRASH_BLOCK_AFTER=%d", blockAfter))
+		var acked []string
+		rolledBack := ""
+		target := blockAfter + 10 + rand.IntN(60)
+		c.read(t, func(line string) bool {
+			switch f := strings.Fields(line); {
+			case len(f) == 2 && f[0] == "rolledback":
+				rolledBack = f[1]
+			case len(f) == 2 && f[0] == "created":
+				acked = append(acked, f[1])
+			}
+			return len(acked) >= target
+		})
+		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+		c.kill(t)
+		require.Len(t, acked, target, "round %d: the child kept creating tokens while its handler was stuck", round)
+
+		seen := map[string]bool{}    // event ids delivered before or after the crash
+		created := map[string]bool{} // token ids of the token.created delivered
+		check := func(when, id, typ, token string) {
+			assert.NotContains(t, token, "never", "round %d: %s: an event for a token that never committed", round, when)
+			seen[id] = true
+			if typ == vault.EventTokenCreated {
+				created[token] = true
+			}
+		}
+		before, err := os.ReadFile(path + ".events")
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimSpace(string(before)), "\n")
+		if len(lines) == 1 && lines[0] == "" {
+			lines = nil
+		}
+		assert.LessOrEqual(t, len(lines), blockAfter)
+		for _, line := range lines {
+			f := strings.Fields(line)
+			require.GreaterOrEqual(t, len(f), 2, "round %d: %q", round, line)
+			check("before the crash", f[0], f[1], strings.Join(f[2:], ""))
+		}
+
+		log := &eventLog{}
+		v, err := vault.Open(path, vault.WithSweepInterval(0), vault.WithEventHandler(log.handle))
+		require.NoError(t, err, "round %d", round)
+		require.NoError(t, v.FlushEvents(t.Context()))
+		require.NoError(t, v.Check(t.Context()))
+		after := map[string]bool{}
+		rollbackSeen := false
+		for _, e := range log.all() {
+			assert.False(t, after[e.ID], "round %d: event %s delivered twice after the restart", round, e.ID)
+			after[e.ID] = true
+			check("after the restart", e.ID, e.Type, tokenIDOf(e))
+			if e.Type == vault.EventTransactionRolledBack {
+				rollbackSeen = rollbackSeen || e.Data["transaction"].(map[string]any)["id"] == rolledBack
+			}
+		}
+		for _, line := range lines {
+			rollbackSeen = rollbackSeen || strings.Contains(line, vault.EventTransactionRolledBack)
+		}
+		assert.True(t, rollbackSeen, "round %d: transaction.rolled_back delivered", round)
+		for _, id := range acked {
+			assert.True(t, created[id], "round %d: token.created of acknowledged token %s delivered", round, id)
+		}
+		require.NoError(t, v.Close())
+	}
 }

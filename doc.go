@@ -164,6 +164,29 @@
 // (KindConflict), one hour of life by default, staged changes that survive a
 // restart.
 //
+// # Events
+//
+// Every change raises an event (token.created, token.updated, reactor.deleted,
+// transaction.committed, ...: see the Event constants) in the store
+// transaction that makes it: the event is written to an outbox in the same
+// store, so it exists if and only if the change committed, and a crash
+// after the commit delays it but does not lose it. Event data holds ids,
+// types and non-sensitive attributes only, never token data, keys,
+// credentials or configuration. Without a handler ([WithEventHandler])
+// nothing is written.
+//
+// A dispatcher goroutine delivers the outbox to the handlers after commit:
+// one event at a time, in commit order per tenant, at least once, each with
+// its [Event].ID for de-duplication (an event whose delivery was under way
+// at a crash or Close is delivered again at the next start). With several
+// processes sharing a store, the one holding the outbox lease delivers
+// every process's events; another takes over when it closes or dies (after
+// ten seconds), so register the same handlers in every process.
+// [Vault.FlushEvents] waits until the events committed so far have been
+// delivered. Delivered events are purged after [WithEventRetention] (24 h by
+// default); a deleted tenant's events, tenant.deleted among them, are
+// delivered before its purge removes them.
+//
 // # Tokens
 //
 // Token types, their validation and defaults follow the hosted platform

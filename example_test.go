@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/tokenvault/vault"
 )
@@ -301,4 +302,39 @@ func ExampleVault_RotateKeys() {
 	err := v.RotateKeys(ctx, func(d, t int) { done, total = d, t })
 	fmt.Println(err, done, total)
 	// Output: <nil> 3 3
+}
+
+func ExampleVault_FlushEvents() {
+	var mu sync.Mutex
+	var seen []string
+	v, err := vault.OpenMemory(vault.WithEventHandler(func(_ context.Context, e vault.Event) {
+		// The dispatcher goroutine; at least once, so a real handler
+		// de-duplicates by e.ID.
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, e.Type)
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+	ctx := context.Background()
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "secret"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := v.DeleteToken(ctx, tok.ID); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := v.FlushEvents(ctx); err != nil { // delivery is asynchronous
+		fmt.Println(err)
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	fmt.Println(seen)
+	// Output: [token.created token.deleted]
 }

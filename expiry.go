@@ -40,7 +40,7 @@ func (v *Vault) startSweeper(every time.Duration) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				ok, err := v.acquireLease(ctx, sweepLease, 2*every)
+				ok, err := v.acquireLease(ctx, sweepLease, v.instance, 2*every)
 				if err == nil && ok {
 					_, err = v.sweep(ctx)
 				}
@@ -54,8 +54,12 @@ func (v *Vault) startSweeper(every time.Duration) {
 
 // sweep purges tokens whose expiry has passed, card codes past retention,
 // expired sessions and the records of deleted tenants, returning how many
-// changes it made.
+// changes it made, and delivered events past their retention (which it does
+// not count: they are the outbox's housekeeping, not changes).
 func (v *Vault) sweep(ctx context.Context) (int, error) {
+	if _, err := v.sweepOutbox(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, sweep := range []func(context.Context) (int, error){v.sweepTokens, v.sweepCVCs, v.sweepReactorResults, v.sweepDeadJobs} {
 		n, err := sweep(ctx)
@@ -110,9 +114,10 @@ type dueEntry struct {
 
 // sweepDue walks the due entries of a global time index of table t, one
 // batch per store transaction. act handles each due record inside the
-// transaction and reports whether it changed it; after runs once the batch
-// committed, for each changed record (to raise events). Entries whose record
-// is gone (its tenant was purged) are removed.
+// transaction, raising its events there (emitTx), and reports whether it
+// changed it; after, if not nil, runs once the batch committed, for each
+// changed record (no caller needs it now: events belong in act). Entries
+// whose record is gone (its tenant was purged) are removed.
 func sweepDue[R any](ctx context.Context, v *Vault, t *table[R], ix *index[R],
 	act func(tx storage.Tx, tenant string, r *R, now time.Time) (bool, error), after func(tenant string, r *R)) (int, error) {
 	type changed struct {
@@ -124,7 +129,7 @@ func sweepDue[R any](ctx context.Context, v *Vault, t *table[R], ix *index[R],
 		var done []changed
 		scanned := 0
 		err := v.update(ctx, "Sweep", func(tx storage.Tx) error {
-			done = done[:0]
+			done = done[:0] // fn may run more than once: only the last attempt's count
 			now := v.now()
 			todo, err := dueEntries(tx, ix.bucket, now)
 			scanned = len(todo)
@@ -186,10 +191,11 @@ func (v *Vault) sweepTokens(ctx context.Context) (int, error) {
 		if !r.expired(now) {
 			return false, nil
 		}
-		return true, tokenTable.remove(tx, tenant, r)
-	}, func(tenant string, r *tokenRecord) {
-		v.emit(ctx, tenant, EventTokenExpired, map[string]any{"token": map[string]any{"id": r.ID}})
-	})
+		if err := tokenTable.remove(tx, tenant, r); err != nil {
+			return false, err
+		}
+		return true, v.emitTx(ctx, tx, tenant, EventTokenExpired, map[string]any{"token": map[string]any{"id": r.ID}})
+	}, nil)
 }
 
 // sweepCVCs removes card codes past retention, raising
@@ -201,8 +207,9 @@ func (v *Vault) sweepCVCs(ctx context.Context) (int, error) {
 		}
 		updated := *r
 		updated.CVC, updated.CVCUntil = nil, nil
-		return true, tokenTable.replace(tx, tenant, r, &updated)
-	}, func(tenant string, r *tokenRecord) {
-		v.emit(ctx, tenant, EventTokenPropertyExpired, map[string]any{"token": map[string]any{"id": r.ID, "property_name": "cvc"}})
-	})
+		if err := tokenTable.replace(tx, tenant, r, &updated); err != nil {
+			return false, err
+		}
+		return true, v.emitTx(ctx, tx, tenant, EventTokenPropertyExpired, map[string]any{"token": map[string]any{"id": r.ID, "property_name": "cvc"}})
+	}, nil)
 }

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/tokenvault/vault/sandbox"
 	"github.com/tokenvault/vault/storage"
@@ -87,4 +88,10 @@ func SealedVersionsForTest(bucket string, stored []byte) ([]uint32, bool, error)
 		}
 	}
 	return nil, false, nil
+}
+
+// WithOutboxTimingForTest shortens the event dispatcher's poll interval, its
+// lease and the grace Close gives a running handler.
+func WithOutboxTimingForTest(poll, lease, grace time.Duration) Option {
+	return func(c *config) { c.outboxTiming = outboxTiming{poll: poll, leaseTTL: lease, grace: grace} }
 }

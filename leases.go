@@ -28,9 +28,12 @@ func (l *lease) takenBy(owner string, now time.Time) bool {
 
 const leaseBucket = "leases"
 
-// acquireLease claims the named lease for ttl if it is free, expired or
-// already ours, and reports whether this process holds it.
-func (v *Vault) acquireLease(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+// acquireLease claims the named lease for owner, for ttl, if it is free,
+// expired or already owner's, and reports whether owner holds it. Owner is
+// v.instance, or an owner named once at Open by work that must not read
+// v.instance each time (this package's tests stand in for other processes
+// by changing it).
+func (v *Vault) acquireLease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	held := false
 	err := v.update(ctx, "AcquireLease", func(tx storage.Tx) error {
 		held = false
@@ -41,11 +44,11 @@ func (v *Vault) acquireLease(ctx context.Context, name string, ttl time.Duration
 		}
 		if err == nil {
 			var l lease
-			if json.Unmarshal(b, &l) == nil && l.takenBy(v.instance, now) {
+			if json.Unmarshal(b, &l) == nil && l.takenBy(owner, now) {
 				return nil
 			}
 		}
-		nb, err := json.Marshal(lease{Owner: v.instance, Until: now.Add(ttl)})
+		nb, err := json.Marshal(lease{Owner: owner, Until: now.Add(ttl)})
 		if err != nil {
 			return err
 		}
@@ -53,6 +56,26 @@ func (v *Vault) acquireLease(ctx context.Context, name string, ttl time.Duration
 		return tx.Put(leaseBucket, []byte(name), nb)
 	})
 	return held, err
+}
+
+// releaseLease hands the named lease back if owner holds it, so that
+// another process takes the work over at once rather than once it ends.
+// It writes even while the vault closes.
+func (v *Vault) releaseLease(ctx context.Context, name, owner string) error {
+	return v.store.Update(ctx, func(tx storage.Tx) error {
+		b, err := tx.Get(leaseBucket, []byte(name))
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var l lease
+		if json.Unmarshal(b, &l) != nil || l.Owner != owner {
+			return nil
+		}
+		return tx.Delete(leaseBucket, []byte(name))
+	})
 }
 
 // newInstanceID names this vault process as the owner of the leases it takes.

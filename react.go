@@ -411,11 +411,26 @@ func (v *Vault) React(ctx context.Context, id string, req ReactRequest) (*ReactR
 }
 
 // emitInvocation raises reactor.invoked, reactor.completed or
-// reactor.failed. elapsed < 0 leaves elapsed_ms out.
+// reactor.failed in a store transaction of its own, for an invocation that
+// has no change to commit the event with (a synchronous one). elapsed < 0
+// leaves elapsed_ms out.
 func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) {
 	if len(v.events) == 0 {
 		return
 	}
+	v.emit(ctx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
+}
+
+// emitInvocationTx raises the event emitInvocation does inside tx, the
+// transaction that records the invocation's change (an asynchronous job's).
+func (v *Vault) emitInvocationTx(ctx context.Context, tx storage.Tx, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) error {
+	if len(v.events) == 0 {
+		return nil
+	}
+	return v.emitTx(ctx, tx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
+}
+
+func invocationEventData(reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) map[string]any {
 	data := map[string]any{
 		"reactor": map[string]any{"id": reactorID, "name": name},
 		"request": map[string]any{"id": requestID, "invocation_type": invocationType},
@@ -426,14 +441,7 @@ func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name
 	if err != nil {
 		data["error"] = failureSummary(err)
 	}
-	v.emit(ctx, tenant, typ, data)
-}
-
-// emitInvocationTx raises an invocation event in tx. (Until the outbox,
-// events are delivered on the caller's goroutine.)
-func (v *Vault) emitInvocationTx(ctx context.Context, _ storage.Tx, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) error {
-	v.emitInvocation(ctx, typ, tenant, reactorID, name, requestID, invocationType, elapsed, err)
-	return nil
+	return data
 }
 
 // failureSummary names a failure without its data: the reactor error's

@@ -127,6 +127,7 @@ func TestReactorJobAttemptsRunOut(t *testing.T) {
 	require.NotNil(t, res.Error)
 	assert.Equal(t, 500, res.Error.Status)
 	assert.Equal(t, "ReactorRuntimeError", res.Error.Name)
+	require.NoError(t, v.FlushEvents(ctx))
 	var failed []Event
 	for _, e := range *events {
 		if e.Type == EventReactorFailed {

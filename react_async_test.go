@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,11 +94,11 @@ module.exports = async (req) => { if (req.args.spin) { while (true) {} } throw n
 	assert.Equal(t, map[string]any{"reactor": map[string]any{"id": r.ID, "name": "async"},
 		"request": map[string]any{"id": id, "invocation_type": "async"}}, invoked[0].Data)
 	assert.Equal(t, "trace-1", invoked[0].TraceID)
-	completed := events.ofType(vault.EventReactorCompleted)
+	completed := events.waitOfType(vault.EventReactorCompleted, 1)
 	require.Len(t, completed, 1)
 	assert.Contains(t, completed[0].Data, "elapsed_ms")
 	assert.Equal(t, "trace-1", completed[0].TraceID, "the worker raises events with the invoker's trace id")
-	failed := events.ofType(vault.EventReactorFailed)
+	failed := events.waitOfType(vault.EventReactorFailed, 2)
 	require.Len(t, failed, 2)
 	errs := []any{failed[0].Data["error"], failed[1].Data["error"]}
 	assert.ElementsMatch(t, []any{"BadRequestError (status 400)", "ReactorRuntimeError (status 500)"}, errs)
@@ -222,17 +224,25 @@ func testSharedJobs(t *testing.T, open func(t *testing.T) storage.Store) {
 	const jobs = 20
 	var vaults [2]*vault.Vault
 	var events [2]*eventLog
+	// Events go to the process holding the outbox lease, whichever ran the
+	// job: each process's transport tells which one ran it.
+	var ran [2]atomic.Int64
 	for i := range vaults {
-		events[i] = &eventLog{}
+		events[i] = &eventLog{t: t}
+		transport := roundTripper(func(r *http.Request) (*http.Response, error) {
+			ran[i].Add(1)
+			return &http.Response{StatusCode: http.StatusNoContent, Body: http.NoBody, Request: r}, nil
+		})
 		v, err := vault.Open("", vault.WithStore(open(t)), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0),
-			vault.WithReactorWorkers(2), vault.WithEventHandler(events[i].handle))
+			vault.WithReactorWorkers(2), vault.WithEventHandler(events[i].handle), vault.WithReactorHTTP([]string{"ran.example.com"}, transport))
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = v.Close() })
 		vaults[i] = v
+		events[i].v = v
 	}
 	ctx := t.Context()
 	r := mustCreateReactor(t, ctx, vaults[0], vault.CreateReactorRequest{Name: "shared",
-		Code: `module.exports = async (req) => { await new Promise((r) => setTimeout(r, 200)); return { raw: req.args.n } }`})
+		Code: `module.exports = async (req) => { await new Promise((r) => setTimeout(r, 200)); await fetch('https://ran.example.com/'); return { raw: req.args.n } }`})
 	ids := make([]string, jobs)
 	for n := range ids {
 		id, err := vaults[0].ReactAsync(ctx, r.ID, vault.ReactRequest{Args: map[string]any{"n": n}})
@@ -244,8 +254,17 @@ func testSharedJobs(t *testing.T, open func(t *testing.T) storage.Store) {
 		require.Equal(t, vault.ReactCompleted, res.Status)
 		assert.JSONEq(t, strconv.Itoa(n), string(res.Response.Raw))
 	}
-	ranA, ranB := len(events[0].ofType(vault.EventReactorCompleted)), len(events[1].ofType(vault.EventReactorCompleted))
-	assert.Equal(t, jobs, ranA+ranB, "every job ran exactly once")
+	completed := map[string]bool{} // request ids; delivery is at least once
+	for deadline := time.Now().Add(10 * time.Second); len(completed) < jobs && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, l := range events {
+			for _, e := range l.ofType(vault.EventReactorCompleted) {
+				completed[e.Data["request"].(map[string]any)["id"].(string)] = true
+			}
+		}
+	}
+	assert.Len(t, completed, jobs, "every job completed")
+	ranA, ranB := ran[0].Load(), ran[1].Load()
+	assert.Equal(t, int64(jobs), ranA+ranB, "every job ran exactly once")
 	assert.Positive(t, ranA)
 	assert.Positive(t, ranB, "the second process took jobs the first one stored")
 	require.NoError(t, vaults[1].Check(ctx))

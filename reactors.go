@@ -346,12 +346,14 @@ func (v *Vault) CreateReactor(ctx context.Context, req CreateReactorRequest) (*R
 		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
 			return err
 		}
-		return reactorTable.insert(tx, p.TenantID, rec)
+		if err := reactorTable.insert(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventReactorCreated, reactorEventData(rec))
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, EventReactorCreated, reactorEventData(rec))
 	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
 }
 
@@ -502,12 +504,14 @@ func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorR
 		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
 			return err
 		}
-		return reactorTable.replace(tx, p.TenantID, old, rec)
+		if err := reactorTable.replace(tx, p.TenantID, old, rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
 	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
 }
 
@@ -597,12 +601,14 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
 			return err
 		}
-		return reactorTable.replace(tx, p.TenantID, old, rec)
+		if err := reactorTable.replace(tx, p.TenantID, old, rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, EventReactorUpdated, reactorEventData(rec))
 	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
 }
 
@@ -642,11 +648,13 @@ func (v *Vault) DeleteReactor(ctx context.Context, id string) error {
 		if rec, err = getReactor(tx, op, p.TenantID, id); err != nil {
 			return err
 		}
-		return reactorTable.remove(tx, p.TenantID, rec)
+		if err := reactorTable.remove(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventReactorDeleted, map[string]any{"reactor": map[string]any{"id": rec.ID, "name": rec.Name}})
 	})
 	if err != nil {
 		return err
 	}
-	v.emit(ctx, p.TenantID, EventReactorDeleted, map[string]any{"reactor": map[string]any{"id": rec.ID, "name": rec.Name}})
 	return nil
 }

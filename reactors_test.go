@@ -25,10 +25,15 @@ const echoReactor = `module.exports = async function (req) {
   return { raw: { args: req.args, configuration: req.configuration, bt: req.bt === null ? null : typeof req.bt } };
 };`
 
-// eventLog records the events a vault raises.
+// eventLog records the events a vault raises. Delivery is asynchronous: with
+// its vault set, every read first waits until the events committed so far
+// have been delivered (FlushEvents).
 type eventLog struct {
 	mu     sync.Mutex
 	events []vault.Event
+
+	t testing.TB
+	v *vault.Vault
 }
 
 func (l *eventLog) handle(_ context.Context, e vault.Event) {
@@ -37,7 +42,16 @@ func (l *eventLog) handle(_ context.Context, e vault.Event) {
 	l.events = append(l.events, e)
 }
 
+// flush waits for the delivery of every event committed so far.
+func (l *eventLog) flush() {
+	if l.v != nil {
+		l.t.Helper()
+		require.NoError(l.t, l.v.FlushEvents(l.t.Context()))
+	}
+}
+
 func (l *eventLog) ofType(typ string) []vault.Event {
+	l.flush()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []vault.Event
@@ -49,8 +63,24 @@ func (l *eventLog) ofType(typ string) []vault.Event {
 	return out
 }
 
+// waitOfType returns the events of typ once n of them have been delivered,
+// or what there is after ten seconds: a worker raises the outcome of an
+// asynchronous invocation just after it stored the result.
+func (l *eventLog) waitOfType(typ string, n int) []vault.Event {
+	l.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		events := l.ofType(typ)
+		if len(events) >= n || time.Now().After(deadline) {
+			return events
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (l *eventLog) json(t *testing.T) string {
 	t.Helper()
+	l.flush()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, err := json.Marshal(l.events)
@@ -61,8 +91,9 @@ func (l *eventLog) json(t *testing.T) string {
 // openReactorVault is a memory vault with an event log.
 func openReactorVault(t testing.TB, opts ...vault.Option) (*vault.Vault, *eventLog) {
 	t.Helper()
-	events := &eventLog{}
-	return openTestVault(t, append([]vault.Option{vault.WithEventHandler(events.handle)}, opts...)...), events
+	events := &eventLog{t: t}
+	events.v = openTestVault(t, append([]vault.Option{vault.WithEventHandler(events.handle)}, opts...)...)
+	return events.v, events
 }
 
 func mustCreateReactor(t testing.TB, ctx context.Context, v *vault.Vault, req vault.CreateReactorRequest) *vault.Reactor {

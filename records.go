@@ -94,6 +94,8 @@ func register[R any](t *table[R]) *table[R] {
 // prefix once the registered tables have removed their records (with their
 // index entries): buckets that are not tables (the token locks), and the
 // tables' tenant-scoped indexes, for any entry a record no longer names.
+// The outbox is not among them: its entries wait for delivery first
+// (purgeTenantOutbox).
 func tenantBuckets() []string {
 	out := []string{lockBucket}
 	for _, t := range registry {

@@ -18,10 +18,31 @@ import (
 // re-sealed under the new key version, and afterwards no key or value in
 // any bucket of the store names the tenant. A table that Check, rotation or
 // the purge did not know of would fail it.
-func TestEveryTableIsRotatedAndPurged(t *testing.T) {
+func TestEveryTableIsRotatedAndPurged(t *testing.T) { testEveryTableIsRotatedAndPurged(t, nil) }
+
+// TestEveryTableIsRotatedAndPurgedWithEvents is the same with an event
+// handler, so that every change also wrote its event to the outbox: once
+// they are delivered, the purge leaves no outbox key of the tenant either,
+// and tenant.deleted was delivered.
+func TestEveryTableIsRotatedAndPurgedWithEvents(t *testing.T) {
+	log := &eventLog{}
+	testEveryTableIsRotatedAndPurged(t, log)
+	var types []string
+	for _, e := range log.all() {
+		types = append(types, e.Type)
+	}
+	assert.Contains(t, types, "tenant.deleted")
+	assert.Contains(t, types, vault.EventTokenCreated)
+}
+
+func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	store := memory.New()
-	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0),
-		vault.WithReactorWorkers(0)) // async jobs stay stored
+	opts := []vault.Option{vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0),
+		vault.WithReactorWorkers(0)} // async jobs stay stored
+	if events != nil {
+		opts = append(opts, vault.WithEventHandler(events.handle))
+	}
+	v, err := vault.Open("", opts...)
 	require.NoError(t, err)
 	defer v.Close()
 	ctx := t.Context()
@@ -85,6 +106,7 @@ func TestEveryTableIsRotatedAndPurged(t *testing.T) {
 	}
 
 	require.NoError(t, v.DeleteTenant(ctx, tenant.ID))
+	require.NoError(t, v.FlushEvents(ctx)) // the tenant's events are delivered before they are purged
 	_, err = vault.SweepForTest(ctx, v)
 	require.NoError(t, err)
 	require.NoError(t, v.Check(ctx))

@@ -226,6 +226,7 @@ func TestSecretCanary(t *testing.T) {
 			}
 		}
 
+		require.NoError(t, v.FlushEvents(ctx))
 		mu.Lock()
 		defer mu.Unlock()
 		require.NotEmpty(t, events)

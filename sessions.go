@@ -109,12 +109,14 @@ func (v *Vault) CreateSession(ctx context.Context) (*Session, error) {
 		if err := sessionTable.insert(tx, p.TenantID, rec); err != nil {
 			return err
 		}
-		return apiKeyTable.insert(tx, "", keyRec)
+		if err := apiKeyTable.insert(tx, "", keyRec); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "session.created", map[string]any{"session": map[string]any{"id": rec.ID}})
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, "session.created", map[string]any{"session": map[string]any{"id": rec.ID}})
 	return &Session{SessionKey: NewSecret(key), Nonce: NewSecret(nonce), ExpiresAt: rec.ExpiresAt}, nil
 }
 
@@ -198,16 +200,15 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 			s.ExpiresAt = at
 		}
 		sessionID = s.ID
-		return sessionTable.replace(tx, p.TenantID, old, &s)
+		if err := sessionTable.replace(tx, p.TenantID, old, &s); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "session.authorized", map[string]any{"session": map[string]any{"id": s.ID}})
 	})
 	if sessionID != "" {
 		v.auth.dropOwner(p.TenantID, sessionID)
 	}
-	if err != nil {
-		return err
-	}
-	v.emit(ctx, p.TenantID, "session.authorized", map[string]any{"session": map[string]any{"id": sessionID}})
-	return nil
+	return err
 }
 
 // sessionPrincipal builds the principal of a session key.

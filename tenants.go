@@ -119,8 +119,10 @@ func (v *Vault) CreateTenant(ctx context.Context, req CreateTenantRequest) (*Ten
 			return err
 		}
 		var err error
-		key, err = v.bootstrap(tx, id)
-		return err
+		if key, err = v.bootstrap(tx, id); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, id, "tenant.created", map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -136,7 +138,6 @@ func (v *Vault) CreateTenant(ctx context.Context, req CreateTenantRequest) (*Ten
 		return nil, nil, wrapErr(op, err)
 	}
 	app.Key = NewSecret(key)
-	v.emit(ctx, id, "tenant.created", map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
 	return t.public(), app, nil
 }
 
@@ -236,13 +237,15 @@ func (v *Vault) changeTenant(ctx context.Context, op string, change func(t *tena
 		now := v.now().UTC()
 		t.ModifiedAt = &now
 		out = t.public()
-		return tenantTable.replace(tx, "", old, &t)
+		if err := tenantTable.replace(tx, "", old, &t); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, "tenant.updated", map[string]any{"tenant": map[string]any{"id": p.TenantID}})
 	})
 	v.settings.drop(p.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	v.emit(ctx, p.TenantID, "tenant.updated", map[string]any{"tenant": map[string]any{"id": p.TenantID}})
 	return out, nil
 }
 
@@ -276,7 +279,10 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 		if err := tenantTable.replace(tx, "", old, &t); err != nil {
 			return err
 		}
-		return deleteKeys(tx, tenantPrefix(tenantID))
+		if err := deleteKeys(tx, tenantPrefix(tenantID)); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, tenantID, "tenant.deleted", map[string]any{"tenant": map[string]any{"id": tenantID}})
 	})
 	v.auth.dropTenant(tenantID)
 	v.settings.drop(tenantID)
@@ -286,14 +292,16 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 	if err := v.keys.DeleteTenant(ctx, tenantID); err != nil && !errors.Is(err, keys.ErrTenantDeleted) {
 		return wrapErr(op, err)
 	}
-	v.emit(ctx, tenantID, "tenant.deleted", map[string]any{"tenant": map[string]any{"id": tenantID}})
 	return nil
 }
 
 const purgeBatch = 1000
 
 // purgeDeletedTenants deletes the records of tenants marked deleted, a batch
-// at a time, and finally the tenant records themselves.
+// at a time, then their outbox entries that are delivered (or older than the
+// event retention), and finally the tenant records themselves, once no
+// outbox entry is left: a tenant whose events (tenant.deleted among them)
+// wait for delivery stays marked deleted until a later sweep.
 func (v *Vault) purgeDeletedTenants(ctx context.Context) (int, error) {
 	var deleted []string
 	err := v.view(ctx, "PurgeTenants", func(tx storage.Tx) error {
@@ -339,6 +347,13 @@ func (v *Vault) purgeDeletedTenants(ctx context.Context) (int, error) {
 					if n += len(keys); n >= purgeBatch {
 						return nil
 					}
+				}
+				k, gone, err := v.purgeTenantOutbox(tx, id, purgeBatch-n)
+				if err != nil {
+					return err
+				}
+				if n += k; !gone {
+					return nil
 				}
 				t, err := tenantTable.get(tx, "", id)
 				if err != nil {

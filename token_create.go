@@ -77,8 +77,10 @@ func (v *Vault) CreateToken(ctx context.Context, req CreateTokenRequest) (*Token
 		if err != nil {
 			return err
 		}
-		res, err = v.insertToken(w, p, tk, d)
-		return err
+		if res, err = v.insertToken(w, p, tk, d); err != nil {
+			return err
+		}
+		return v.emitCreated(ctx, tx, p.TenantID, res)
 	})
 	if err != nil {
 		return nil, err
@@ -96,6 +98,21 @@ type createResult struct {
 	behavior     string
 	updated      bool
 	staged       bool // in a transaction: events wait for the commit
+}
+
+// emitCreated raises, in the create's transaction, the event of what
+// insertToken did: token.created, token.updated for a duplicate it updated,
+// nothing for a staged change (its commit raises the event).
+func (v *Vault) emitCreated(ctx context.Context, tx storage.Tx, tenant string, res *createResult) error {
+	switch {
+	case res.staged:
+		return nil
+	case !res.deduplicated:
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenCreated, res.rec)
+	case res.updated:
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenUpdated, res.rec)
+	}
+	return nil
 }
 
 // insertToken stores a draft through w, or resolves it to a duplicate.
@@ -231,13 +248,11 @@ func (v *Vault) mergeIntoDuplicate(w *tokenView, p Principal, tk *keys.TenantKey
 	return nil
 }
 
-// finishCreate shapes the result of a create for the caller and raises events.
+// finishCreate shapes the result of a create for the caller (emitCreated
+// raised its event).
 func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *keys.TenantKeys, res *createResult) (*Token, error) {
 	rec := res.rec
 	if !res.deduplicated {
-		if !res.staged {
-			v.emit(ctx, p.TenantID, EventTokenCreated, tokenEventData(rec))
-		}
 		tf, err := v.authorizeToken(op, p, PermTokenCreate, rec.ID, rec.Containers)
 		if err != nil {
 			return nil, err
@@ -248,9 +263,6 @@ func (v *Vault) finishCreate(ctx context.Context, op string, p Principal, tk *ke
 		}
 		tok.Extras = &TokenExtras{}
 		return tok, nil
-	}
-	if res.updated && !res.staged {
-		v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(rec))
 	}
 	extras := &TokenExtras{Deduplicated: true, DeduplicationBehavior: res.behavior}
 	tf, err := v.authorizeToken(op, p, PermTokenRead, rec.ID, rec.Containers)

@@ -84,17 +84,22 @@ func (v *Vault) UpdateToken(ctx context.Context, id string, req UpdateTokenReque
 		if err != nil {
 			return err
 		}
-		res, err = v.applyTokenUpdate(w, op, p, tk, settings, id, &req, newContainers, newExpiry)
-		return err
+		if res, err = v.applyTokenUpdate(w, op, p, tk, settings, id, &req, newContainers, newExpiry); err != nil {
+			return err
+		}
+		switch {
+		case res.dup != nil:
+			return v.emitCreated(ctx, tx, p.TenantID, res.dup)
+		case w.txn == nil: // a staged change raises its event at commit
+			return v.emitTokenTx(ctx, tx, p.TenantID, EventTokenUpdated, res.rec)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
 	if res.dup != nil {
 		return v.finishCreate(ctx, op, p, tk, res.dup)
-	}
-	if TransactionFrom(ctx) == "" {
-		v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(res.rec))
 	}
 	tf, err := v.authorizeToken(op, p, PermTokenUpdate, res.rec.ID, res.rec.Containers)
 	if err != nil {
@@ -397,13 +402,16 @@ func (v *Vault) DeleteToken(ctx context.Context, id string) error {
 		if _, err := v.authorizeToken(op, p, PermTokenDelete, rec.ID, rec.Containers); err != nil {
 			return err
 		}
-		return w.remove(rec)
+		if err := w.remove(rec); err != nil {
+			return err
+		}
+		if w.txn != nil { // a staged change raises its event at commit
+			return nil
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
 	})
 	if err != nil {
 		return wrapErr(op, err)
-	}
-	if TransactionFrom(ctx) == "" {
-		v.emit(ctx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
 	}
 	return nil
 }

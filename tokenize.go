@@ -134,6 +134,9 @@ func (v *Vault) Tokenize(ctx context.Context, doc any) (any, error) {
 				}
 				return err
 			}
+			if err := v.emitCreated(ctx, tx, p.TenantID, res); err != nil {
+				return err
+			}
 			results[i] = res
 		}
 		return nil

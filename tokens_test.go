@@ -293,6 +293,7 @@ func TestExpiry(t *testing.T) {
 	n, err := vault.SweepForTest(ctx, v)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+	require.NoError(t, v.FlushEvents(ctx))
 	evMu.Lock()
 	defer evMu.Unlock()
 	var expired []string
@@ -332,6 +333,7 @@ func TestCVCRetention(t *testing.T) {
 	n, err := vault.SweepForTest(ctx, v)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+	require.NoError(t, v.FlushEvents(ctx))
 	assert.Equal(t, []string{"cvc"}, props)
 	got, err = v.GetToken(ctx, tok.ID)
 	require.NoError(t, err)

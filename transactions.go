@@ -179,14 +179,15 @@ func (v *Vault) openTxn(tx storage.Tx, op string, p Principal, id string) (*txnR
 }
 
 // CommitTransaction applies every staged change of the transaction
-// atomically and raises their events. Errors: KindNotFound, KindConflict
-// (finished or expired), KindForbidden (another application's).
+// atomically and raises their events (token.created, token.updated,
+// token.deleted in the order the changes were staged, then
+// transaction.committed) in the same store transaction. Errors:
+// KindNotFound, KindConflict (finished or expired), KindForbidden (another
+// application's).
 func (v *Vault) CommitTransaction(ctx context.Context, id string) error {
 	const op = "CommitTransaction"
 	p := v.principal(ctx)
-	var applied []stagedToken
-	err := v.update(ctx, op, func(tx storage.Tx) error {
-		applied = nil
+	return v.update(ctx, op, func(tx storage.Tx) error {
 		t, err := v.openTxn(tx, op, p, id)
 		if err != nil {
 			return err
@@ -215,30 +216,38 @@ func (v *Vault) CommitTransaction(ctx context.Context, id string) error {
 			if err != nil {
 				return err
 			}
-			applied = append(applied, s)
-		}
-		return v.finishTxn(tx, p.TenantID, t, txnCommitted, staged)
-	})
-	if err != nil {
-		return err
-	}
-	for _, s := range applied {
-		switch {
-		case s.Deleted:
-			if !s.Created {
-				v.emit(ctx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": s.Token}})
+			if err := v.emitStaged(ctx, tx, p.TenantID, &s); err != nil {
+				return err
 			}
-		case s.Created:
-			v.emit(ctx, p.TenantID, EventTokenCreated, tokenEventData(s.Record))
-		default:
-			v.emit(ctx, p.TenantID, EventTokenUpdated, tokenEventData(s.Record))
 		}
-	}
-	return nil
+		if err := v.finishTxn(tx, p.TenantID, t, txnCommitted, staged); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventTransactionCommitted, txnEventData(t.ID))
+	})
 }
 
-// RollbackTransaction discards every staged change of the transaction.
-// Errors: KindNotFound, KindConflict (finished or expired), KindForbidden.
+// emitStaged raises the event of a staged change that a commit applied.
+func (v *Vault) emitStaged(ctx context.Context, tx storage.Tx, tenant string, s *stagedToken) error {
+	switch {
+	case s.Deleted && s.Created: // created and deleted in the transaction: nothing happened
+		return nil
+	case s.Deleted:
+		return v.emitTx(ctx, tx, tenant, EventTokenDeleted, map[string]any{"token": map[string]any{"id": s.Token}})
+	case s.Created:
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenCreated, s.Record)
+	default:
+		return v.emitTokenTx(ctx, tx, tenant, EventTokenUpdated, s.Record)
+	}
+}
+
+func txnEventData(id string) map[string]any {
+	return map[string]any{"transaction": map[string]any{"id": id}}
+}
+
+// RollbackTransaction discards every staged change of the transaction and
+// raises transaction.rolled_back. Errors: KindNotFound, KindConflict
+// (finished or expired), KindForbidden.
 func (v *Vault) RollbackTransaction(ctx context.Context, id string) error {
 	const op = "RollbackTransaction"
 	p := v.principal(ctx)
@@ -247,7 +256,10 @@ func (v *Vault) RollbackTransaction(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		return v.finishTxn(tx, p.TenantID, t, txnRolledBack, nil)
+		if err := v.finishTxn(tx, p.TenantID, t, txnRolledBack, nil); err != nil {
+			return err
+		}
+		return v.emitTx(ctx, tx, p.TenantID, EventTransactionRolledBack, txnEventData(t.ID))
 	})
 }
 

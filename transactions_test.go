@@ -28,6 +28,7 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	ctx := t.Context()
 	existing, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "before", Metadata: map[string]string{"k": "v"}})
 	require.NoError(t, err)
+	require.NoError(t, v.FlushEvents(ctx))
 	mu.Lock()
 	events = nil
 	mu.Unlock()
@@ -73,6 +74,7 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	page, err = v.SearchTokens(ctx, vault.SearchTokensRequest{Query: "data:6789"})
 	require.NoError(t, err)
 	assert.Empty(t, page.Data)
+	require.NoError(t, v.FlushEvents(ctx))
 	mu.Lock()
 	assert.Empty(t, events, "no events before commit")
 	mu.Unlock()
@@ -87,8 +89,10 @@ func TestTransactionCommitAndIsolation(t *testing.T) {
 	page, err = v.SearchTokens(ctx, vault.SearchTokensRequest{Query: "data:6789"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{created.ID}, tokenIDs(page.Data), "indexes are applied at commit")
+	require.NoError(t, v.FlushEvents(ctx))
 	mu.Lock()
-	assert.ElementsMatch(t, []string{vault.EventTokenCreated, vault.EventTokenCreated, vault.EventTokenUpdated}, events)
+	assert.Equal(t, []string{vault.EventTokenCreated, vault.EventTokenUpdated, vault.EventTokenCreated, vault.EventTransactionCommitted}, events,
+		"the changes' events in the order they were staged, then the commit's")
 	mu.Unlock()
 	require.NoError(t, v.Check(ctx))
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,15 +34,17 @@ type Vault struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	defaultTenant string
-	events        []func(ctx context.Context, e Event)
-	settings      settingsCache
-	instance      string // identifies this process in leases
-	txnTTL        time.Duration
-	system        *keys.TenantKeys
-	auth          authCache
-	reactors      *reactorRuntime
-	jobs          *jobQueue
+	defaultTenant  string
+	events         []func(ctx context.Context, e Event)
+	outbox         *outbox // the event dispatcher's; nil without handlers
+	eventRetention time.Duration
+	settings       settingsCache
+	instance       string // identifies this process in leases
+	txnTTL         time.Duration
+	system         *keys.TenantKeys
+	auth           authCache
+	reactors       *reactorRuntime
+	jobs           *jobQueue
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -65,11 +68,13 @@ type config struct {
 	bolt     bolt.Config
 	events   []func(ctx context.Context, e Event)
 
-	sweepEvery time.Duration
-	txnTTL     time.Duration
-	reactors   reactorConfig
-	jobLease   time.Duration
-	jobKinds   []*jobKind // kinds added by this package's tests
+	eventRetention time.Duration
+	outboxTiming   outboxTiming
+	sweepEvery     time.Duration
+	txnTTL         time.Duration
+	reactors       reactorConfig
+	jobLease       time.Duration
+	jobKinds       []*jobKind // kinds added by this package's tests
 }
 
 // Option configures a Vault at Open.
@@ -109,7 +114,9 @@ func WithBoltConfig(cfg bolt.Config) Option { return func(c *config) { c.bolt = 
 // With [WithStore], path must be empty and the store is used instead.
 func Open(path string, opts ...Option) (*Vault, error) {
 	const op = "Open"
-	cfg := config{log: slog.New(slog.DiscardHandler), now: time.Now, sweepEvery: DefaultSweepInterval, txnTTL: DefaultTransactionTTL}
+	cfg := config{log: slog.New(slog.DiscardHandler), now: time.Now, sweepEvery: DefaultSweepInterval, txnTTL: DefaultTransactionTTL,
+		eventRetention: DefaultEventRetention,
+		outboxTiming:   outboxTiming{poll: defaultOutboxPoll, leaseTTL: defaultOutboxLeaseTTL, grace: eventHandlerGrace}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -120,6 +127,10 @@ func Open(path string, opts ...Option) (*Vault, error) {
 		return nil, newError(KindInvalid, op, "give a vault path or a store, not both")
 	case cfg.log == nil || cfg.now == nil:
 		return nil, newError(KindInvalid, op, "logger and clock must not be nil")
+	case cfg.eventRetention < 0:
+		return nil, newError(KindInvalid, op, "the event retention must not be negative")
+	case slices.ContainsFunc(cfg.events, func(fn func(context.Context, Event)) bool { return fn == nil }):
+		return nil, newError(KindInvalid, op, "an event handler must not be nil")
 	}
 
 	store := cfg.store
@@ -177,7 +188,11 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		}
 		return nil, wrapErr(op, err)
 	}
-	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL}
+	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL,
+		eventRetention: cfg.eventRetention}
+	if len(v.events) > 0 {
+		v.outbox = newOutbox(cfg.outboxTiming)
+	}
 	v.bg, v.cancel = context.WithCancel(context.Background())
 	if cfg.jobLease < 0 {
 		v.cancel()
@@ -200,12 +215,22 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v.startJobs()
 	v.startSweeper(cfg.sweepEvery)
+	if v.outbox != nil {
+		v.startOutbox()
+	}
 	return v, nil
 }
 
 // Close stops the vault's background work, waits for it, wipes the cached
 // data keys and closes the store. It is idempotent; every other method
 // returns an error matching [ErrClosed] afterwards.
+//
+// Events not yet delivered stay in the outbox for the next start (or for
+// another process sharing the store, which takes the outbox lease over at
+// once). Close cancels the context of a running event handler and waits up
+// to five seconds for it to return; past that Close goes on without it: the
+// handler's goroutine is left to end by itself, nothing is delivered after
+// it, and its event is delivered again at the next start.
 func (v *Vault) Close() error {
 	v.closeOnce.Do(func() {
 		v.closed.Store(true)
@@ -238,12 +263,27 @@ func (v *Vault) view(ctx context.Context, op string, fn func(tx storage.Tx) erro
 }
 
 // update runs fn in a read-write transaction, mapping errors for op. fn may run
-// more than once (see storage.Store).
+// more than once (see storage.Store). With event handlers, fn gets a Tx that
+// records whether it raised an event, and the dispatcher is woken once the
+// transaction has committed.
 func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) error) error {
 	if v.closed.Load() {
 		return ErrClosed
 	}
-	return v.storeErr(op, v.store.Update(ctx, fn))
+	if v.outbox == nil {
+		return v.storeErr(op, v.store.Update(ctx, fn))
+	}
+	wrote := false
+	err := v.store.Update(ctx, func(tx storage.Tx) error {
+		ot := &outboxTx{Tx: tx}
+		err := fn(ot)
+		wrote = ot.wrote // the last attempt's is the one that commits
+		return err
+	})
+	if err == nil && wrote {
+		v.outbox.wakeUp()
+	}
+	return v.storeErr(op, err)
 }
 
 func (v *Vault) storeErr(op string, err error) error {

@@ -13,20 +13,22 @@ import (
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/httpapi"
+	"github.com/tokenvault/vault/storage/memory"
 )
 
-// TestInternalError makes the vault fail inside a request (an event handler
-// panics): the client gets a 500 ProblemDetails with a generic detail, the
-// log gets one error line with the trace id and where it happened, and the
-// panic value, which could hold anything, is logged nowhere.
+// TestInternalError makes the vault fail inside a request (the store panics
+// as the token is written): the client gets a 500 ProblemDetails with a
+// generic detail, the log gets one error line with the trace id and where
+// it happened, and the panic value, which could hold anything, is logged
+// nowhere.
 func TestInternalError(t *testing.T) {
 	const marker = "4111111111111111-panic-value"
-	boom := vault.WithEventHandler(func(ctx context.Context, e vault.Event) {
-		if vault.TraceID(ctx) == "boom" {
+	boom := &hookStore{Store: memory.New(), put: func(ctx context.Context, bucket string) {
+		if bucket == "tokens" && vault.TraceID(ctx) == "boom" {
 			panic(marker)
 		}
-	})
-	f := newFixture(t, []vault.Option{boom})
+	}}
+	f := newFixtureOn(t, boom, nil)
 	res, body := f.do(t, "POST", "/tokens", with(key("private"), "BT-TRACE-ID", "boom"), `{"type":"token","data":"v"}`)
 	require.Equal(t, http.StatusInternalServerError, res.StatusCode)
 	p := problem(t, res, body)

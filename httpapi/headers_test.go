@@ -25,6 +25,7 @@ func TestTraceID(t *testing.T) {
 		traces = append(traces, e.TraceID)
 	})
 	f := newFixture(t, []vault.Option{events})
+	require.NoError(t, f.v.FlushEvents(t.Context())) // the fixture's own
 	mu.Lock()
 	traces = nil
 	mu.Unlock()
@@ -32,6 +33,7 @@ func TestTraceID(t *testing.T) {
 	res, _ := f.do(t, "POST", "/tokens", with(key("private"), "BT-TRACE-ID", "trace-abc-123"), `{"type":"token","data":"v"}`)
 	require.Equal(t, http.StatusCreated, res.StatusCode)
 	assert.Equal(t, "trace-abc-123", res.Header.Get("BT-TRACE-ID"), "echoed")
+	require.NoError(t, f.v.FlushEvents(t.Context()))
 	mu.Lock()
 	assert.Equal(t, []string{"trace-abc-123"}, traces, "and carried by the events")
 	mu.Unlock()

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,7 +18,48 @@ import (
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/httpapi"
+	"github.com/tokenvault/vault/keys"
+	"github.com/tokenvault/vault/storage"
+	"github.com/tokenvault/vault/storage/memory"
 )
+
+// hookStore is a store whose read-write transactions call hooks, so that a
+// test can fail or hold a request at a chosen point inside the vault: put
+// before each Put of a transaction function, committed after each Update
+// that committed, with the buckets the transaction wrote. ctx is Update's,
+// which carries the request's trace id.
+type hookStore struct {
+	storage.Store
+	put       func(ctx context.Context, bucket string)
+	committed func(ctx context.Context, wrote map[string]bool)
+}
+
+func (s *hookStore) Update(ctx context.Context, fn func(storage.Tx) error) error {
+	var wrote map[string]bool
+	err := s.Store.Update(ctx, func(tx storage.Tx) error {
+		wrote = map[string]bool{} // fn may run more than once: the last attempt's
+		return fn(&hookTx{Tx: tx, ctx: ctx, s: s, wrote: wrote})
+	})
+	if err == nil && s.committed != nil {
+		s.committed(ctx, wrote)
+	}
+	return err
+}
+
+type hookTx struct {
+	storage.Tx
+	ctx   context.Context
+	s     *hookStore
+	wrote map[string]bool
+}
+
+func (t *hookTx) Put(bucket string, key, value []byte) error {
+	if t.s.put != nil {
+		t.s.put(t.ctx, bucket)
+	}
+	t.wrote[bucket] = true
+	return t.Tx.Put(bucket, key, value)
+}
 
 // fixture is a vault in memory behind the handler, with applications of
 // every kind and a few tokens. Scenarios name its keys and ids in braces:
@@ -53,7 +95,18 @@ var allTokenPerms = []string{vault.PermTokenCreate, vault.PermTokenRead, vault.P
 // newFixture opens a vault with vopts and a handler with hopts over it.
 func newFixture(t testing.TB, vopts []vault.Option, hopts ...httpapi.Option) *fixture {
 	t.Helper()
-	v, err := vault.OpenMemory(append([]vault.Option{vault.WithSweepInterval(0)}, vopts...)...)
+	return newFixtureOn(t, memory.New(), vopts, hopts...)
+}
+
+// newFixtureOn is newFixture with the vault kept in store (a wrapper of a
+// memory store, say) under a random master key.
+func newFixtureOn(t testing.TB, store storage.Store, vopts []vault.Option, hopts ...httpapi.Option) *fixture {
+	t.Helper()
+	kek := make([]byte, 32)
+	_, _ = rand.Read(kek)
+	provider, err := keys.NewLocal(kek)
+	require.NoError(t, err)
+	v, err := vault.Open("", append([]vault.Option{vault.WithSweepInterval(0), vault.WithKeyProvider(provider)}, append(vopts, vault.WithStore(store))...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = v.Close() })
 	logs := &syncBuffer{}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/storage/memory"
 )
 
 func TestIdempotencyReplay(t *testing.T) {
@@ -78,21 +79,22 @@ func TestIdempotencyReplay(t *testing.T) {
 	})
 }
 
-// TestIdempotencyInFlight holds a first request inside the vault (its
-// token.created event blocks) while a second with the same key arrives: the
-// second is a conflict; once the first completes, a third replays it.
+// TestIdempotencyInFlight holds a first request inside the vault (the store
+// blocks it once its token has committed, before the request completes)
+// while a second with the same key arrives: the second is a conflict; once
+// the first completes, a third replays it.
 func TestIdempotencyInFlight(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	hold := vault.WithEventHandler(func(ctx context.Context, e vault.Event) {
-		if e.Type == vault.EventTokenCreated && vault.TraceID(ctx) == "first" {
+	hold := &hookStore{Store: memory.New(), committed: func(ctx context.Context, wrote map[string]bool) {
+		if wrote["tokens"] && vault.TraceID(ctx) == "first" {
 			once.Do(func() {
 				close(entered)
 				<-release
 			})
 		}
-	})
-	f := newFixture(t, []vault.Option{hold})
+	}}
+	f := newFixtureOn(t, hold, nil)
 	h := with(key("private"), "BT-IDEMPOTENCY-KEY", "slow-1")
 	body := `{"type":"token","data":"slow"}`
 	var wg sync.WaitGroup

@@ -35,11 +35,17 @@ type request struct {
 // read-write transaction.
 type batch struct {
 	reqs  []*request
-	tx    *bbolt.Tx // nil if Begin failed
-	next  int       // index of the next request to start
-	dirty bool      // some successful fn wrote: the batch must commit
-	err   error     // set when the batch cannot commit; answers every request left
+	tx    *bbolt.Tx   // nil if Begin failed
+	next  int         // index of the next request to start
+	dirty bool        // some successful fn wrote: the batch must commit
+	err   error       // set when the batch cannot commit; answers every request left
+	fill  fillState   // which buckets the batch only appended to
+	undo  []undoEntry // an undo log's array, for the next function to reuse
 }
+
+// maxReusedUndo is the largest undo log whose array a batch keeps for the
+// next function.
+const maxReusedUndo = 64
 
 // commitLoop is the committer: it takes the first waiting request and
 // whatever else is queued at that moment, runs them, takes and runs what was
@@ -147,7 +153,11 @@ func (s *Store) runQueued(b *batch) {
 // runOne runs r.fn in b's transaction. On an error, a panic or
 // runtime.Goexit it undoes what fn wrote, so that the batch can go on.
 func (s *Store) runOne(b *batch, r *request) {
-	t := &tx{btx: b.tx, writable: true}
+	if b.fill == nil {
+		b.fill = fillState{}
+	}
+	t := &tx{btx: b.tx, writable: true, fill: b.fill, undo: b.undo[:0]}
+	b.undo = nil
 	returned := false
 	defer func() {
 		t.done.Store(true)
@@ -180,6 +190,12 @@ func (s *Store) runOne(b *batch, r *request) {
 		return
 	}
 	b.dirty = b.dirty || t.wrote
+	if cap(t.undo) <= maxReusedUndo {
+		// The log is done with (the copies it holds stay with bbolt as
+		// needed): the next function of the batch writes its own over it.
+		clear(t.undo)
+		b.undo, t.undo = t.undo[:0], nil
+	}
 }
 
 // undo reverts t's writes. If that fails the shared transaction can no longer

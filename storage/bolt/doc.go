@@ -45,6 +45,13 @@
 // outcome is that of running them one by one in queue order: read-write
 // transactions are serializable.
 //
+// bbolt splits the pages of a bucket at half a page, leaving room for keys
+// that land between existing ones. A bucket that a batch only appended to
+// (every Put added a key past the last one, as a sequence does: the event
+// outbox) has its pages split full instead, which halves the pages such a
+// bucket writes and keeps; a single Put elsewhere in it brings back the
+// default for that batch (TestAppendedBucketsFillTheirPages).
+//
 // # Durability
 //
 // An Update that returned nil has been written and fsynced: it survives a

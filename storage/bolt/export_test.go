@@ -20,3 +20,15 @@ func (s *Store) QueueLen() int {
 	defer s.mu.Unlock()
 	return len(s.queue)
 }
+
+// LeafFill returns how full bucket's leaf pages are: the bytes in use over
+// the bytes of its leaf pages.
+func (s *Store) LeafFill(bucket string) (float64, error) {
+	var fill float64
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		st := tx.Bucket([]byte(bucket)).Stats()
+		fill = float64(st.LeafInuse) / float64(st.LeafAlloc)
+		return nil
+	})
+	return fill, err
+}

@@ -29,6 +29,39 @@ type tx struct {
 
 	undo []undoEntry         // the state before this function's first write to each key, in order
 	seen map[string]struct{} // undoKey of each key entry, once undo is longer than linearUndo
+
+	fill fillState // shared by the functions of the batch
+}
+
+// fillState tells, per bucket written in a batch, whether every Put of the
+// batch added a key past the bucket's last one (true) or not (false).
+//
+// bbolt splits a node it writes at half a page (Bucket.FillPercent), which
+// leaves room for keys that will land between; keys that only ever grow (a
+// sequence: the event outbox) never land there, and their pages stay half
+// empty, so twice the pages are written and kept. A bucket that the batch
+// only appended to is split full instead; one Put elsewhere in the bucket
+// brings the default back for the whole batch.
+type fillState map[string]bool
+
+// appendFillPercent is how full the pages of a bucket that a batch only
+// appended to are split.
+const appendFillPercent = 1.0
+
+// note records a Put of a new key into b (at the end of the bucket, or not).
+func (f fillState) note(b *bbolt.Bucket, bucket string, appended bool) {
+	if f == nil {
+		return
+	}
+	only, seen := f[bucket]
+	switch {
+	case appended && (!seen || only):
+		f[bucket] = true
+		b.FillPercent = appendFillPercent
+	case only || !seen:
+		f[bucket] = false
+		b.FillPercent = bbolt.DefaultFillPercent
+	}
 }
 
 // undoEntry records what to restore. An entry with a nil key records that
@@ -113,8 +146,18 @@ func (t *tx) Put(bucket string, key, value []byte) error {
 		t.log(undoEntry{bucket: bucket})
 	}
 	if !t.logged(bucket, key) {
-		old, existed := lookup(b, key)
+		c := b.Cursor()
+		k, old := c.Seek(key)
+		existed := bytes.Equal(k, key)
+		if !existed {
+			old = nil
+		} else if old == nil {
+			old = []byte{}
+		}
+		t.fill.note(b, bucket, k == nil) // nothing at or after key: an append
 		t.log(undoEntry{bucket: bucket, key: bytes.Clone(key), old: bytes.Clone(old), existed: existed})
+	} else {
+		t.fill.note(b, bucket, false)
 	}
 	// bbolt keeps the slices until the commit, which comes after the caller
 	// may have reused its own: store one private copy of both.
