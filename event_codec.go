@@ -10,13 +10,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tokenvault/vault/internal/jsonv"
 )
 
 // The encoding of outbox entries: an Event as JSON, written by hand for the
 // types event data holds (appendEvent runs inside the writing transaction,
 // which on bolt is the one committer's critical path), byte for byte what
-// encoding/json writes, and read back by a small parser (the dispatcher
-// decodes every entry), with encoding/json behind both for anything else.
+// encoding/json writes, and read back with jsonv (the dispatcher decodes
+// every entry), with encoding/json behind both for anything else. A
+// hand-written parser was measured against jsonv on a token.created entry
+// in one run: 12 µs against 14 µs, short of the 1.5x that would keep it.
 
 // appendEvent appends e as JSON, as encoding/json would write it (map keys
 // sorted), by hand for the types event data holds: it runs inside the
@@ -225,8 +229,7 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // decodeEvent reads an outbox entry, with the number types Event documents:
-// through parseJSON, which reads what appendEvent writes quickly, and through
-// encoding/json should it fail.
+// through parseEvent, and through encoding/json should it give up.
 func decodeEvent(b []byte) (*Event, error) {
 	if e, ok := parseEvent(b); ok {
 		return e, nil
@@ -243,301 +246,49 @@ func decodeEvent(b []byte) (*Event, error) {
 	return e, nil
 }
 
-// parseEvent reads an entry with jsonParser; ok is false if it cannot.
+// parseEvent reads an entry with jsonv (jsontext). It reads what
+// encoding/json reads, or gives up (ok false) where the two could differ:
+// a top-level name that matches a field only when case is ignored (which
+// encoding/json takes for the field), or a value of the wrong type.
 func parseEvent(b []byte) (*Event, bool) {
-	p := jsonParser{b: b}
-	e := new(Event)
-	str := func(dst *string) error {
-		v, err := p.value(1)
-		s, ok := v.(string)
-		if err == nil && !ok {
-			err = errJSONSyntax
-		}
-		*dst = s
-		return err
+	v, err := jsonv.Decode(b)
+	m, isObject := v.(map[string]any)
+	if err != nil || !isObject {
+		return nil, false
 	}
-	err := p.members(0, func(k string) error {
+	e := new(Event)
+	for k, val := range m {
+		ok := true
 		switch k {
 		case "id":
-			return str(&e.ID)
+			e.ID, ok = val.(string)
 		case "type":
-			return str(&e.Type)
+			e.Type, ok = val.(string)
 		case "tenant_id":
-			return str(&e.TenantID)
+			e.TenantID, ok = val.(string)
 		case "trace_id":
-			return str(&e.TraceID)
+			e.TraceID, ok = val.(string)
 		case "timestamp":
-			var s string
-			if err := str(&s); err != nil {
-				return err
+			var ts string
+			if ts, ok = val.(string); ok {
+				ok = e.Timestamp.UnmarshalText([]byte(ts)) == nil
 			}
-			var err error
-			e.Timestamp, err = time.Parse(time.RFC3339Nano, s)
-			return err
 		case "data":
-			v, err := p.value(1)
-			m, ok := v.(map[string]any)
-			if err == nil && !ok && v != nil {
-				err = errJSONSyntax
+			if val != nil {
+				e.Data, ok = plainNumbers(val).(map[string]any)
 			}
-			e.Data = m
-			return err
+		default:
+			ok = !slices.ContainsFunc(eventFields, func(f string) bool { return strings.EqualFold(f, k) })
 		}
-		// Unknown, unless encoding/json would take it for a field (it
-		// ignores case): then it is left to encoding/json.
-		if slices.ContainsFunc([]string{"id", "type", "tenant_id", "trace_id", "timestamp", "data"},
-			func(f string) bool { return strings.EqualFold(f, k) }) {
-			return errJSONSyntax
+		if !ok {
+			return nil, false
 		}
-		_, err := p.value(1)
-		return err
-	})
-	if p.ws(); err != nil || p.i != len(b) {
-		return nil, false
 	}
 	return e, true
 }
 
-// jsonParser decodes JSON into map[string]any, []any, string, int64 (an
-// integer), float64, bool and nil. It is strict enough for what appendEvent
-// writes; anything it does not take falls back to encoding/json.
-type jsonParser struct {
-	b []byte
-	i int
-}
-
-const maxJSONDepth = 100
-
-var errJSONSyntax = errors.New("json: syntax")
-
-func (p *jsonParser) ws() {
-	for p.i < len(p.b) {
-		switch p.b[p.i] {
-		case ' ', '\t', '\n', '\r':
-			p.i++
-		default:
-			return
-		}
-	}
-}
-
-// members reads an object, calling member after each key and its colon to
-// read the key's value.
-func (p *jsonParser) members(depth int, member func(k string) error) error {
-	if p.ws(); p.i >= len(p.b) || p.b[p.i] != '{' || depth > maxJSONDepth {
-		return errJSONSyntax
-	}
-	p.i++
-	if p.ws(); p.i < len(p.b) && p.b[p.i] == '}' {
-		p.i++
-		return nil
-	}
-	for {
-		if p.ws(); p.i >= len(p.b) || p.b[p.i] != '"' {
-			return errJSONSyntax
-		}
-		k, err := p.key()
-		if err != nil {
-			return err
-		}
-		if p.ws(); p.i >= len(p.b) || p.b[p.i] != ':' {
-			return errJSONSyntax
-		}
-		p.i++
-		if err := member(k); err != nil {
-			return err
-		}
-		if p.ws(); p.i >= len(p.b) {
-			return errJSONSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
-			return nil
-		default:
-			return errJSONSyntax
-		}
-	}
-}
-
-func (p *jsonParser) value(depth int) (any, error) {
-	p.ws()
-	if p.i >= len(p.b) || depth > maxJSONDepth {
-		return nil, errJSONSyntax
-	}
-	switch c := p.b[p.i]; {
-	case c == '{':
-		m := map[string]any{}
-		err := p.members(depth, func(k string) error {
-			val, err := p.value(depth + 1)
-			m[k] = val
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		return m, nil
-	case c == '[':
-		p.i++
-		a := []any{}
-		p.ws()
-		if p.i < len(p.b) && p.b[p.i] == ']' {
-			p.i++
-			return a, nil
-		}
-		for {
-			val, err := p.value(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			a = append(a, val)
-			if p.ws(); p.i >= len(p.b) {
-				return nil, errJSONSyntax
-			}
-			switch p.b[p.i] {
-			case ',':
-				p.i++
-			case ']':
-				p.i++
-				return a, nil
-			default:
-				return nil, errJSONSyntax
-			}
-		}
-	case c == '"':
-		return p.str()
-	case c == 't':
-		return true, p.literal("true")
-	case c == 'f':
-		return false, p.literal("false")
-	case c == 'n':
-		return nil, p.literal("null")
-	case c == '-' || '0' <= c && c <= '9':
-		start := p.i
-		integer, ok := p.number()
-		if !ok {
-			return nil, errJSONSyntax
-		}
-		num := string(p.b[start:p.i])
-		if integer {
-			if n, err := strconv.ParseInt(num, 10, 64); err == nil {
-				return n, nil
-			}
-		}
-		f, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return nil, errJSONSyntax
-		}
-		return f, nil
-	}
-	return nil, errJSONSyntax
-}
-
-// number moves past a number of JSON's grammar,
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and reports whether it is
-// an integer.
-func (p *jsonParser) number() (integer, ok bool) {
-	digits := func() int {
-		n := 0
-		for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
-			p.i++
-			n++
-		}
-		return n
-	}
-	if p.i < len(p.b) && p.b[p.i] == '-' {
-		p.i++
-	}
-	switch {
-	case p.i < len(p.b) && p.b[p.i] == '0':
-		p.i++
-	case digits() == 0:
-		return false, false
-	}
-	integer = true
-	if p.i < len(p.b) && p.b[p.i] == '.' {
-		p.i++
-		if digits() == 0 {
-			return false, false
-		}
-		integer = false
-	}
-	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
-			p.i++
-		}
-		if digits() == 0 {
-			return false, false
-		}
-		integer = false
-	}
-	return integer, true
-}
-
-func (p *jsonParser) literal(word string) error {
-	if !bytes.HasPrefix(p.b[p.i:], []byte(word)) {
-		return errJSONSyntax
-	}
-	p.i += len(word)
-	return nil
-}
-
-// key reads an object's key: the names the vault's events use come without
-// an allocation each.
-func (p *jsonParser) key() (string, error) {
-	if end := bytes.IndexByte(p.b[p.i+1:], '"'); end >= 0 {
-		if k, ok := eventKeys[string(p.b[p.i+1:p.i+1+end])]; ok {
-			p.i += end + 2
-			return k, nil
-		}
-	}
-	return p.str()
-}
-
-// eventKeys holds one copy of each key name of the vault's events.
-var eventKeys = func() map[string]string {
-	m := map[string]string{}
-	for _, k := range []string{"id", "type", "tenant_id", "trace_id", "timestamp", "data", "token", "containers",
-		"created_at", "created_by", "modified_at", "modified_by", "expires_at", "metadata", "fingerprint",
-		"fingerprint_expression", "search_indexes", "reactor", "name", "request", "invocation_type", "elapsed_ms",
-		"error", "transaction", "application", "key", "session", "tenant", "property_name"} {
-		m[k] = k
-	}
-	return m
-}()
-
-// str reads a string; one with escapes or bytes outside printable ASCII
-// goes through encoding/json, which knows every rule.
-func (p *jsonParser) str() (string, error) {
-	start := p.i
-	p.i++
-	plain := true
-	for p.i < len(p.b) {
-		switch c := p.b[p.i]; {
-		case c == '"':
-			p.i++
-			if plain {
-				return string(p.b[start+1 : p.i-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(p.b[start:p.i], &s); err != nil {
-				return "", errJSONSyntax
-			}
-			return s, nil
-		case c == '\\':
-			plain = false
-			p.i += 2
-			continue
-		case c < 0x20 || c >= 0x80:
-			plain = false
-		}
-		p.i++
-	}
-	return "", errJSONSyntax
-}
+// eventFields are the JSON names of Event's fields.
+var eventFields = []string{"id", "type", "tenant_id", "trace_id", "timestamp", "data"}
 
 func plainNumbers(val any) any {
 	switch x := val.(type) {
