@@ -143,12 +143,7 @@ func TestEventsSharedByTwoProcesses(t *testing.T) {
 }
 
 func TestEventsSharedOnPostgres(t *testing.T) {
-	schema := newPostgresSchema(t)
-	testEventsShared(t, func(t *testing.T) storage.Store {
-		s, err := postgres.Open(t.Context(), postgres.Config{DSN: os.Getenv("VAULT_TEST_POSTGRES_DSN"), Schema: schema})
-		require.NoError(t, err)
-		return s
-	})
+	testEventsShared(t, postgresStores(t))
 }
 
 // testEventsShared checks that of two vaults sharing a store only the one

@@ -88,9 +88,7 @@ func TestKilledProcessJobIsFinished(t *testing.T) {
 
 func openPostgresVaultWith(t *testing.T, schema string, opts ...vault.Option) *vault.Vault {
 	t.Helper()
-	store, err := postgres.Open(t.Context(), postgres.Config{DSN: os.Getenv("VAULT_TEST_POSTGRES_DSN"), Schema: schema})
-	require.NoError(t, err)
-	v, err := vault.Open("", append([]vault.Option{vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0)}, opts...)...)
+	v, err := vault.Open("", append([]vault.Option{vault.WithStore(openPostgresStore(t, schema)), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0)}, opts...)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = v.Close() })
 	return v

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/postgres"
 )
 
@@ -32,6 +33,21 @@ func openPostgresVault(t *testing.T, schema string) *vault.Vault {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = v.Close() })
 	return v
+}
+
+// openPostgresStore opens a store on schema (made by newPostgresSchema).
+func openPostgresStore(t *testing.T, schema string) storage.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), postgres.Config{DSN: os.Getenv("VAULT_TEST_POSTGRES_DSN"), Schema: schema})
+	require.NoError(t, err)
+	return s
+}
+
+// postgresStores returns a function that opens a store on one new schema
+// each time it is called: several vaults sharing one database.
+func postgresStores(t *testing.T) func(t *testing.T) storage.Store {
+	schema := newPostgresSchema(t)
+	return func(t *testing.T) storage.Store { return openPostgresStore(t, schema) }
 }
 
 func newPostgresSchema(t *testing.T) string {

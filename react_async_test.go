@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -18,7 +17,6 @@ import (
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/memory"
-	"github.com/tokenvault/vault/storage/postgres"
 )
 
 // waitResult polls an asynchronous invocation until it has finished.
@@ -212,12 +210,7 @@ func TestReactorJobsSharedByTwoProcesses(t *testing.T) {
 }
 
 func TestReactorJobsSharedOnPostgres(t *testing.T) {
-	schema := newPostgresSchema(t)
-	testSharedJobs(t, func(t *testing.T) storage.Store {
-		s, err := postgres.Open(t.Context(), postgres.Config{DSN: os.Getenv("VAULT_TEST_POSTGRES_DSN"), Schema: schema})
-		require.NoError(t, err)
-		return s
-	})
+	testSharedJobs(t, postgresStores(t))
 }
 
 func testSharedJobs(t *testing.T, open func(t *testing.T) storage.Store) {
