@@ -90,10 +90,20 @@ func (v *Vault) sweep(ctx context.Context) (int, error) {
 // dueEntries returns up to sweepBatch entries of a global time index whose
 // time is at or before now, as (tenant, id, entry key).
 func dueEntries(tx storage.Tx, bucket string, now time.Time) ([]dueEntry, error) {
+	return scanDue(tx, bucket, nil, now, sweepBatch)
+}
+
+// scanDue returns up to limit entries of a global index whose terms are
+// prefix (nil for none) then a time at or before now, as (tenant, id, entry
+// key).
+func scanDue(tx storage.Tx, bucket string, prefix []byte, now time.Time, limit int) ([]dueEntry, error) {
 	var todo []dueEntry
-	end := keyenc.AppendTime(nil, now.Add(time.Nanosecond))
-	err := tx.Scan(bucket, storage.ScanOptions{End: end, Limit: sweepBatch}, func(k, _ []byte) error {
-		tenant, _, err := keyenc.String(k[8:])
+	end := keyenc.AppendTime(prefix[:len(prefix):len(prefix)], now.Add(time.Nanosecond))
+	err := tx.Scan(bucket, storage.ScanOptions{Start: prefix, End: end, Limit: limit}, func(k, _ []byte) error {
+		if len(k) < len(prefix)+8 {
+			return keyenc.ErrMalformed
+		}
+		tenant, _, err := keyenc.String(k[len(prefix)+8:])
 		if err != nil {
 			return err
 		}

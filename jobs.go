@@ -300,35 +300,10 @@ func (v *Vault) fillJobSlots(ctx context.Context, k *jobKind) {
 	}
 }
 
-// jobDueEntry is an entry of jobs.due.
-type jobDueEntry struct {
-	tenant, id string
-	key        []byte
-}
-
 // dueJobs returns up to limit entries of jobs.due of kind whose time is at
 // or before now.
-func dueJobs(tx storage.Tx, kind string, now time.Time, limit int) ([]jobDueEntry, error) {
-	prefix := keyenc.AppendString(nil, kind)
-	end := keyenc.AppendTime(prefix[:len(prefix):len(prefix)], now.Add(time.Nanosecond))
-	var out []jobDueEntry
-	err := tx.Scan(jobByDue.bucket, storage.ScanOptions{Start: prefix, End: end, Limit: limit}, func(k, _ []byte) error {
-		rest := k[len(prefix):]
-		if len(rest) < 8 {
-			return keyenc.ErrMalformed
-		}
-		tenant, _, err := keyenc.String(rest[8:])
-		if err != nil {
-			return err
-		}
-		id, err := lastStringPart(k)
-		if err != nil {
-			return err
-		}
-		out = append(out, jobDueEntry{tenant, id, append([]byte{}, k...)})
-		return nil
-	})
-	return out, err
+func dueJobs(tx storage.Tx, kind string, now time.Time, limit int) ([]dueEntry, error) {
+	return scanDue(tx, jobByDue.bucket, keyenc.AppendString(nil, kind), now, limit)
 }
 
 // claimJobs claims up to n due jobs of kind k. A job whose lease ended with
