@@ -259,34 +259,36 @@ func (v *Vault) reactorJobs() *jobKind {
 // reactorJobStarted marks the invocation running, in the claim
 // transaction, and keeps it from expiring while it runs.
 func (v *Vault) reactorJobStarted(tx storage.Tx, rj *runningJob) error {
+	now := v.now().UTC()
+	_, err := changeInvocation(tx, rj, func(next *reactorJob) {
+		next.Status, next.StartedAt = ReactRunning, &now
+		if keep := now.Add(v.reactors.asyncTimeout + v.jobs.lease + v.reactors.resultTTL); next.ExpiresAt.Before(keep) {
+			next.ExpiresAt = keep
+		}
+	})
+	return err
+}
+
+// changeInvocation applies change to a copy of the invocation of rj and
+// stores it, in tx, returning the invocation as it was; an invocation that
+// is gone (swept, or purged with its tenant) is left alone (nil, nil).
+func changeInvocation(tx storage.Tx, rj *runningJob, change func(next *reactorJob)) (*reactorJob, error) {
 	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
 	if errors.Is(err, errRecordNotFound) {
-		return nil // swept; the run finds nothing to do
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	now := v.now().UTC()
 	next := *job
-	next.Status, next.StartedAt = ReactRunning, &now
-	if keep := now.Add(v.reactors.asyncTimeout + v.jobs.lease + v.reactors.resultTTL); next.ExpiresAt.Before(keep) {
-		next.ExpiresAt = keep
-	}
-	return reactorJobTable.replace(tx, rj.tenant, job, &next)
+	change(&next)
+	return job, reactorJobTable.replace(tx, rj.tenant, job, &next)
 }
 
 // reactorJobRequeued marks the invocation pending again.
 func (v *Vault) reactorJobRequeued(tx storage.Tx, rj *runningJob) error {
-	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
-	if errors.Is(err, errRecordNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	next := *job
-	next.Status, next.StartedAt = ReactPending, nil
-	return reactorJobTable.replace(tx, rj.tenant, job, &next)
+	_, err := changeInvocation(tx, rj, func(next *reactorJob) { next.Status, next.StartedAt = ReactPending, nil })
+	return err
 }
 
 // runReactorJob runs a claimed invocation. The reactor's outcome, success
@@ -332,21 +334,15 @@ func (v *Vault) runReactorJob(ctx context.Context, rj *runningJob) (func(tx stor
 		return nil, err
 	}
 	return func(tx storage.Tx) error {
-		job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
-		if errors.Is(err, errRecordNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
 		now := v.now().UTC()
-		next := *job
-		next.Status, next.Result, next.Failure = ReactCompleted, sealed, nil
-		if runErr != nil {
-			next.Status, next.Result, next.Failure = ReactFailed, nil, sealed
-		}
-		next.CompletedAt, next.ElapsedMS, next.ExpiresAt = &now, elapsed.Milliseconds(), now.Add(v.reactors.resultTTL)
-		if err := reactorJobTable.replace(tx, rj.tenant, job, &next); err != nil {
+		job, err := changeInvocation(tx, rj, func(next *reactorJob) {
+			next.Status, next.Result, next.Failure = ReactCompleted, sealed, nil
+			if runErr != nil {
+				next.Status, next.Result, next.Failure = ReactFailed, nil, sealed
+			}
+			next.CompletedAt, next.ElapsedMS, next.ExpiresAt = &now, elapsed.Milliseconds(), now.Add(v.reactors.resultTTL)
+		})
+		if job == nil || err != nil {
 			return err
 		}
 		return v.emitInvocationTx(ctx, tx, typ, rj.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, elapsed, runErr)
@@ -369,18 +365,12 @@ func (v *Vault) runInvocation(ctx context.Context, op string, rj *runningJob, jo
 
 // reactorJobDead fails an invocation whose job was dead-lettered: its
 // processes kept dying, or its outcome could not be stored.
-func (v *Vault) reactorJobDead(tx storage.Tx, rj *runningJob, cause error) error {
-	job, err := reactorJobTable.get(tx, rj.tenant, rj.id)
-	if errors.Is(err, errRecordNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
+func (v *Vault) reactorJobDead(tx storage.Tx, rj *runningJob, _ error) error {
 	now := v.now().UTC()
-	next := *job
-	next.Status, next.Interrupted, next.CompletedAt, next.ExpiresAt = ReactFailed, true, &now, now.Add(v.reactors.resultTTL)
-	if err := reactorJobTable.replace(tx, rj.tenant, job, &next); err != nil {
+	job, err := changeInvocation(tx, rj, func(next *reactorJob) {
+		next.Status, next.Interrupted, next.CompletedAt, next.ExpiresAt = ReactFailed, true, &now, now.Add(v.reactors.resultTTL)
+	})
+	if job == nil || err != nil {
 		return err
 	}
 	failure := runtimeFailure("", interruptedDetail)
