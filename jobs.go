@@ -490,7 +490,32 @@ func (v *Vault) runJobAttempt(ctx context.Context, rj *runningJob, k *jobKind) (
 // in one transaction that checks the lease; on failure the job is
 // rescheduled with backoff, or dead-lettered once its attempts are spent.
 // It writes even while the vault closes (Close waits for it).
+// A commit that panics rolls back and fails the attempt, as a panicking run
+// does.
 func (v *Vault) settleJob(rj *runningJob, k *jobKind, commit func(tx storage.Tx) error, runErr error) error {
+	err := v.settleAttempt(rj, k, commit, runErr)
+	if runErr == nil && errors.Is(err, errCommitPanicked) {
+		v.log.Error("a job's commit panicked", "kind", k.name, "job", rj.id)
+		return v.settleAttempt(rj, k, nil, err)
+	}
+	return err
+}
+
+// errCommitPanicked fails an attempt whose commit panicked.
+var errCommitPanicked = errors.New("job commit panicked")
+
+// runCommit runs commit in tx, turning a panic into errCommitPanicked.
+func runCommit(tx storage.Tx, commit func(tx storage.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errCommitPanicked
+		}
+	}()
+	return commit(tx)
+}
+
+// settleAttempt is one settling transaction of settleJob.
+func (v *Vault) settleAttempt(rj *runningJob, k *jobKind, commit func(tx storage.Tx) error, runErr error) error {
 	return v.store.Update(context.Background(), func(tx storage.Tx) error {
 		j, err := v.heldJob(tx, rj)
 		if err != nil {
@@ -499,7 +524,7 @@ func (v *Vault) settleJob(rj *runningJob, k *jobKind, commit func(tx storage.Tx)
 		now := v.now().UTC()
 		if runErr == nil {
 			if commit != nil {
-				if err := commit(tx); err != nil {
+				if err := runCommit(tx, commit); err != nil {
 					return err
 				}
 			}

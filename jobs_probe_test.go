@@ -1,0 +1,185 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault/storage"
+	"github.com/tokenvault/vault/storage/memory"
+)
+
+// enqueueTenantJob stores a job of kind in tenant.
+func enqueueTenantJob(t testing.TB, v *Vault, tenant, kind, id string, payload []byte) {
+	t.Helper()
+	ctx := context.Background()
+	tk, err := v.keys.Tenant(ctx, tenant)
+	require.NoError(t, err)
+	j, err := v.newJob(tk, tenant, kind, id, payload)
+	require.NoError(t, err)
+	require.NoError(t, v.update(ctx, "Enqueue", func(tx storage.Tx) error { return jobTable.insert(tx, tenant, j) }))
+}
+
+// TestProbeJobCommitPanicFailsTheAttempt: a kind's commit that panics (in
+// the settle transaction) must not take the process down: it is a failed
+// attempt, as a panic of run is.
+func TestProbeJobCommitPanicFailsTheAttempt(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	k := &jobKind{name: "test.commitpanic", attempts: 3,
+		run: func(context.Context, *runningJob) (func(storage.Tx) error, error) {
+			return func(storage.Tx) error { panic("boom") }, nil
+		}}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "p", nil)
+	c := claimKind(t, v, v.instance, k.name, 1)
+	require.Len(t, c, 1)
+	require.NotPanics(t, func() { v.runClaimed(t.Context(), k, c[0]) })
+	j := jobOf(t, v, "p")
+	assert.Equal(t, jobPending, j.State, "the attempt failed and is retried")
+	assert.Equal(t, 1, j.Attempts)
+	require.NoError(t, v.Check(t.Context()))
+}
+
+// TestProbeJobNilCommitRemovesTheJob: a run returning no commit and no
+// error finishes the job.
+func TestProbeJobNilCommitRemovesTheJob(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	k := &jobKind{name: "test.nilcommit", attempts: 3,
+		run: func(context.Context, *runningJob) (func(storage.Tx) error, error) { return nil, nil }}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "n", nil)
+	c := claimKind(t, v, v.instance, k.name, 1)
+	require.Len(t, c, 1)
+	v.runClaimed(t.Context(), k, c[0])
+	assert.Zero(t, countBucket(t, v, jobTable.bucket))
+	assert.Zero(t, countBucket(t, v, jobByDue.bucket))
+	require.NoError(t, v.Check(t.Context()))
+}
+
+// TestProbeUnknownKindStays: a job of a kind no process knows is neither
+// lost nor claimed by another kind, and Check accepts it.
+func TestProbeUnknownKindStays(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	var runs atomic.Int64
+	k := effectKind("test.known", 0, &runs, 0)
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, "test.nobody", "u", nil)
+	clock.add(time.Hour)
+	assert.Empty(t, claimKind(t, v, v.instance, k.name, 4))
+	_, err = v.sweep(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, jobPending, jobOf(t, v, "u").State)
+	require.NoError(t, v.Check(t.Context()))
+}
+
+// TestProbeTenantDeletedWhileJobWaits: a tenant deleted and purged while
+// its job waits leaves no job and no jobs.due entry; Check passes.
+func TestProbeTenantDeletedWhileJobWaits(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	var runs atomic.Int64
+	k := effectKind("test.tenantjob", 0, &runs, 0)
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	ctx := t.Context()
+	tn, _, err := v.CreateTenant(ctx, CreateTenantRequest{Name: "doomed"})
+	require.NoError(t, err)
+	enqueueTenantJob(t, v, tn.ID, k.name, "w", nil)
+	enqueueTenantJob(t, v, tn.ID, k.name, "r", nil)
+	c := claimKind(t, v, v.instance, k.name, 1)
+	require.Len(t, c, 1)
+	require.NoError(t, v.DeleteTenant(ctx, tn.ID))
+	// The running one finishes after the delete (keys gone, records not yet purged).
+	v.runClaimed(ctx, k, c[0])
+	require.NoError(t, v.Check(ctx))
+	_, err = v.sweep(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, countBucket(t, v, jobTable.bucket))
+	assert.Zero(t, countBucket(t, v, jobByDue.bucket))
+	assert.Zero(t, countBucket(t, v, "test.effects"), "no effect for a deleted tenant")
+	clock.add(time.Hour)
+	assert.Empty(t, claimKind(t, v, v.instance, k.name, 4))
+	require.NoError(t, v.Check(ctx))
+}
+
+// flakyStore fails every Update while fail is set.
+type flakyStore struct {
+	storage.Store
+	fail atomic.Bool
+}
+
+func (s *flakyStore) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
+	if s.fail.Load() {
+		return errors.New("transient")
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+func (*flakyStore) Close() error { return nil }
+
+// TestProbeKeepLeasesSurvivesTransientFailures: the lease keeper keeps
+// going after failed updates, and the job is run once.
+func TestProbeKeepLeasesSurvivesTransientFailures(t *testing.T) {
+	store := memory.New()
+	t.Cleanup(func() { _ = store.Close() })
+	fs := &flakyStore{Store: store}
+	var runs atomic.Int64
+	const lease = 150 * time.Millisecond
+	k := effectKind("test.flaky", 1, &runs, 4*lease)
+	v, err := Open("", WithStore(fs), WithKeyProvider(fixedProvider(t)), WithSweepInterval(0),
+		WithReactorWorkers(0), WithJobLease(lease), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "f", nil)
+	require.Eventually(t, func() bool { return runs.Load() == 1 }, 5*time.Second, time.Millisecond)
+	fs.fail.Store(true)
+	time.Sleep(lease / 2)
+	fs.fail.Store(false)
+	require.Eventually(t, func() bool { return countBucket(t, v, "test.effects") == 1 }, 10*time.Second, 10*time.Millisecond)
+	assert.Zero(t, countBucket(t, v, "test.dups"))
+	require.Eventually(t, func() bool { return countBucket(t, v, jobTable.bucket) == 0 }, 5*time.Second, 10*time.Millisecond)
+}
+
+// TestProbeCloseDuringRunHandsBack: Close while a job runs hands it back,
+// pending with the attempt not counted; another vault then runs it.
+func TestProbeCloseDuringRunHandsBack(t *testing.T) {
+	store := memory.New()
+	t.Cleanup(func() { _ = store.Close() })
+	started := make(chan struct{}, 1)
+	k := &jobKind{name: "test.close", workers: 1, attempts: 3,
+		run: func(ctx context.Context, _ *runningJob) (func(storage.Tx) error, error) {
+			started <- struct{}{}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}}
+	v, err := Open("", WithStore(sharedStoreOf{store}), WithKeyProvider(fixedProvider(t)), WithSweepInterval(0),
+		WithReactorWorkers(0), withJobKinds(k))
+	require.NoError(t, err)
+	enqueueTestJob(t, v, k.name, "c", nil)
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job did not start")
+	}
+	require.NoError(t, v.Close())
+	var j *jobRecord
+	require.NoError(t, store.View(t.Context(), func(tx storage.Tx) error {
+		var err error
+		j, err = jobTable.get(tx, v.defaultTenant, "c")
+		return err
+	}))
+	assert.Equal(t, jobPending, j.State)
+	assert.Zero(t, j.Attempts)
+	assert.Nil(t, j.Lease)
+}
