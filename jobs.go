@@ -345,8 +345,40 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 		return nil, err
 	}
 	var claimed []*runningJob
-	err = v.update(ctx, op, func(tx storage.Tx) error {
-		claimed = claimed[:0]
+	unstartable := map[[2]string]error{} // jobs whose started hook failed: their attempt fails
+	for {
+		err = v.claimDue(ctx, k, n, unstartable, &claimed)
+		se, ok := errors.AsType[*jobStartError](err)
+		if !ok {
+			break
+		}
+		if _, seen := unstartable[se.job]; seen {
+			break
+		}
+		unstartable[se.job] = se.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return claimed, nil
+}
+
+// jobStartError is a started hook's failure, naming its job.
+type jobStartError struct {
+	job [2]string // tenant, id
+	err error
+}
+
+func (e *jobStartError) Error() string { return e.err.Error() }
+func (e *jobStartError) Unwrap() error { return e.err }
+
+// claimDue is the claiming transaction of claimJobs. A job in unstartable
+// is not claimed: its attempt is counted as failed.
+func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map[[2]string]error, out *[]*runningJob) error {
+	const op = "ClaimJobs"
+	return v.update(ctx, op, func(tx storage.Tx) error {
+		claimed := (*out)[:0]
+		defer func() { *out = claimed }()
 		now := v.now().UTC()
 		due, err := dueJobs(tx, k.name, now, n+jobClaimBatch)
 		if err != nil {
@@ -376,6 +408,12 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 				}
 				continue
 			}
+			if cause, ok := unstartable[[2]string{d.tenant, j.ID}]; ok {
+				if err := v.failStart(tx, k, j, rj, cause, now); err != nil {
+					return err
+				}
+				continue
+			}
 			next := *j
 			next.State, next.Attempts = jobRunning, j.Attempts+1
 			next.Lease = &lease{Owner: v.instance, Until: now.Add(v.jobs.lease)}
@@ -385,17 +423,29 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 			rj.attempt = next.Attempts
 			if k.started != nil {
 				if err := k.started(tx, rj); err != nil {
-					return err
+					return &jobStartError{job: [2]string{d.tenant, j.ID}, err: err}
 				}
 			}
 			claimed = append(claimed, rj)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// failStart counts a failed attempt of a job whose started hook failed: it
+// is retried after its backoff, or dead-lettered once its attempts are
+// spent.
+func (v *Vault) failStart(tx storage.Tx, k *jobKind, j *jobRecord, rj *runningJob, cause error, now time.Time) error {
+	counted := *j
+	counted.Attempts++
+	rj.attempt = counted.Attempts
+	if counted.Attempts >= k.attempts {
+		return v.deadLetter(tx, k, &counted, rj, cause, now)
 	}
-	return claimed, nil
+	next := counted
+	next.State, next.Lease, next.LastError = jobPending, nil, errorKindOf(cause)
+	next.NextRun = now.Add(jobBackoff(counted.Attempts))
+	return jobTable.replace(tx, rj.tenant, j, &next)
 }
 
 // deadLetter marks j dead in tx and runs its kind's dead hook.

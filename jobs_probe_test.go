@@ -83,6 +83,45 @@ func TestProbeUnknownKindStays(t *testing.T) {
 	require.NoError(t, v.Check(t.Context()))
 }
 
+// TestProbeStartedHookErrorDoesNotBlockTheKind: one job whose started hook
+// fails must not keep every other job of its kind from being claimed.
+func TestProbeStartedHookErrorDoesNotBlockTheKind(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	var runs atomic.Int64
+	k := effectKind("test.poison", 0, &runs, 0)
+	k.started = func(_ storage.Tx, j *runningJob) error {
+		if j.id == "bad" {
+			return errors.New("cannot start")
+		}
+		return nil
+	}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "bad", nil)
+	clock.add(time.Millisecond)
+	enqueueTestJob(t, v, k.name, "good", nil)
+	clock.add(time.Millisecond)
+	c, err := v.claimJobs(t.Context(), k, 4)
+	assert.NoError(t, err)
+	var ids []string
+	for _, rj := range c {
+		ids = append(ids, rj.id)
+	}
+	require.Equal(t, []string{"good"}, ids, "the good job is claimed despite the bad one")
+	v.runClaimed(t.Context(), k, c[0])
+	assert.Equal(t, 1, countBucket(t, v, "test.effects"))
+	bad := jobOf(t, v, "bad")
+	assert.Equal(t, jobPending, bad.State)
+	assert.Equal(t, 1, bad.Attempts, "the failed start is a failed attempt")
+	for range k.attempts {
+		clock.add(jobBackoffCap)
+		assert.Empty(t, claimKind(t, v, v.instance, k.name, 4))
+	}
+	assert.Equal(t, jobDead, jobOf(t, v, "bad").State, "it is dead-lettered once its attempts are spent, not retried forever")
+	require.NoError(t, v.Check(t.Context()))
+}
+
 // TestProbeTenantDeletedWhileJobWaits: a tenant deleted and purged while
 // its job waits leaves no job and no jobs.due entry; Check passes.
 func TestProbeTenantDeletedWhileJobWaits(t *testing.T) {
