@@ -654,7 +654,7 @@ func (v *Vault) handBack(k *jobKind, rj *runningJob) {
 // of a lease, in one transaction; a job whose lease another process took is
 // cancelled.
 func (v *Vault) keepLeases(ctx context.Context) {
-	t := time.NewTicker(v.jobs.lease / 3)
+	t := time.NewTicker(max(v.jobs.lease/3, time.Nanosecond)) // a lease under 3 ns would make a zero period
 	defer t.Stop()
 	for {
 		select {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tokenvault/vault/sandbox"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/memory"
 )
@@ -221,4 +222,136 @@ func TestProbeCloseDuringRunHandsBack(t *testing.T) {
 	assert.Equal(t, jobPending, j.State)
 	assert.Zero(t, j.Attempts)
 	assert.Nil(t, j.Lease)
+}
+
+// TestProbeReactorJobOfADeletedTenant: an async invocation whose tenant is
+// deleted while it waits, then claimed and run, then purged: nothing is
+// left (jobs, jobs.due, results, outbox), and Check passes throughout.
+func TestProbeReactorJobOfADeletedTenant(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	log := &probeLog{}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now),
+		WithReactorIsolation(sandbox.Isolation{InProcess: true}), WithEventHandler(func(_ context.Context, e Event) { log.add(e) }))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	ctx := t.Context()
+	tn, _, err := v.CreateTenant(ctx, CreateTenantRequest{Name: "doomed"})
+	require.NoError(t, err)
+	host := AsHost(ctx, tn.ID)
+	r, err := v.CreateReactor(host, CreateReactorRequest{Name: "echo", Code: `module.exports = async () => ({ ok: true })`})
+	require.NoError(t, err)
+	_, err = v.ReactAsync(host, r.ID, ReactRequest{})
+	require.NoError(t, err)
+	_, err = v.ReactAsync(host, r.ID, ReactRequest{})
+	require.NoError(t, err)
+	c := claimKind(t, v, v.instance, reactorQueueKind, 1)
+	require.Len(t, c, 1)
+	require.NoError(t, v.DeleteTenant(ctx, tn.ID))
+	k := v.jobs.kind(reactorQueueKind)
+	v.runClaimed(ctx, k, c[0])
+	require.NoError(t, v.Check(ctx))
+	clock.add(time.Hour)
+	for _, rj := range claimKind(t, v, v.instance, reactorQueueKind, 4) {
+		v.runClaimed(ctx, k, rj)
+	}
+	require.NoError(t, v.Check(ctx))
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(t, v.FlushEvents(fctx))
+	for range 3 {
+		_, err = v.sweep(ctx)
+		require.NoError(t, err)
+		require.NoError(t, v.FlushEvents(fctx))
+	}
+	assert.Zero(t, countBucket(t, v, jobTable.bucket))
+	assert.Zero(t, countBucket(t, v, jobByDue.bucket))
+	assert.Zero(t, countBucket(t, v, reactorJobTable.bucket))
+	require.NoError(t, v.Check(ctx))
+	clock.add(time.Hour)
+	assert.Empty(t, claimKind(t, v, v.instance, reactorQueueKind, 4))
+}
+
+// TestProbeInterruptedAcrossTwoVaults: two vaults on one store claim a job
+// in turn as each one's lease runs out; once the attempts are spent the job
+// is dead-lettered (the dead hook runs once), and every stale run's
+// outcome is dropped.
+func TestProbeInterruptedAcrossTwoVaults(t *testing.T) {
+	store := memory.New()
+	t.Cleanup(func() { _ = store.Close() })
+	clock := &testClock{t: time.Now()}
+	var dead atomic.Int64
+	var runs atomic.Int64
+	var vaults [2]*Vault
+	var kinds [2]*jobKind
+	for i := range vaults {
+		k := effectKind("test.interrupted", 0, &runs, 0)
+		k.dead = func(storage.Tx, *runningJob, error) error { dead.Add(1); return nil }
+		v, err := Open("", WithStore(sharedStoreOf{store}), WithKeyProvider(fixedProvider(t)), WithSweepInterval(0),
+			WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = v.Close() })
+		vaults[i], kinds[i] = v, k
+	}
+	enqueueTestJob(t, vaults[0], "test.interrupted", "i", nil)
+	var stale []*runningJob
+	for attempt := range 3 {
+		v := vaults[attempt%2]
+		c, err := v.claimJobs(t.Context(), kinds[attempt%2], 1)
+		require.NoError(t, err)
+		require.Len(t, c, 1, "attempt %d", attempt+1)
+		stale = append(stale, c[0])
+		clock.add(DefaultJobLease + time.Millisecond)
+	}
+	c, err := vaults[1].claimJobs(t.Context(), kinds[1], 1)
+	require.NoError(t, err)
+	assert.Empty(t, c)
+	assert.Equal(t, int64(1), dead.Load())
+	assert.Equal(t, jobDead, jobOf(t, vaults[0], "i").State)
+	for i, rj := range stale {
+		vaults[i%2].runClaimed(t.Context(), kinds[i%2], rj)
+	}
+	assert.Zero(t, countBucket(t, vaults[0], "test.effects"), "no stale run's effect")
+	assert.Equal(t, jobDead, jobOf(t, vaults[0], "i").State)
+	assert.Equal(t, int64(1), dead.Load())
+	require.NoError(t, vaults[0].Check(t.Context()))
+}
+
+// TestProbeReactorDeletedMidRun: an async invocation whose reactor is
+// deleted while it runs still ends (failed, by its time limit) and its
+// result stays readable; the job is gone and Check passes.
+func TestProbeReactorDeletedMidRun(t *testing.T) {
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(1), WithReactorAsyncTimeout(300*time.Millisecond),
+		WithReactorIsolation(sandbox.Isolation{InProcess: true}))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	ctx := t.Context()
+	r, err := v.CreateReactor(ctx, CreateReactorRequest{Name: "spin", Code: `module.exports = async () => { while (true) {} }`})
+	require.NoError(t, err)
+	id, err := v.ReactAsync(ctx, r.ID, ReactRequest{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		res, err := v.GetReactResult(ctx, r.ID, id)
+		return err == nil && res.Status == ReactRunning
+	}, 10*time.Second, 2*time.Millisecond)
+	require.NoError(t, v.DeleteReactor(ctx, r.ID))
+	var res *ReactResult
+	require.Eventually(t, func() bool {
+		res, err = v.GetReactResult(ctx, r.ID, id)
+		return err == nil && res.Status == ReactFailed
+	}, 10*time.Second, 10*time.Millisecond)
+	require.NotNil(t, res.Error)
+	require.Eventually(t, func() bool { return countBucket(t, v, jobTable.bucket) == 0 }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, v.Check(ctx))
+}
+
+// TestProbeTinyJobLeaseDoesNotPanic: a positive lease shorter than 3 ns
+// (WithJobLease(2), an untyped constant taken for seconds) must not panic
+// the lease keeper (time.NewTicker of a zero period).
+func TestProbeTinyJobLeaseDoesNotPanic(t *testing.T) {
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithJobLease(2))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	require.NotPanics(t, func() { v.keepLeases(ctx) })
 }
