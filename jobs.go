@@ -422,7 +422,7 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map
 			}
 			rj.attempt = next.Attempts
 			if k.started != nil {
-				if err := k.started(tx, rj); err != nil {
+				if err := runStarted(tx, k, rj); err != nil {
 					return &jobStartError{job: [2]string{d.tenant, j.ID}, err: err}
 				}
 			}
@@ -430,6 +430,16 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map
 		}
 		return nil
 	})
+}
+
+// runStarted runs the kind's started hook, turning a panic into an error.
+func runStarted(tx storage.Tx, k *jobKind, rj *runningJob) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the started hook of job kind %s panicked", k.name)
+		}
+	}()
+	return k.started(tx, rj)
 }
 
 // failStart counts a failed attempt of a job whose started hook failed: it

@@ -355,3 +355,32 @@ func TestProbeTinyJobLeaseDoesNotPanic(t *testing.T) {
 	cancel()
 	require.NotPanics(t, func() { v.keepLeases(ctx) })
 }
+
+// TestProbeStartedHookPanicDoesNotCrash: a started hook that panics (in the
+// claim transaction, on the dispatcher's goroutine) fails that job's
+// attempt instead of taking the process down.
+func TestProbeStartedHookPanicDoesNotCrash(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	var runs atomic.Int64
+	k := effectKind("test.startpanic", 0, &runs, 0)
+	k.started = func(_ storage.Tx, j *runningJob) error {
+		if j.id == "bad" {
+			panic("boom")
+		}
+		return nil
+	}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "bad", nil)
+	clock.add(time.Millisecond)
+	enqueueTestJob(t, v, k.name, "good", nil)
+	clock.add(time.Millisecond)
+	var c []*runningJob
+	require.NotPanics(t, func() { c, err = v.claimJobs(t.Context(), k, 4) })
+	require.NoError(t, err)
+	require.Len(t, c, 1)
+	assert.Equal(t, "good", c[0].id)
+	assert.Equal(t, 1, jobOf(t, v, "bad").Attempts)
+	assert.Equal(t, jobPending, jobOf(t, v, "bad").State)
+}
