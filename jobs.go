@@ -320,8 +320,40 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 		return nil, err
 	}
 	var claimed []*runningJob
-	err = v.update(ctx, op, func(tx storage.Tx) error {
-		claimed = claimed[:0]
+	unstartable := map[[2]string]error{} // jobs whose started hook failed: their attempt fails
+	for {
+		err = v.claimDue(ctx, k, n, unstartable, &claimed)
+		se, ok := errors.AsType[*jobStartError](err)
+		if !ok {
+			break
+		}
+		if _, seen := unstartable[se.job]; seen {
+			break
+		}
+		unstartable[se.job] = se.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return claimed, nil
+}
+
+// jobStartError is a started hook's failure, naming its job.
+type jobStartError struct {
+	job [2]string // tenant, id
+	err error
+}
+
+func (e *jobStartError) Error() string { return e.err.Error() }
+func (e *jobStartError) Unwrap() error { return e.err }
+
+// claimDue is the claiming transaction of claimJobs. A job in unstartable
+// is not claimed: its attempt is counted as failed.
+func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map[[2]string]error, out *[]*runningJob) error {
+	const op = "ClaimJobs"
+	return v.update(ctx, op, func(tx storage.Tx) error {
+		claimed := (*out)[:0]
+		defer func() { *out = claimed }()
 		now := v.now().UTC()
 		due, err := dueJobs(tx, k.name, now, n+jobClaimBatch)
 		if err != nil {
@@ -351,6 +383,12 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 				}
 				continue
 			}
+			if cause, ok := unstartable[[2]string{d.tenant, j.ID}]; ok {
+				if err := v.failStart(tx, k, j, rj, cause, now); err != nil {
+					return err
+				}
+				continue
+			}
 			next := *j
 			next.State, next.Attempts = jobRunning, j.Attempts+1
 			next.Lease = &lease{Owner: v.instance, Until: now.Add(v.jobs.lease)}
@@ -359,18 +397,40 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 			}
 			rj.attempt = next.Attempts
 			if k.started != nil {
-				if err := k.started(tx, rj); err != nil {
-					return err
+				if err := runStarted(tx, k, rj); err != nil {
+					return &jobStartError{job: [2]string{d.tenant, j.ID}, err: err}
 				}
 			}
 			claimed = append(claimed, rj)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// runStarted runs the kind's started hook, turning a panic into an error.
+func runStarted(tx storage.Tx, k *jobKind, rj *runningJob) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the started hook of job kind %s panicked", k.name)
+		}
+	}()
+	return k.started(tx, rj)
+}
+
+// failStart counts a failed attempt of a job whose started hook failed: it
+// is retried after its backoff, or dead-lettered once its attempts are
+// spent.
+func (v *Vault) failStart(tx storage.Tx, k *jobKind, j *jobRecord, rj *runningJob, cause error, now time.Time) error {
+	counted := *j
+	counted.Attempts++
+	rj.attempt = counted.Attempts
+	if counted.Attempts >= k.attempts {
+		return v.deadLetter(tx, k, &counted, rj, cause, now)
 	}
-	return claimed, nil
+	next := counted
+	next.State, next.Lease, next.LastError = jobPending, nil, errorKindOf(cause)
+	next.NextRun = now.Add(jobBackoff(counted.Attempts))
+	return jobTable.replace(tx, rj.tenant, j, &next)
 }
 
 // deadLetter marks j dead in tx and runs its kind's dead hook.
@@ -465,7 +525,32 @@ func (v *Vault) runJobAttempt(ctx context.Context, rj *runningJob, k *jobKind) (
 // in one transaction that checks the lease; on failure the job is
 // rescheduled with backoff, or dead-lettered once its attempts are spent.
 // It writes even while the vault closes (Close waits for it).
+// A commit that panics rolls back and fails the attempt, as a panicking run
+// does.
 func (v *Vault) settleJob(rj *runningJob, k *jobKind, commit func(tx storage.Tx) error, runErr error) error {
+	err := v.settleAttempt(rj, k, commit, runErr)
+	if runErr == nil && errors.Is(err, errCommitPanicked) {
+		v.log.Error("a job's commit panicked", "kind", k.name, "job", rj.id)
+		return v.settleAttempt(rj, k, nil, err)
+	}
+	return err
+}
+
+// errCommitPanicked fails an attempt whose commit panicked.
+var errCommitPanicked = errors.New("job commit panicked")
+
+// runCommit runs commit in tx, turning a panic into errCommitPanicked.
+func runCommit(tx storage.Tx, commit func(tx storage.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errCommitPanicked
+		}
+	}()
+	return commit(tx)
+}
+
+// settleAttempt is one settling transaction of settleJob.
+func (v *Vault) settleAttempt(rj *runningJob, k *jobKind, commit func(tx storage.Tx) error, runErr error) error {
 	return v.store.Update(context.Background(), func(tx storage.Tx) error {
 		j, err := v.heldJob(tx, rj)
 		if err != nil {
@@ -474,7 +559,7 @@ func (v *Vault) settleJob(rj *runningJob, k *jobKind, commit func(tx storage.Tx)
 		now := v.now().UTC()
 		if runErr == nil {
 			if commit != nil {
-				if err := commit(tx); err != nil {
+				if err := runCommit(tx, commit); err != nil {
 					return err
 				}
 			}
@@ -554,7 +639,7 @@ func (v *Vault) handBack(k *jobKind, rj *runningJob) {
 // of a lease, in one transaction; a job whose lease another process took is
 // cancelled.
 func (v *Vault) keepLeases(ctx context.Context) {
-	t := time.NewTicker(v.jobs.lease / 3)
+	t := time.NewTicker(max(v.jobs.lease/3, time.Nanosecond)) // a lease under 3 ns would make a zero period
 	defer t.Stop()
 	for {
 		select {
