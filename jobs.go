@@ -54,6 +54,9 @@ const (
 	// DefaultJobLease is how long a claim on a job lasts unless the process
 	// running it extends it.
 	DefaultJobLease = 10 * time.Second
+	// minJobLease is the shortest job lease WithJobLease accepts: a lease
+	// is renewed every third of it, in a store transaction.
+	minJobLease = 10 * time.Millisecond
 	// jobPollEvery is how often a process looks for jobs it was not told of
 	// (jobs of other processes, expired leases, retries coming due).
 	jobPollEvery = time.Second
@@ -74,7 +77,7 @@ const (
 )
 
 // WithJobLease sets the length of a claim on a background job (default
-// [DefaultJobLease]). A job of a process that dies is picked up by another
+// [DefaultJobLease]; Open refuses one under 10 ms). A job of a process that dies is picked up by another
 // within about this long; the process running a job renews its lease every
 // third of it, so a longer lease only costs fewer writes.
 func WithJobLease(d time.Duration) Option { return func(c *config) { c.jobLease = d } }
@@ -408,13 +411,19 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map
 }
 
 // runStarted runs the kind's started hook, turning a panic into an error.
-func runStarted(tx storage.Tx, k *jobKind, rj *runningJob) (err error) {
+func runStarted(tx storage.Tx, k *jobKind, rj *runningJob) error {
+	return hook(k, "started", func() error { return k.started(tx, rj) })
+}
+
+// hook runs one of k's hooks, turning a panic into an error (which fails
+// the transaction it runs in) instead of a crash of the process.
+func hook(k *jobKind, name string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the started hook of job kind %s panicked", k.name)
+			err = fmt.Errorf("the %s hook of job kind %s panicked", name, k.name)
 		}
 	}()
-	return k.started(tx, rj)
+	return fn()
 }
 
 // failStart counts a failed attempt of a job whose started hook failed: it
@@ -442,7 +451,7 @@ func (v *Vault) deadLetter(tx storage.Tx, k *jobKind, j *jobRecord, rj *runningJ
 		return err
 	}
 	if k.dead != nil {
-		return k.dead(tx, rj, cause)
+		return hook(k, "dead", func() error { return k.dead(tx, rj, cause) })
 	}
 	return nil
 }
@@ -582,7 +591,7 @@ func requeue(tx storage.Tx, k *jobKind, rj *runningJob, j, next *jobRecord) erro
 		return err
 	}
 	if k.requeued != nil {
-		return k.requeued(tx, rj)
+		return hook(k, "requeued", func() error { return k.requeued(tx, rj) })
 	}
 	return nil
 }

@@ -345,15 +345,44 @@ func TestProbeReactorDeletedMidRun(t *testing.T) {
 }
 
 // TestProbeTinyJobLeaseDoesNotPanic: a positive lease shorter than 3 ns
-// (WithJobLease(2), an untyped constant taken for seconds) must not panic
-// the lease keeper (time.NewTicker of a zero period).
+// (WithJobLease(2), an untyped constant taken for seconds) used to panic
+// the lease keeper (time.NewTicker of a zero period); Open refuses a lease
+// under 10 ms, and the keeper takes the shortest it accepts.
 func TestProbeTinyJobLeaseDoesNotPanic(t *testing.T) {
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithJobLease(2))
+	_, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithJobLease(2))
+	assert.ErrorIs(t, err, ErrInvalid)
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithJobLease(minJobLease))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = v.Close() })
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	require.NotPanics(t, func() { v.keepLeases(ctx) })
+}
+
+// TestProbeHookPanicsDoNotCrash: requeued and dead hooks that panic fail
+// their transaction instead of taking the process down.
+func TestProbeHookPanicsDoNotCrash(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	k := &jobKind{name: "test.hookpanic", attempts: 1,
+		run: func(context.Context, *runningJob) (func(storage.Tx) error, error) {
+			return nil, newError(KindUnavailable, "Test", "down")
+		},
+		requeued: func(storage.Tx, *runningJob) error { panic("requeued boom") },
+		dead:     func(storage.Tx, *runningJob, error) error { panic("dead boom") },
+	}
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	enqueueTestJob(t, v, k.name, "j", nil)
+	c := claimKind(t, v, v.instance, k.name, 1)
+	require.Len(t, c, 1)
+	require.NotPanics(t, func() { v.handBack(k, c[0]) }, "a requeued hook that panics")
+	require.NotPanics(t, func() { v.runClaimed(t.Context(), k, c[0]) }, "a dead hook that panics, settling")
+	clock.add(DefaultJobLease + time.Second)
+	require.NotPanics(t, func() {
+		_, err := v.claimJobs(t.Context(), k, 1)
+		assert.Error(t, err, "the dead hook's panic fails the claim that dead-letters the job")
+	})
 }
 
 // TestProbeStartedHookPanicDoesNotCrash: a started hook that panics (in the

@@ -194,10 +194,10 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		v.outbox = newOutbox(cfg.outboxTiming)
 	}
 	v.bg, v.cancel = context.WithCancel(context.Background())
-	if cfg.jobLease < 0 {
+	if cfg.jobLease < 0 || (cfg.jobLease > 0 && cfg.jobLease < minJobLease) {
 		v.cancel()
 		kr.Close()
-		return nil, newError(KindInvalid, op, "the job lease must not be negative")
+		return nil, newError(KindInvalid, op, "the job lease must be zero (the default) or at least "+minJobLease.String())
 	}
 	v.jobs = newJobQueue(cmp.Or(cfg.jobLease, DefaultJobLease))
 	if err := v.init(ctx); err != nil {
