@@ -27,6 +27,16 @@ func withJobKinds(kinds ...*jobKind) Option {
 	return func(c *config) { c.jobKinds = append(c.jobKinds, kinds...) }
 }
 
+// openKindVault is a memory vault running no worker of its own (the test
+// claims and runs jobs by hand) on clock, knowing the job kinds.
+func openKindVault(t *testing.T, clock *testClock, kinds ...*jobKind) *Vault {
+	t.Helper()
+	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(kinds...))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	return v
+}
+
 // enqueueTestJob stores a job of kind in the default tenant and wakes the
 // queue.
 func enqueueTestJob(t testing.TB, v *Vault, kind, id string, payload []byte) {
@@ -114,9 +124,7 @@ func TestJobRetriesWithBackoffThenDeadLetters(t *testing.T) {
 			deadCauses = append(deadCauses, cause)
 			return nil
 		}}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(failing))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, failing)
 	enqueueTestJob(t, v, failing.name, "job-1", []byte("payload"))
 
 	for attempt := 1; attempt <= 3; attempt++ {
@@ -185,9 +193,7 @@ func TestJobEffectOnceWhenLeaseLost(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	var runs atomic.Int64
 	k := effectKind("test.effect", 0, &runs, 0)
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "once", []byte("p"))
 
 	stalled := claimKind(t, v, "stalled", k.name, 1)

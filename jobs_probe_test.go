@@ -35,9 +35,7 @@ func TestProbeJobCommitPanicFailsTheAttempt(t *testing.T) {
 		run: func(context.Context, *runningJob) (func(storage.Tx) error, error) {
 			return func(storage.Tx) error { panic("boom") }, nil
 		}}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "p", nil)
 	c := claimKind(t, v, v.instance, k.name, 1)
 	require.Len(t, c, 1)
@@ -54,9 +52,7 @@ func TestProbeJobNilCommitRemovesTheJob(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	k := &jobKind{name: "test.nilcommit", attempts: 3,
 		run: func(context.Context, *runningJob) (func(storage.Tx) error, error) { return nil, nil }}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "n", nil)
 	c := claimKind(t, v, v.instance, k.name, 1)
 	require.Len(t, c, 1)
@@ -72,13 +68,11 @@ func TestProbeUnknownKindStays(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	var runs atomic.Int64
 	k := effectKind("test.known", 0, &runs, 0)
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, "test.nobody", "u", nil)
 	clock.add(time.Hour)
 	assert.Empty(t, claimKind(t, v, v.instance, k.name, 4))
-	_, err = v.sweep(t.Context())
+	_, err := v.sweep(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, jobPending, jobOf(t, v, "u").State)
 	require.NoError(t, v.Check(t.Context()))
@@ -96,9 +90,7 @@ func TestProbeStartedHookErrorDoesNotBlockTheKind(t *testing.T) {
 		}
 		return nil
 	}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "bad", nil)
 	clock.add(time.Millisecond)
 	enqueueTestJob(t, v, k.name, "good", nil)
@@ -129,9 +121,7 @@ func TestProbeTenantDeletedWhileJobWaits(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	var runs atomic.Int64
 	k := effectKind("test.tenantjob", 0, &runs, 0)
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	ctx := t.Context()
 	tn, _, err := v.CreateTenant(ctx, CreateTenantRequest{Name: "doomed"})
 	require.NoError(t, err)
@@ -370,9 +360,7 @@ func TestProbeHookPanicsDoNotCrash(t *testing.T) {
 		requeued: func(storage.Tx, *runningJob) error { panic("requeued boom") },
 		dead:     func(storage.Tx, *runningJob, error) error { panic("dead boom") },
 	}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "j", nil)
 	c := claimKind(t, v, v.instance, k.name, 1)
 	require.Len(t, c, 1)
@@ -398,14 +386,13 @@ func TestProbeStartedHookPanicDoesNotCrash(t *testing.T) {
 		}
 		return nil
 	}
-	v, err := OpenMemory(WithSweepInterval(0), WithReactorWorkers(0), WithClock(clock.now), withJobKinds(k))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v := openKindVault(t, clock, k)
 	enqueueTestJob(t, v, k.name, "bad", nil)
 	clock.add(time.Millisecond)
 	enqueueTestJob(t, v, k.name, "good", nil)
 	clock.add(time.Millisecond)
 	var c []*runningJob
+	var err error
 	require.NotPanics(t, func() { c, err = v.claimJobs(t.Context(), k, 4) })
 	require.NoError(t, err)
 	require.Len(t, c, 1)
