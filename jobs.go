@@ -323,17 +323,22 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 		return nil, err
 	}
 	var claimed []*runningJob
-	unstartable := map[[2]string]error{} // jobs whose started hook failed: their attempt fails
+	// Jobs whose hook failed in the claim: a started hook's failure fails
+	// the attempt; a dead hook's has the job dead-lettered without it.
+	failed := map[[2]string]*jobStartError{}
 	for {
-		err = v.claimDue(ctx, k, n, unstartable, &claimed)
+		err = v.claimDue(ctx, k, n, failed, &claimed)
 		se, ok := errors.AsType[*jobStartError](err)
 		if !ok {
 			break
 		}
-		if _, seen := unstartable[se.job]; seen {
+		if _, seen := failed[se.job]; seen {
 			break
 		}
-		unstartable[se.job] = se.err
+		failed[se.job] = se
+		if se.dead {
+			v.log.Warn("a job was dead-lettered without its kind's dead hook, which failed", "kind", k.name, "job", se.job[1], "err", se.err)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -341,18 +346,21 @@ func (v *Vault) claimJobs(ctx context.Context, k *jobKind, n int) ([]*runningJob
 	return claimed, nil
 }
 
-// jobStartError is a started hook's failure, naming its job.
+// jobStartError is a hook's failure in the claim transaction, naming its
+// job: the started hook's, or (dead) the dead hook's.
 type jobStartError struct {
-	job [2]string // tenant, id
-	err error
+	job  [2]string // tenant, id
+	err  error
+	dead bool
 }
 
 func (e *jobStartError) Error() string { return e.err.Error() }
 func (e *jobStartError) Unwrap() error { return e.err }
 
-// claimDue is the claiming transaction of claimJobs. A job in unstartable
-// is not claimed: its attempt is counted as failed.
-func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map[[2]string]error, out *[]*runningJob) error {
+// claimDue is the claiming transaction of claimJobs. A job in failed is not
+// claimed: its attempt is counted as failed (its started hook failed), or it
+// is dead-lettered without the dead hook (which failed).
+func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, failed map[[2]string]*jobStartError, out *[]*runningJob) error {
 	const op = "ClaimJobs"
 	return v.update(ctx, op, func(tx storage.Tx) error {
 		claimed := (*out)[:0]
@@ -380,14 +388,21 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map
 				continue
 			}
 			rj := &runningJob{tenant: d.tenant, id: j.ID, attempt: j.Attempts, created: j.CreatedAt}
+			key := [2]string{d.tenant, j.ID}
 			if j.Attempts >= k.attempts {
+				if f := failed[key]; f != nil && f.dead {
+					if err := markDead(tx, rj, j, errJobInterrupted, now); err != nil {
+						return err
+					}
+					continue
+				}
 				if err := v.deadLetter(tx, k, j, rj, errJobInterrupted, now); err != nil {
-					return err
+					return &jobStartError{job: key, err: err, dead: true}
 				}
 				continue
 			}
-			if cause, ok := unstartable[[2]string{d.tenant, j.ID}]; ok {
-				if err := v.failStart(tx, k, j, rj, cause, now); err != nil {
+			if f := failed[key]; f != nil {
+				if err := v.failStart(tx, k, j, rj, f.err, now); err != nil {
 					return err
 				}
 				continue
@@ -401,7 +416,7 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, unstartable map
 			rj.attempt = next.Attempts
 			if k.started != nil {
 				if err := runStarted(tx, k, rj); err != nil {
-					return &jobStartError{job: [2]string{d.tenant, j.ID}, err: err}
+					return &jobStartError{job: key, err: err}
 				}
 			}
 			claimed = append(claimed, rj)
@@ -444,16 +459,21 @@ func (v *Vault) failStart(tx storage.Tx, k *jobKind, j *jobRecord, rj *runningJo
 
 // deadLetter marks j dead in tx and runs its kind's dead hook.
 func (v *Vault) deadLetter(tx storage.Tx, k *jobKind, j *jobRecord, rj *runningJob, cause error, now time.Time) error {
-	next := *j
-	next.State, next.Lease, next.DeadAt = jobDead, nil, &now
-	next.LastError = errorKindOf(cause)
-	if err := jobTable.replace(tx, rj.tenant, j, &next); err != nil {
+	if err := markDead(tx, rj, j, cause, now); err != nil {
 		return err
 	}
 	if k.dead != nil {
 		return hook(k, "dead", func() error { return k.dead(tx, rj, cause) })
 	}
 	return nil
+}
+
+// markDead marks j dead in tx, with the kind of cause.
+func markDead(tx storage.Tx, rj *runningJob, j *jobRecord, cause error, now time.Time) error {
+	next := *j
+	next.State, next.Lease, next.DeadAt = jobDead, nil, &now
+	next.LastError = errorKindOf(cause)
+	return jobTable.replace(tx, rj.tenant, j, &next)
 }
 
 // errorKindOf names the kind of a job failure for the record: a vault

@@ -368,9 +368,35 @@ func TestProbeHookPanicsDoNotCrash(t *testing.T) {
 	require.NotPanics(t, func() { v.runClaimed(t.Context(), k, c[0]) }, "a dead hook that panics, settling")
 	clock.add(DefaultJobLease + time.Second)
 	require.NotPanics(t, func() {
-		_, err := v.claimJobs(t.Context(), k, 1)
-		assert.Error(t, err, "the dead hook's panic fails the claim that dead-letters the job")
+		c, err := v.claimJobs(t.Context(), k, 1)
+		assert.NoError(t, err)
+		assert.Empty(t, c)
 	})
+	assert.Equal(t, jobDead, jobOf(t, v, "j").State, "dead-lettered without the hook that panicked")
+	require.NoError(t, v.Check(t.Context()))
+}
+
+// TestProbeFailingDeadHookDoesNotBlockTheKind: a job whose attempts ran out
+// while its kind's dead hook keeps failing is dead-lettered without the
+// hook, and the jobs due after it are still claimed.
+func TestProbeFailingDeadHookDoesNotBlockTheKind(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	var runs atomic.Int64
+	k := effectKind("test.deadfails", 0, &runs, 0)
+	k.attempts = 1
+	deadCalls := 0
+	k.dead = func(storage.Tx, *runningJob, error) error { deadCalls++; return errors.New("the dead hook is broken") }
+	v := openKindVault(t, clock, k)
+	enqueueTestJob(t, v, k.name, "bad", nil)
+	require.Len(t, claimKind(t, v, "dead-process", k.name, 1), 1) // its one attempt, and the process dies
+	clock.add(DefaultJobLease + time.Second)
+	enqueueTestJob(t, v, k.name, "good", nil)
+	c := claimKind(t, v, v.instance, k.name, 4)
+	require.Len(t, c, 1, "the good job is claimed")
+	assert.Equal(t, "good", c[0].id)
+	assert.Equal(t, jobDead, jobOf(t, v, "bad").State)
+	assert.Equal(t, 1, deadCalls, "the hook was tried once")
+	require.NoError(t, v.Check(t.Context()))
 }
 
 // TestProbeStartedHookPanicDoesNotCrash: a started hook that panics (in the
