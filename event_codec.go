@@ -73,19 +73,7 @@ func appendTokenEventData(b []byte, rec *tokenRecord) ([]byte, error) {
 			return nil, errJSONTime
 		}
 	}
-	b = append(b, `{"token":{"containers":`...)
-	if rec.Containers == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, c := range rec.Containers {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, c)
-		}
-		b = append(b, ']')
-	}
+	b = appendJSONStrings(append(b, `{"token":{"containers":`...), rec.Containers)
 	b = append(b, `,"created_at":`...)
 	b = appendJSONTime(b, rec.CreatedAt)
 	b = append(b, `,"created_by":`...)
@@ -103,15 +91,7 @@ func appendTokenEventData(b []byte, rec *tokenRecord) ([]byte, error) {
 	b = append(b, `,"id":`...)
 	b = appendJSONString(b, rec.ID)
 	if len(rec.Metadata) > 0 {
-		b = append(b, `,"metadata":{`...)
-		for i, k := range slices.Sorted(maps.Keys(rec.Metadata)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendJSONString(b, k), ':')
-			b = appendJSONString(b, rec.Metadata[k])
-		}
-		b = append(b, '}')
+		b = appendJSONStringMap(append(b, `,"metadata":`...), rec.Metadata)
 	}
 	if rec.ModifiedAt != nil {
 		b = append(b, `,"modified_at":`...)
@@ -120,14 +100,7 @@ func appendTokenEventData(b []byte, rec *tokenRecord) ([]byte, error) {
 		b = appendJSONString(b, rec.ModifiedBy)
 	}
 	if len(rec.SearchIndexes) > 0 {
-		b = append(b, `,"search_indexes":[`...)
-		for i, s := range rec.SearchIndexes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		b = append(b, ']')
+		b = appendJSONStrings(append(b, `,"search_indexes":`...), rec.SearchIndexes)
 	}
 	b = append(b, `,"type":`...)
 	b = appendJSONString(b, rec.Type)
@@ -153,17 +126,7 @@ func appendJSONValue(b []byte, val any) ([]byte, error) {
 		}
 		return appendJSONTime(b, x), nil
 	case []string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, s := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		return append(b, ']'), nil
+		return appendJSONStrings(b, x), nil
 	case []any:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -179,18 +142,7 @@ func appendJSONValue(b []byte, val any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case map[string]string:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(x)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendJSONString(b, k), ':')
-			b = appendJSONString(b, x[k])
-		}
-		return append(b, '}'), nil
+		return appendJSONStringMap(b, x), nil
 	case map[string]any:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -212,6 +164,38 @@ func appendJSONValue(b []byte, val any) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, enc...), nil
+}
+
+// appendJSONStrings appends ss as encoding/json does (null when nil).
+func appendJSONStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJSONStringMap appends m as encoding/json does: keys sorted, null
+// when nil.
+func appendJSONStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendJSONString(b, k), ':')
+		b = appendJSONString(b, m[k])
+	}
+	return append(b, '}')
 }
 
 // appendJSONString quotes s; a string with a byte that needs escaping (or
