@@ -117,6 +117,17 @@ func scanDue(tx storage.Tx, bucket string, prefix []byte, now time.Time, limit i
 	return todo, err
 }
 
+// dueRecord reads the record a due entry of bucket names; an entry whose
+// record is gone (its tenant was purged) is deleted, and (nil, nil)
+// returned.
+func dueRecord[R any](tx storage.Tx, t *table[R], bucket string, d dueEntry) (*R, error) {
+	r, err := t.get(tx, d.tenant, d.id)
+	if errors.Is(err, errRecordNotFound) {
+		return nil, tx.Delete(bucket, d.key)
+	}
+	return r, err
+}
+
 type dueEntry struct {
 	tenant, id string
 	key        []byte
@@ -147,15 +158,12 @@ func sweepDue[R any](ctx context.Context, v *Vault, t *table[R], ix *index[R],
 				return err
 			}
 			for _, d := range todo {
-				r, err := t.get(tx, d.tenant, d.id)
-				if errors.Is(err, errRecordNotFound) {
-					if err := tx.Delete(ix.bucket, d.key); err != nil {
-						return err
-					}
-					continue
-				}
+				r, err := dueRecord(tx, t, ix.bucket, d)
 				if err != nil {
 					return err
+				}
+				if r == nil {
+					continue
 				}
 				ok, err := act(tx, d.tenant, r, now)
 				if err != nil {

@@ -374,15 +374,12 @@ func (v *Vault) claimDue(ctx context.Context, k *jobKind, n int, failed map[[2]s
 			if len(claimed) == n {
 				break
 			}
-			j, err := jobTable.get(tx, d.tenant, d.id)
-			if errors.Is(err, errRecordNotFound) {
-				if err := tx.Delete(jobByDue.bucket, d.key); err != nil {
-					return err
-				}
-				continue
-			}
+			j, err := dueRecord(tx, jobTable, jobByDue.bucket, d)
 			if err != nil {
 				return err
+			}
+			if j == nil {
+				continue
 			}
 			if at := j.due(); at == nil || at.After(now) {
 				continue
