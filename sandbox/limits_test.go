@@ -145,7 +145,10 @@ func TestAllocationGuards(t *testing.T) {
 }
 
 func TestMemoryWatchdog(t *testing.T) {
-	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{MemoryBudget: 64 << 20}))
+	// Under -race, with the other packages' tests on the same cores, the
+	// loop took over the default 30 s to fill 64 MiB (it takes 5-12 s
+	// alone): the time limit, which must not be what stops it, is longer.
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{MemoryBudget: 64 << 20, Timeout: 3 * time.Minute}))
 	_, err := run(t, s, `module.exports = async () => { const keep = []; for (;;) keep.push('z'.repeat(1 << 16) + keep.length) }`, sandbox.Request{})
 	require.ErrorIs(t, err, sandbox.ErrMemory)
 	var le *sandbox.LimitError
