@@ -322,25 +322,11 @@ func (v *Vault) ListApplications(ctx context.Context, req ListApplicationsReques
 
 // AllApplications walks every page of ListApplications.
 func (v *Vault) AllApplications(ctx context.Context, req ListApplicationsRequest) iter.Seq2[*Application, error] {
-	return func(yield func(*Application, error) bool) {
-		for page := max(req.Page, 1); ; page++ {
-			r := req
-			r.Page = page
-			p, err := v.ListApplications(ctx, r)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, a := range p.Data {
-				if !yield(a, nil) {
-					return
-				}
-			}
-			if page >= p.Pagination.TotalPages {
-				return
-			}
-		}
-	}
+	return allPages(req.Page, func(page int) (*Page[*Application], error) {
+		r := req
+		r.Page = page
+		return v.ListApplications(ctx, r)
+	})
 }
 
 // UpdateApplication replaces an application's name, permissions and rules.

@@ -138,12 +138,7 @@ var reactorFormulaTable = register(&table[formulaRecord]{
 // code).
 func (v *Vault) checkFormula(op string, req CreateReactorFormulaRequest) (*formulaRecord, error) {
 	fe := fieldErrors{}
-	switch {
-	case req.Name == "":
-		fe.add("name", "is required")
-	case len([]rune(req.Name)) > maxReactorName:
-		fe.add("name", "must be at most %d characters", maxReactorName)
-	}
+	checkName(fe, req.Name)
 	if req.Type == "" {
 		req.Type = FormulaPrivate
 	}
@@ -159,27 +154,11 @@ func (v *Vault) checkFormula(op string, req CreateReactorFormulaRequest) (*formu
 	if req.Code == "" {
 		fe.add("code", "is required")
 	}
-	if len(req.Configuration) > maxFormulaFields {
-		fe.add("configuration", "must hold at most %d entries", maxFormulaFields)
-	}
-	seen := map[string]bool{}
-	for i, c := range req.Configuration {
-		path := fmt.Sprintf("configuration[%d]", i)
-		switch {
-		case c.Name == "":
-			fe.add(path+".name", "is required")
-		case strings.Contains(c.Name, "."):
-			fe.add(path+".name", "must not contain dots")
-		case seen[c.Name]:
-			fe.add(path+".name", "is listed twice")
-		}
-		seen[c.Name] = true
-		checkFieldType(fe, path+".type", c.Type)
-	}
+	checkConfigSchema(fe, req.Configuration)
 	if len(req.RequestParameters) > maxFormulaFields {
 		fe.add("request_parameters", "must hold at most %d entries", maxFormulaFields)
 	}
-	seen = map[string]bool{}
+	seen := map[string]bool{}
 	for i, rp := range req.RequestParameters {
 		path := fmt.Sprintf("request_parameters[%d]", i)
 		switch {
@@ -204,6 +183,29 @@ func (v *Vault) checkFormula(op string, req CreateReactorFormulaRequest) (*formu
 		Configuration:     append([]ReactorFormulaConfig{}, req.Configuration...),
 		RequestParameters: append([]ReactorFormulaParameter{}, req.RequestParameters...),
 	}}, nil
+}
+
+// checkConfigSchema checks the configuration[] of a formula or an exchange
+// template: at most 100 entries, each with a name (no dots, not listed
+// twice) and a field type.
+func checkConfigSchema(fe fieldErrors, entries []ReactorFormulaConfig) {
+	if len(entries) > maxFormulaFields {
+		fe.add("configuration", "must hold at most %d entries", maxFormulaFields)
+	}
+	seen := map[string]bool{}
+	for i, c := range entries {
+		path := fmt.Sprintf("configuration[%d]", i)
+		switch {
+		case c.Name == "":
+			fe.add(path+".name", "is required")
+		case strings.Contains(c.Name, "."):
+			fe.add(path+".name", "must not contain dots")
+		case seen[c.Name]:
+			fe.add(path+".name", "is listed twice")
+		}
+		seen[c.Name] = true
+		checkFieldType(fe, path+".type", c.Type)
+	}
 }
 
 func checkFieldType(fe fieldErrors, path, typ string) {
@@ -441,11 +443,8 @@ func (v *Vault) DeleteReactorFormula(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		used := false
-		if err := reactorByFormula.scan(tx, p.TenantID, reactorByFormula.terms(&reactorRecord{FormulaID: id})[0], nil, false, func(string, []byte) error {
-			used = true
-			return storage.StopScan
-		}); err != nil && !errors.Is(err, storage.StopScan) {
+		used, err := reactorByFormula.any(tx, p.TenantID, &reactorRecord{FormulaID: id})
+		if err != nil {
 			return err
 		}
 		if used {

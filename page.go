@@ -95,6 +95,30 @@ func checkOffsetPage(op string, page, size int) error {
 	return fe.err(op)
 }
 
+// allPages walks the offset pages list returns, from page first (1 when
+// less), yielding each item and stopping at the last page or the first
+// error.
+func allPages[T any](first int, list func(page int) (*Page[T], error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for page := max(first, 1); ; page++ {
+			p, err := list(page)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, x := range p.Data {
+				if !yield(x, nil) {
+					return
+				}
+			}
+			if page >= p.Pagination.TotalPages {
+				return
+			}
+		}
+	}
+}
+
 // byNameThenID orders named resources by name, then id.
 func byNameThenID(aName, aID, bName, bID string) int {
 	return cmp.Or(strings.Compare(aName, bName), strings.Compare(aID, bID))

@@ -238,7 +238,7 @@ func (v *Vault) loadInvocation(ctx context.Context, op, tenant, id string, tk *k
 	if err != nil {
 		return nil, err
 	}
-	if inv.config, err = v.openConfig(ctx, tenant, tk, rec); err != nil {
+	if inv.config, err = v.openConfig(ctx, tenant, tk, rec.sealedConfig()); err != nil {
 		return nil, wrapErr(op, err)
 	}
 	return inv, nil

@@ -12,8 +12,9 @@ import (
 // A reactor's configuration: sealed at rest under the tenant's key, opened
 // for an invocation and shown only to callers allowed to read it.
 
-// sealConfig seals a configuration for the reactor id; nil when empty.
-func sealConfig(tk *keys.TenantKeys, tenant, id string, config map[string]string) ([]byte, error) {
+// sealConfig seals a configuration for the record id of kind (a reactor,
+// an exchange); nil when empty.
+func sealConfig(tk *keys.TenantKeys, tenant, kind, id string, config map[string]string) ([]byte, error) {
 	if len(config) == 0 {
 		return nil, nil
 	}
@@ -21,7 +22,7 @@ func sealConfig(tk *keys.TenantKeys, tenant, id string, config map[string]string
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := tk.Seal(plain, keysAD(tenant, reactorKind, id, sealFieldConfig))
+	sealed, err := tk.Seal(plain, keysAD(tenant, kind, id, sealFieldConfig))
 	clear(plain)
 	return sealed, err
 }
@@ -39,23 +40,31 @@ func (v *Vault) openSealed(ctx context.Context, tk *keys.TenantKeys, sealed []by
 	return plain, err
 }
 
-// openConfig returns the plaintext configuration of a reactor record. It
-// may reload the tenant's keys, so it must not run inside a store
-// transaction; openConfigTx does no I/O.
-func (v *Vault) openConfig(ctx context.Context, tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
-	return decodeConfig(tenant, r, func(sealed []byte, ad keys.AD) ([]byte, error) { return v.openSealed(ctx, tk, sealed, ad) })
+// sealedConfig is a sealed configuration and the record it is bound to.
+type sealedConfig struct {
+	kind, id string
+	sealed   []byte
 }
 
-func openConfigTx(tenant string, tk *keys.TenantKeys, r *reactorRecord) (map[string]string, error) {
-	return decodeConfig(tenant, r, tk.Open)
+func (r *reactorRecord) sealedConfig() sealedConfig { return sealedConfig{reactorKind, r.ID, r.Config} }
+
+// openConfig returns the plaintext of a sealed configuration. It may reload
+// the tenant's keys, so it must not run inside a store transaction;
+// openConfigTx does no I/O.
+func (v *Vault) openConfig(ctx context.Context, tenant string, tk *keys.TenantKeys, c sealedConfig) (map[string]string, error) {
+	return decodeConfig(tenant, c, func(sealed []byte, ad keys.AD) ([]byte, error) { return v.openSealed(ctx, tk, sealed, ad) })
 }
 
-func decodeConfig(tenant string, r *reactorRecord, open func(sealed []byte, ad keys.AD) ([]byte, error)) (map[string]string, error) {
+func openConfigTx(tenant string, tk *keys.TenantKeys, c sealedConfig) (map[string]string, error) {
+	return decodeConfig(tenant, c, tk.Open)
+}
+
+func decodeConfig(tenant string, c sealedConfig, open func(sealed []byte, ad keys.AD) ([]byte, error)) (map[string]string, error) {
 	config := map[string]string{}
-	if r.Config == nil {
+	if c.sealed == nil {
 		return config, nil
 	}
-	plain, err := open(r.Config, keysAD(tenant, reactorKind, r.ID, sealFieldConfig))
+	plain, err := open(c.sealed, keysAD(tenant, c.kind, c.id, sealFieldConfig))
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +72,12 @@ func decodeConfig(tenant string, r *reactorRecord, open func(sealed []byte, ad k
 	clear(plain)
 	m, ok := doc.(map[string]any)
 	if err != nil || !ok {
-		return nil, errors.New("reactor configuration does not decode")
+		return nil, errors.New(c.kind + " configuration does not decode")
 	}
 	for k, val := range m {
 		s, ok := val.(string)
 		if !ok {
-			return nil, errors.New("reactor configuration does not decode")
+			return nil, errors.New(c.kind + " configuration does not decode")
 		}
 		config[k] = s
 	}

@@ -170,6 +170,17 @@ var (
 	}}
 )
 
+// checkName checks the name of a reactor, formula, exchange or exchange
+// template: required, at most 200 characters.
+func checkName(fe fieldErrors, name string) {
+	switch {
+	case name == "":
+		fe.add("name", "is required")
+	case len([]rune(name)) > maxReactorName:
+		fe.add("name", "must be at most %d characters", maxReactorName)
+	}
+}
+
 // reactorSpec is a validated create or update request.
 type reactorSpec struct {
 	name, code string
@@ -182,12 +193,7 @@ type reactorSpec struct {
 // errors first (KindInvalid), then the code (KindUnprocessable).
 func (v *Vault) checkReactor(op, name, code string, config map[string]string, app *ReactorApplication, formula *ReactorFormulaRef) (*reactorSpec, error) {
 	fe := fieldErrors{}
-	switch {
-	case name == "":
-		fe.add("name", "is required")
-	case len([]rune(name)) > maxReactorName:
-		fe.add("name", "must be at most %d characters", maxReactorName)
-	}
+	checkName(fe, name)
 	spec := &reactorSpec{name: name, code: code, config: maps.Clone(config)}
 	if spec.config == nil {
 		spec.config = map[string]string{}
@@ -334,7 +340,7 @@ func (v *Vault) CreateReactor(ctx context.Context, req CreateReactorRequest) (*R
 		ID: uuid.NewString(), Name: spec.name, Code: spec.code, AppID: spec.appID, FormulaID: spec.formulaID,
 		CreatedBy: p.ApplicationID, CreatedAt: v.now().UTC(),
 	}
-	if rec.Config, err = sealConfig(tk, p.TenantID, rec.ID, spec.config); err != nil {
+	if rec.Config, err = sealConfig(tk, p.TenantID, reactorKind, rec.ID, spec.config); err != nil {
 		return nil, wrapErr(op, err)
 	}
 	code := spec.code
@@ -382,7 +388,7 @@ func (v *Vault) GetReactor(ctx context.Context, id string) (*Reactor, error) {
 	if err != nil {
 		return nil, err
 	}
-	config, err := v.openConfig(ctx, p.TenantID, tk, rec)
+	config, err := v.openConfig(ctx, p.TenantID, tk, rec.sealedConfig())
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -436,7 +442,7 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 	page := offsetPage(all, req.Page, req.Size)
 	out := &Page[*Reactor]{Data: make([]*Reactor, len(page.Data)), Pagination: page.Pagination}
 	for i, it := range page.Data {
-		config, err := v.openConfig(ctx, p.TenantID, tk, it.rec)
+		config, err := v.openConfig(ctx, p.TenantID, tk, it.rec.sealedConfig())
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
@@ -447,25 +453,11 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 
 // AllReactors walks every page of ListReactors.
 func (v *Vault) AllReactors(ctx context.Context, req ListReactorsRequest) iter.Seq2[*Reactor, error] {
-	return func(yield func(*Reactor, error) bool) {
-		for page := max(req.Page, 1); ; page++ {
-			r := req
-			r.Page = page
-			p, err := v.ListReactors(ctx, r)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			for _, x := range p.Data {
-				if !yield(x, nil) {
-					return
-				}
-			}
-			if page >= p.Pagination.TotalPages {
-				return
-			}
-		}
-	}
+	return allPages(req.Page, func(page int) (*Page[*Reactor], error) {
+		r := req
+		r.Page = page
+		return v.ListReactors(ctx, r)
+	})
 }
 
 // UpdateReactor replaces a reactor's name, code, configuration, application
@@ -486,7 +478,7 @@ func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorR
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := sealConfig(tk, p.TenantID, id, spec.config)
+	sealed, err := sealConfig(tk, p.TenantID, reactorKind, id, spec.config)
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
@@ -556,7 +548,7 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 		if err != nil {
 			return err
 		}
-		config, err := openConfigTx(p.TenantID, tk, old)
+		config, err := openConfigTx(p.TenantID, tk, old.sealedConfig())
 		if err != nil {
 			return err
 		}
@@ -593,7 +585,7 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 		if err := checkReactorRefs(tx, op, p.TenantID, spec); err != nil {
 			return err
 		}
-		sealed, err := sealConfig(tk, p.TenantID, id, spec.config)
+		sealed, err := sealConfig(tk, p.TenantID, reactorKind, id, spec.config)
 		if err != nil {
 			return err
 		}

@@ -414,6 +414,24 @@ func (ix *index[R]) lookup(tx storage.Tx, tenant string, term []byte) (string, e
 	return string(v), nil
 }
 
+// any reports whether the index has an entry for the first term of r
+// (records that share it: the reactors made from a formula).
+func (ix *index[R]) any(tx storage.Tx, tenant string, r *R) (bool, error) {
+	terms := ix.terms(r)
+	if len(terms) == 0 {
+		return false, nil
+	}
+	found := false
+	err := ix.scan(tx, tenant, terms[0], nil, false, func(string, []byte) error {
+		found = true
+		return storage.StopScan
+	})
+	if err != nil && !errors.Is(err, storage.StopScan) {
+		return false, err
+	}
+	return found, nil
+}
+
 // scanIndex calls fn with the id and the full entry key of each entry of a
 // non-unique index whose term starts with termPrefix, in key order (reverse
 // if asked), starting after the entry key after (exclusive) when it is set.

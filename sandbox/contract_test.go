@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -350,4 +351,44 @@ func TestBTMethodsAreTheHostsMethods(t *testing.T) {
 	}
 	assert.ElementsMatch(t, sandbox.Methods, names)
 	assert.ElementsMatch(t, sandbox.Methods, called)
+}
+
+// TestConventionFunction runs code the way exchange templates are run: the
+// args alone as the argument, the whole value returned as Raw.
+func TestConventionFunction(t *testing.T) {
+	s := newSandbox(t)
+	req := sandbox.Request{Args: json.RawMessage(`{"sourceToken": {"data": "4242"}, "configuration": {"ON": true}}`),
+		Configuration: map[string]string{"HIDDEN": "x"}, Convention: sandbox.ConventionFunction}
+	for name, tc := range map[string]struct{ code, raw string }{
+		"the args are the argument": {`module.exports = async (c) => ({ data: c.sourceToken.data, on: c.configuration.ON, keys: Object.keys(c) });`,
+			`{"data":"4242","on":true,"keys":["sourceToken","configuration"]}`},
+		"sync":                  {`module.exports = (c) => [1, 2]`, `[1,2]`},
+		"a primitive":           {`module.exports = async () => 'token'`, `"token"`},
+		"raw is not special":    {`module.exports = async () => ({ raw: 1, tokenize: 2 })`, `{"raw":1,"tokenize":2}`},
+		"no bt, no req":         {`module.exports = async (c) => ({ bt: typeof c.bt, args: typeof c.args, conf: typeof c.configuration.HIDDEN })`, `{"bt":"undefined","args":"undefined","conf":"undefined"}`},
+		"nothing returned":      {`module.exports = async () => {}`, ``},
+		"modules are available": {`const crypto = require('crypto'); module.exports = () => crypto.createHash('sha256').update('a').digest('hex').length`, `64`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := run(t, s, tc.code, req)
+			require.NoError(t, err)
+			assert.Equal(t, tc.raw, string(res.Raw))
+			assert.Nil(t, res.Tokenize)
+		})
+	}
+
+	res, err := run(t, s, `module.exports = async () => { throw new Error('no') }`, req)
+	require.Error(t, err)
+	var re *sandbox.ReactorError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, 500, re.Status)
+	assert.NotNil(t, res)
+
+	big := sandbox.Request{Args: req.Args, Convention: sandbox.ConventionFunction}
+	small := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second, MaxPayload: 100}))
+	_, err = run(t, small, `module.exports = async () => 'x'.repeat(200)`, big)
+	var le *sandbox.LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, sandbox.LimitPayload, le.Limit)
+	assert.Equal(t, "result", le.What)
 }

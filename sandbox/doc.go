@@ -23,6 +23,12 @@
 // of the returned raw and tokenize, encoded with JSON.stringify's rules
 // (toJSON, undefined and functions left out); nil when absent.
 //
+// [Request].Convention = [ConventionFunction] calls the export with the
+// args alone instead (no req, no configuration object, no bt) and returns
+// the JSON of all it returns in [Result].Raw: the vault runs exchange
+// templates so, whose code takes {sourceToken, configuration} and returns a
+// token. Everything else (limits, modules, errors, workers) is the same.
+//
 // The event loop runs on the goroutine calling Run: promises, async/await,
 // setTimeout, setInterval, setImmediate (returning Node's Timeout objects,
 // with ref and unref) and queueMicrotask. bt and HTTP calls block on their

@@ -232,7 +232,12 @@ func (inv *invocation) callReactor(prog *Program) (goja.Value, error) {
 	if !ok {
 		return nil, runtimeError("module.exports is not a function")
 	}
-	reqObj, err := inv.buildRequest()
+	var reqObj goja.Value
+	if inv.req.Convention == ConventionFunction {
+		reqObj, err = inv.parseArgs(inv.argsOrEmpty())
+	} else {
+		reqObj, err = inv.buildRequest()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -269,11 +274,7 @@ func (inv *invocation) adoptThenable(v goja.Value) (goja.Value, error) {
 func (inv *invocation) buildRequest() (goja.Value, error) {
 	rt := inv.rt
 	obj := rt.NewObject()
-	args := inv.req.Args
-	if len(args) == 0 {
-		args = json.RawMessage("{}")
-	}
-	parsed, err := inv.parseArgs(args)
+	parsed, err := inv.parseArgs(inv.argsOrEmpty())
 	if err != nil {
 		return nil, err
 	}
@@ -300,6 +301,14 @@ func (inv *invocation) buildRequest() (goja.Value, error) {
 		return nil, inv.jsError(err)
 	}
 	return obj, nil
+}
+
+// argsOrEmpty is the args' JSON; empty means {}.
+func (inv *invocation) argsOrEmpty() []byte {
+	if len(inv.req.Args) == 0 {
+		return []byte("{}")
+	}
+	return inv.req.Args
 }
 
 // defineLazyBT defines req.bt as an accessor that builds the client on
@@ -490,8 +499,20 @@ func (inv *invocation) result() *Result {
 	return &Result{Logs: inv.logs, LogsTruncated: inv.logsTrunc}
 }
 
-// collect encodes raw and tokenize of the returned value into out.
+// collect encodes raw and tokenize of the returned value into out, or
+// the whole value into Raw under ConventionFunction.
 func (inv *invocation) collect(v goja.Value, out *Result) error {
+	if inv.req.Convention == ConventionFunction {
+		if v == nil || goja.IsUndefined(v) {
+			return nil
+		}
+		b, err := inv.encode(v, inv.limits.MaxPayload)
+		if err != nil {
+			return inv.encodeError(err, "result")
+		}
+		out.Raw = b
+		return nil
+	}
 	obj, ok := v.(*goja.Object)
 	if !ok {
 		return nil // undefined, null or a primitive: nothing returned

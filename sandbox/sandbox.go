@@ -243,12 +243,30 @@ type Request struct {
 	// that ran code for one pool never runs code for another. The vault
 	// passes the tenant and the reactor.
 	Pool string
+	// Convention is how module.exports is called; the zero value is the
+	// reactor's.
+	Convention Convention
 }
+
+// Convention is how the code's exported function is called and what its
+// value means.
+type Convention uint8
+
+const (
+	// ConventionReactor calls module.exports(req) with req = {args,
+	// configuration, bt}, and reads raw and tokenize of what it returns.
+	ConventionReactor Convention = iota
+	// ConventionFunction calls module.exports(args) with the args alone
+	// (Configuration and Host are not used) and returns all it returns, as
+	// JSON, in Result.Raw: the convention of the vault's exchange templates,
+	// whose code takes {sourceToken, configuration} and returns a token.
+	ConventionFunction
+)
 
 // Format redacts args and configuration under every verb.
 func (r Request) Format(f fmt.State, _ rune) {
-	fmt.Fprintf(f, "sandbox.Request{Args:[REDACTED %d bytes] Configuration:[REDACTED %d keys] Host:%t Timeout:%s}",
-		len(r.Args), len(r.Configuration), r.Host != nil, r.Timeout)
+	fmt.Fprintf(f, "sandbox.Request{Args:[REDACTED %d bytes] Configuration:[REDACTED %d keys] Host:%t Timeout:%s Convention:%d}",
+		len(r.Args), len(r.Configuration), r.Host != nil, r.Timeout, r.Convention)
 }
 
 // LogValue redacts args and configuration.

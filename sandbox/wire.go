@@ -191,6 +191,7 @@ const (
 	runConfiguration
 	runHost
 	runTimeout
+	runConvention
 )
 
 // runFrame is one invocation as the worker receives it.
@@ -201,6 +202,7 @@ type runFrame struct {
 	config  map[string]string
 	host    bool
 	timeout time.Duration
+	conv    Convention
 }
 
 func encodeRun(prog *Program, withCode bool, req Request, timeout time.Duration) *binrec.Writer {
@@ -218,6 +220,9 @@ func encodeRun(prog *Program, withCode bool, req Request, timeout time.Duration)
 		w.Bool(runHost, &t)
 	}
 	putInt(w, runTimeout, int64(timeout))
+	if req.Convention != ConventionReactor {
+		putInt(w, runConvention, int64(req.Convention))
+	}
 	return w
 }
 
@@ -242,6 +247,8 @@ func decodeRun(b []byte) (*runFrame, error) {
 			r.host, err = binrec.Bool(p)
 		case runTimeout:
 			r.timeout = time.Duration(d.int(p))
+		case runConvention:
+			r.conv = Convention(d.int(p))
 		}
 		d.fail(err)
 		return d.err

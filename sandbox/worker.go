@@ -292,7 +292,7 @@ func (w *workerState) serveRun(s *Sandbox, r *runFrame) error {
 	}
 	var res *Result
 	if err == nil {
-		req := Request{Args: r.args, Configuration: r.config, Timeout: r.timeout}
+		req := Request{Args: r.args, Configuration: r.config, Timeout: r.timeout, Convention: r.conv}
 		if r.host {
 			req.Host = w
 		}
