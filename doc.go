@@ -413,6 +413,66 @@
 // names only the error class or kind) carry the reactor's id and name and
 // the request's id and invocation_type (sync or async).
 //
+// # Exchanges
+//
+// Exchanges are the 2021 model that reactors replaced (seed 003, reference
+// section 9), kept and finished: an exchange template holds code, a source
+// token type and a configuration schema ([ExchangeTemplateConfig]: a name
+// and a type, string, boolean or number); an exchange binds a template to a
+// configuration, sealed at rest like a reactor's; [Vault.Exchange] (REST:
+// POST /exchanges/{id}/exchange {"token_id"}, our extension, since the
+// hosted docs never published one) runs the template's code on a token and
+// creates the token the code returns through the tokens engine, with its
+// validation, dedup and events. exchange_templates.go holds the templates,
+// exchange_official.go the official ones, exchanges.go the exchanges and
+// the exchange itself. Decisions:
+//
+//   - Official templates ship with the vault, are the same in every tenant
+//     and list with the tenant's private ones; changing or deleting one is
+//     KindForbidden (403), and a request may not create one (type must be
+//     private). There are three: [ExchangeTemplateCardNumber],
+//     [ExchangeTemplateCardBINLast4] and [ExchangeTemplateCardPseudonym].
+//     A private template that exchanges use cannot be deleted
+//     (KindConflict); changing it changes what they run at once.
+//   - An exchange's configuration must hold every entry its template
+//     declares and no other ("configuration.<name>": is required, is not in
+//     the template's configuration, must be a boolean, must be a number).
+//     Values are strings, as in the seed's example; a boolean is "true" or
+//     "false" and a number a JSON number, and the code gets them typed (a
+//     boolean as true or false, not a string that is always truthy). The
+//     REST API also takes JSON booleans and numbers. An exchange whose
+//     template's schema changed so that its configuration no longer fits
+//     fails to exchange with KindConflict until it is updated.
+//   - The code's one argument is {sourceToken, configuration}: sourceToken
+//     is the token as GET /tokens/{id} returns it with its data revealed.
+//     It returns {data, metadata} and may add type (default "token"),
+//     containers, search_indexes, fingerprint_expression, mask, expires_at
+//     and deduplicate_token; any other member is refused (KindInvalid at
+//     "token"), so a template that returns the source token as it is cannot
+//     smuggle its id or fingerprint into the new one. Returning nothing or
+//     no object is a 500 ReactorRuntimeError; the tokens engine's refusals
+//     are KindInvalid under "token" ("token.data", ...).
+//   - The code runs in the reactor sandbox (sandbox.ConventionFunction) with
+//     the reactors' limits, isolation (a worker serves one exchange of one
+//     tenant), modules and error classes, mapped to statuses exactly as for
+//     reactors; it has no bt client.
+//   - Exchanging needs exchange:invoke (our permission, for private
+//     applications, governed by access rules as token permissions are) on
+//     the source token with a transform that reveals it: a rule that masks
+//     or redacts is KindForbidden, since the code would otherwise compute on
+//     a mask. The new token is created as the caller, so it needs
+//     token:create on the new token's containers too, and the response is
+//     shaped by that permission's transform. The source must be of the
+//     template's source_token_type (KindInvalid at "token_id", as is an
+//     unknown token). Within a token transaction the source is read and the
+//     new token staged in it.
+//   - Templates and exchanges are managed with exchange:create, exchange:read,
+//     exchange:update and exchange:delete (management applications); the
+//     configuration is shown only to callers with exchange:read.
+//   - Events: exchange.created, exchange.updated, exchange.deleted, and
+//     exchange.completed or exchange.failed for each exchange of a token;
+//     none carries configuration, code or token data.
+//
 // # Background jobs
 //
 // Work that must outlive the call that asks for it runs on one durable job

@@ -86,6 +86,21 @@ const (
 	EventReactorFailed    = "reactor.failed"
 )
 
+// Exchange event types. exchange.created and exchange.updated carry
+// {exchange: {id, name, template: {id}, created_by, created_at, modified_by,
+// modified_at}}, exchange.deleted {exchange: {id, name}}.
+// exchange.completed carries {exchange: {id, name}, source_token: {id},
+// token: {id}, elapsed_ms}; exchange.failed has error (the error's class or
+// kind) in place of token. Their data never holds configuration, code or
+// token data.
+const (
+	EventExchangeCreated   = "exchange.created"
+	EventExchangeUpdated   = "exchange.updated"
+	EventExchangeDeleted   = "exchange.deleted"
+	EventExchangeCompleted = "exchange.completed"
+	EventExchangeFailed    = "exchange.failed"
+)
+
 // DefaultEventRetention is how long delivered events stay in the outbox.
 const DefaultEventRetention = 24 * time.Hour
 

@@ -44,6 +44,7 @@ func TestOversizedIDs(t *testing.T) {
 	app, err := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "app", Type: vault.AppPrivate, Permissions: []string{vault.PermTokenRead}})
 	require.NoError(t, err)
 	reactor := mustCreateReactor(t, ctx, v, vault.CreateReactorRequest{Name: "echo", Code: echoReactor})
+	exchange := createExchange(t, v, vault.ExchangeTemplateCardNumber, nil)
 	const code = "module.exports = async function (req) { return { raw: {} }; };"
 
 	cases := map[string]idCase{
@@ -165,7 +166,35 @@ func TestOversizedIDs(t *testing.T) {
 			return err
 		}, kind: vault.KindNotFound},
 		"DeleteReactorFormula": {call: func(ctx context.Context, id string) error { return v.DeleteReactorFormula(ctx, id) }, kind: vault.KindNotFound},
-		"DeleteTenant":         {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
+		"GetExchangeTemplate":  {call: func(ctx context.Context, id string) error { _, err := v.GetExchangeTemplate(ctx, id); return err }, kind: vault.KindNotFound},
+		"UpdateExchangeTemplate": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateExchangeTemplate(ctx, id, vault.UpdateExchangeTemplateRequest{Name: "n", SourceTokenType: vault.TypeCard, Code: code})
+			return err
+		}, kind: vault.KindNotFound},
+		"DeleteExchangeTemplate": {call: func(ctx context.Context, id string) error { return v.DeleteExchangeTemplate(ctx, id) }, kind: vault.KindNotFound},
+		"CreateExchange (template)": {call: func(ctx context.Context, id string) error {
+			_, err := v.CreateExchange(ctx, vault.CreateExchangeRequest{Name: "n", Template: &vault.ExchangeTemplateRef{ID: id}})
+			return err
+		}, kind: vault.KindInvalid, path: "template.id"},
+		"GetExchange": {call: func(ctx context.Context, id string) error { _, err := v.GetExchange(ctx, id); return err }, kind: vault.KindNotFound},
+		"UpdateExchange": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateExchange(ctx, id, vault.UpdateExchangeRequest{Name: "n"})
+			return err
+		}, kind: vault.KindNotFound},
+		"DeleteExchange": {call: func(ctx context.Context, id string) error { return v.DeleteExchange(ctx, id) }, kind: vault.KindNotFound},
+		"ListExchanges": {call: func(ctx context.Context, id string) error {
+			page, err := v.ListExchanges(ctx, vault.ListExchangesRequest{IDs: []string{id}})
+			if err == nil && len(page.Data) != 0 {
+				t.Error("ListExchanges found an oversized id")
+			}
+			return err
+		}},
+		"Exchange (exchange)": {call: func(ctx context.Context, id string) error { _, err := v.Exchange(ctx, id, "t"); return err }, kind: vault.KindNotFound},
+		"Exchange (token)": {call: func(ctx context.Context, id string) error {
+			_, err := v.Exchange(ctx, exchange.ID, id)
+			return err
+		}, kind: vault.KindInvalid, path: "token_id"},
+		"DeleteTenant": {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
 	}
 	for idName, id := range oversizedIDs {
 		for name, c := range cases {

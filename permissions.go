@@ -104,6 +104,11 @@ const (
 	PermReactorDelete     = "reactor:delete"
 	PermReactorInvoke     = "reactor:invoke"
 	PermProxyInvoke       = "proxy:invoke"
+	PermExchangeRead      = "exchange:read"
+	PermExchangeCreate    = "exchange:create"
+	PermExchangeUpdate    = "exchange:update"
+	PermExchangeDelete    = "exchange:delete"
+	PermExchangeInvoke    = "exchange:invoke"
 	PermWebhooksRead      = "webhooks:read"
 	PermWebhooksCreate    = "webhooks:create"
 	PermWebhooksUpdate    = "webhooks:update"
@@ -137,6 +142,7 @@ var permissionCatalog = []PermissionInfo{
 	{PermTokenUse, "Use tokens in reactors and proxies (legacy; see reactor:invoke)", onlyPrivate},
 	{PermReactorInvoke, "Invoke reactors and use tokens in them", onlyPrivate},
 	{PermProxyInvoke, "Invoke proxies and use tokens in them", onlyPrivate},
+	{PermExchangeInvoke, "Exchange tokens with exchanges (an extension of the 2021 API)", onlyPrivate},
 	{PermTenantRead, "Read the tenant", onlyManagement},
 	{PermTenantUpdate, "Update the tenant and its settings", onlyManagement},
 	{PermTenantDelete, "Delete the tenant", onlyManagement},
@@ -149,6 +155,10 @@ var permissionCatalog = []PermissionInfo{
 	{PermReactorCreate, "Create reactors and reactor formulas", onlyManagement},
 	{PermReactorUpdate, "Update reactors and reactor formulas", onlyManagement},
 	{PermReactorDelete, "Delete reactors and reactor formulas", onlyManagement},
+	{PermExchangeRead, "Read exchanges and exchange templates", onlyManagement},
+	{PermExchangeCreate, "Create exchanges and exchange templates", onlyManagement},
+	{PermExchangeUpdate, "Update exchanges and exchange templates", onlyManagement},
+	{PermExchangeDelete, "Delete exchanges and exchange templates", onlyManagement},
 	{PermWebhooksRead, "Read webhooks", onlyManagement},
 	{PermWebhooksCreate, "Create webhooks", onlyManagement},
 	{PermWebhooksUpdate, "Update webhooks", onlyManagement},
@@ -185,7 +195,7 @@ func permissionInfo(perm string) (PermissionInfo, bool) {
 // isTokenPermission reports whether perm is governed by access rules: the
 // token permissions and the invoke permissions that use tokens.
 func isTokenPermission(perm string) bool {
-	return strings.HasPrefix(perm, "token:") || perm == PermReactorInvoke || perm == PermProxyInvoke
+	return strings.HasPrefix(perm, "token:") || perm == PermReactorInvoke || perm == PermProxyInvoke || perm == PermExchangeInvoke
 }
 
 // Transforms of access rules.
@@ -248,7 +258,7 @@ func parseTransform(s string) (transform, bool) {
 // rules: use reveals, the others mask.
 func implicitTransform(perm string) transform {
 	switch perm {
-	case PermTokenUse, PermReactorInvoke, PermProxyInvoke:
+	case PermTokenUse, PermReactorInvoke, PermProxyInvoke, PermExchangeInvoke:
 		return transformReveal
 	}
 	return transformMask

@@ -53,7 +53,8 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	// Tokens (one expiring: a global index), an application with a second
 	// key, a public application's session, an idempotency record, a
 	// transaction with a staged token (and its lock), a reactor formula, a
-	// reactor with configuration, and an asynchronous job.
+	// reactor with configuration, an asynchronous job, a private exchange
+	// template, and exchanges of it and of an official template.
 	exp := time.Now().Add(time.Hour)
 	_, err = v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242",
 		Metadata: map[string]string{"k": "v"}, SearchIndexes: []string{"{{ data | last4 }}"}, ExpiresAt: &exp})
@@ -85,6 +86,17 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	require.NoError(t, err)
 	_, err = v.ReactAsync(host, r.ID, vault.ReactRequest{Args: map[string]any{"a": 1}})
 	require.NoError(t, err)
+	tmpl, err := v.CreateExchangeTemplate(host, vault.CreateExchangeTemplateRequest{Name: "t", SourceTokenType: vault.TypeToken,
+		Code: `module.exports = async (c) => ({ data: c.configuration.K })`, Configuration: []vault.ExchangeTemplateConfig{{Name: "K", Type: "string"}}})
+	require.NoError(t, err)
+	ex, err := v.CreateExchange(host, vault.CreateExchangeRequest{Name: "e", Template: &vault.ExchangeTemplateRef{ID: tmpl.ID},
+		Configuration: vault.Secrets{"K": "value"}})
+	require.NoError(t, err)
+	_, err = v.Exchange(host, ex.ID, tok.ID)
+	require.NoError(t, err)
+	_, err = v.CreateExchange(host, vault.CreateExchangeRequest{Name: "official", Template: &vault.ExchangeTemplateRef{ID: vault.ExchangeTemplateCardPseudonym},
+		Configuration: vault.Secrets{"HMAC_KEY": "k"}})
+	require.NoError(t, err)
 	require.NoError(t, v.Check(ctx))
 
 	require.NoError(t, v.RotateKeys(ctx, nil))
@@ -101,7 +113,7 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 		}
 		return nil
 	}))
-	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged"} {
+	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges"} {
 		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
 	}
 
