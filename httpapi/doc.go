@@ -55,6 +55,17 @@
 //	GET    /reactor-formulas/{id}                GetReactorFormula            200 formula
 //	PUT    /reactor-formulas/{id}                UpdateReactorFormula         200 formula
 //	DELETE /reactor-formulas/{id}                DeleteReactorFormula         204
+//	POST   /exchange-templates                   CreateExchangeTemplate       201 template
+//	GET    /exchange-templates                   ListExchangeTemplates        200 offset page
+//	GET    /exchange-templates/{id}              GetExchangeTemplate          200 template
+//	PUT    /exchange-templates/{id}              UpdateExchangeTemplate       200 template
+//	DELETE /exchange-templates/{id}              DeleteExchangeTemplate       204
+//	POST   /exchanges                            CreateExchange               201 exchange
+//	GET    /exchanges                            ListExchanges                200 offset page
+//	GET    /exchanges/{id}                       GetExchange                  200 exchange
+//	PUT    /exchanges/{id}                       UpdateExchange               200 exchange
+//	DELETE /exchanges/{id}                       DeleteExchange               204
+//	POST   /exchanges/{id}/exchange              Exchange                     201 token
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204
@@ -63,12 +74,15 @@
 // Path wildcards are URL-decoded: a custom token id such as "a:b@c" may be
 // sent as /tokens/a%3Ab%40c. Query strings: GET /v2/tokens and GET /tokens
 // take type, container, fingerprint, start, size and metadata filters (see
-// Decisions); GET /tokens, GET /applications, GET /reactors and GET
-// /reactor-formulas take page (from 1) and size (1 to 100, default 20), and
-// all but the last a repeatable id; GET /reactors and GET /reactor-formulas
-// take name, a pattern matched against the whole name with the wildcards *
-// and ?, or, without wildcards, against any part of it, ignoring case; GET
-// /permissions takes application_type. Unknown query parameters and body
+// Decisions); GET /tokens, GET /applications, GET /reactors, GET
+// /reactor-formulas, GET /exchanges and GET /exchange-templates take page
+// (from 1) and size (1 to 100, default 20), and GET /tokens, GET
+// /applications, GET /reactors and GET /exchanges a repeatable id; GET
+// /reactors, GET /reactor-formulas, GET /exchanges and GET
+// /exchange-templates take name, a pattern matched against the whole name
+// with the wildcards * and ?, or, without wildcards, against any part of
+// it, ignoring case; GET /exchanges and GET /exchange-templates take
+// source_token_type; GET /permissions takes application_type. Unknown query parameters and body
 // fields are ignored, as the hosted platform ignores them.
 //
 // To add a resource, write its endpoints (decode into the vault's request
@@ -162,7 +176,8 @@
 // # Reactor errors
 //
 // A reactor's own failure (a *vault.Error with Reactor set, from POST
-// /reactors/{id}/react or the result of a react-async) is answered as the
+// /reactors/{id}/react, the result of a react-async, or an exchange
+// template's code run by POST /exchanges/{id}/exchange) is answered as the
 // hosted platform does (reference §6.5), before any other rendering:
 //
 //   - An error class of the reactor-formulas SDK is a ProblemDetails with the
@@ -193,7 +208,7 @@
 // {"pagination": {"page_size": 20, "next": "<cursor>"}, "data": [...]}; next
 // is absent on the last page, and is passed back as start. Offset pages
 // (GET /tokens, POST /tokens/search, GET /applications, GET /reactors,
-// GET /reactor-formulas) are
+// GET /reactor-formulas, GET /exchanges, GET /exchange-templates) are
 // {"pagination": {"total_items", "page_number", "page_size", "total_pages"},
 // "data": [...]} with every total present, zero included. data is always an
 // array, never null.
@@ -266,4 +281,28 @@
 //     node-bt runtime only, whose reactors are usable at once. A "runtime"
 //     in a request (which the SDK may send) is ignored, as unknown fields
 //     are. The legacy "formula" is returned as {"id"}.
+//   - Exchanges and exchange templates are the 2021 API (seed 003,
+//     reference §9), served beside reactors and under the same X-API-KEY
+//     (BT-API-KEY works too). Exchange bodies carry the configuration in
+//     plaintext, as reactor bodies do, and the template as the whole
+//     template object. A configuration value may be sent as a JSON string,
+//     boolean or number: the vault keeps strings, so true and false become
+//     "true" and "false" and a number its literal text exactly as sent
+//     (8.50 stays "8.50"); an object, array or null is 400 at
+//     "configuration.<name>" ("must be a string, boolean or number").
+//     Whether each value fits the type the template declares is the
+//     vault's check, at the same path. The official templates list with
+//     the tenant's private ones; changing or deleting one is 403, and
+//     deleting a template that exchanges use is 409. PUT /exchanges/{id}
+//     replaces the name and configuration only (a template in the body is
+//     ignored, as unknown fields are).
+//   - POST /exchanges/{id}/exchange {"token_id": "..."}, our extension (the
+//     2021 API never published an invoke endpoint), answers 201 with the
+//     new token exactly as POST /tokens renders a created one. It is
+//     enlisted: with BT-TRANSACTION-ID the source token is read and the new
+//     one staged in that transaction. An unknown token or one of another
+//     type than the template's source_token_type is 400 at "token_id"; it
+//     needs exchange:invoke through an access rule that reveals the token
+//     (a rule that masks is 403); an error class thrown by the template's
+//     code is rendered as a reactor's (see Reactor errors).
 package httpapi

@@ -319,3 +319,55 @@ func FuzzListReactorsQuery(f *testing.F) {
 func FuzzListReactorFormulasQuery(f *testing.F) {
 	fuzzQueryOn(f, newReactorFixture(f, nil), "/reactor-formulas", "mgmt", "name=char", "size=1000", "page=3&size=1", "name=*")
 }
+
+// exchangeFixture is a fixture with an exchange of each official template
+// ({exchange_number}, {exchange_parts}) and a private application that may
+// exchange cards ({exchanger}).
+func exchangeFixture(f *testing.F) *fixture {
+	fx := newFixture(f, nil)
+	ctx := f.Context()
+	for name, req := range map[string]vault.CreateExchangeRequest{
+		"exchange_number": {Name: "n", Template: &vault.ExchangeTemplateRef{ID: vault.ExchangeTemplateCardNumber}},
+		"exchange_parts": {Name: "p", Template: &vault.ExchangeTemplateRef{ID: vault.ExchangeTemplateCardBINLast4},
+			Configuration: vault.Secrets{"BIN_LENGTH": "6", "INCLUDE_EXPIRATION": "true"}},
+	} {
+		ex, err := fx.v.CreateExchange(ctx, req)
+		if err != nil {
+			f.Fatal(err)
+		}
+		fx.vars[name] = ex.ID
+	}
+	app, err := fx.v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "exchanger", Type: vault.AppPrivate,
+		Permissions: []string{vault.PermExchangeInvoke, vault.PermTokenCreate}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fx.vars["exchanger"] = app.Key.Reveal()
+	return fx
+}
+
+func FuzzCreateExchangeBody(f *testing.F) {
+	fuzzBodyOn(f, exchangeFixture(f), "POST", "/exchanges", "mgmt", false,
+		`{"name":"My Exchange","configuration":{"HMAC_KEY":"key_abcd1234"},"template":{"id":"`+vault.ExchangeTemplateCardPseudonym+`"}}`,
+		`{"name":"x","configuration":{"BIN_LENGTH":8.50,"INCLUDE_EXPIRATION":true},"template":{"id":"`+vault.ExchangeTemplateCardBINLast4+`"}}`,
+		`{"name":"x","configuration":{"BIN_LENGTH":{"a":1},"NOPE":null},"template":{"id":"`+vault.ExchangeTemplateCardBINLast4+`"}}`,
+		`{"name":"x","configuration":[1],"template":"id"}`, `{"name":"x","template":{"id":"{exchange_number}"}}`)
+}
+
+func FuzzUpdateExchangeBody(f *testing.F) {
+	fuzzBodyOn(f, exchangeFixture(f), "PUT", "/exchanges/{exchange_parts}", "mgmt", false,
+		`{"name":"renamed","configuration":{"BIN_LENGTH":"8","INCLUDE_EXPIRATION":"false"}}`,
+		`{"name":"renamed","configuration":{"BIN_LENGTH":-1e3,"INCLUDE_EXPIRATION":"maybe"}}`, `{"name":1}`)
+}
+
+func FuzzCreateExchangeTemplateBody(f *testing.F) {
+	fuzzBody(f, "POST", "/exchange-templates", "mgmt",
+		`{"name":"Last four","source_token_type":"card","code":"module.exports = async (c) => ({ data: c.sourceToken.data.number.slice(-4) })","configuration":[{"name":"A","type":"string"}]}`,
+		`{"name":"x","type":"official","source_token_type":"bank","icon":"data:image/png;base64,iVBO","code":"module.exports = ("}`,
+		`{"name":"x","source_token_type":"card","code":"x","configuration":[{"name":"a.b","type":"date"},{}]}`)
+}
+
+func FuzzExchangeTokenBody(f *testing.F) {
+	fuzzBodyOn(f, exchangeFixture(f), "POST", "/exchanges/{exchange_parts}/exchange", "exchanger", false,
+		`{"token_id":"{card}"}`, `{"token_id":"{ssn}"}`, `{"token_id":"nope"}`, `{"token_id":12}`, `{"token_id":""}`)
+}

@@ -57,6 +57,19 @@ func (h *handler) routes(cfg config) {
 	h.handle("PUT /reactor-formulas/{id}", h.updateReactorFormula)
 	h.handle("DELETE /reactor-formulas/{id}", h.deleteReactorFormula)
 
+	// Exchanges and exchange templates (seed 003, reference §9).
+	h.handle("POST /exchange-templates", h.createExchangeTemplate)
+	h.handle("GET /exchange-templates", h.listExchangeTemplates)
+	h.handle("GET /exchange-templates/{id}", h.getExchangeTemplate)
+	h.handle("PUT /exchange-templates/{id}", h.updateExchangeTemplate)
+	h.handle("DELETE /exchange-templates/{id}", h.deleteExchangeTemplate)
+	h.handle("POST /exchanges", h.createExchange)
+	h.handle("GET /exchanges", h.listExchanges)
+	h.handle("GET /exchanges/{id}", h.getExchange)
+	h.handle("PUT /exchanges/{id}", h.updateExchange)
+	h.handle("DELETE /exchanges/{id}", h.deleteExchange)
+	h.handle("POST /exchanges/{id}/exchange", h.exchangeToken, enlisted)
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)
