@@ -12,7 +12,8 @@ import (
 // vaultd drill test the workers' limits; these, that the vault behind them
 // is the same: req.bt as the reactor's application across the pipe, error
 // statuses, custom responses, tokenized output, detokenized args, tenant
-// isolation, outbound HTTP through the host, asynchronous jobs.
+// isolation, outbound HTTP through the host, asynchronous jobs, and the
+// exchange templates' calling convention with their error statuses.
 func TestReactorsInWorkerProcesses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -28,6 +29,9 @@ func TestReactorsInWorkerProcesses(t *testing.T) {
 		{"HTTP", TestReactorHTTP},
 		{"Async", TestReactAsync},
 		{"AsyncJobSurvivesRestart", TestReactAsyncJobSurvivesRestart},
+		{"OfficialExchangeTemplates", TestOfficialExchangeTemplates},
+		{"ExchangeFailures", TestExchangeFailures},
+		{"ExchangeCanary", TestExchangeCanary},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vault.WorkerProcessesForTest(t)
