@@ -29,7 +29,8 @@
 //
 // Each request carries an IdempotencyKey, one per attempt: the same key
 // with the same request returns the first answer and moves no money again,
-// which is how the vault resolves an attempt that a crash interrupted.
+// which is how the vault resolves an attempt that a crash interrupted. The
+// same key with a different request is an error wrapping ErrInvalid.
 package gateway
 
 import (
@@ -228,8 +229,10 @@ type AuthorizeRequest struct {
 
 // CaptureRequest captures Amount of the authorization Reference.
 type CaptureRequest struct {
-	Credentials    Credentials
-	Reference      string
+	Credentials Credentials
+	Reference   string
+	// Amount is in minor units, more than 0 (the caller resolves "all");
+	// Currency is the payment's.
 	Amount         int64
 	Currency       string
 	IdempotencyKey string
@@ -244,8 +247,10 @@ type VoidRequest struct {
 
 // RefundRequest refunds Amount of the captured payment Reference.
 type RefundRequest struct {
-	Credentials    Credentials
-	Reference      string
+	Credentials Credentials
+	Reference   string
+	// Amount is in minor units, more than 0 (the caller resolves "all");
+	// Currency is the payment's.
 	Amount         int64
 	Currency       string
 	Reason         string
@@ -292,7 +297,9 @@ type Features struct {
 	ThreeDSecurePassThrough         bool `json:"three_d_secure_pass_through"`
 	VerifyCredentials               bool `json:"verify_credentials"`
 	Void                            bool `json:"void"`
-	ZeroAuth                        bool `json:"zero_auth"`
+	// ZeroAuth: a zero-amount authorization checks a card. The Adapter
+	// interface has no such call yet, so no built-in adapter claims it.
+	ZeroAuth bool `json:"zero_auth"`
 }
 
 // ConfigEntry is one entry of an IXOPAY connector's baseConfig or
