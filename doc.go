@@ -473,6 +473,47 @@
 //     exchange.completed or exchange.failed for each exchange of a token;
 //     none carries configuration, code or token data.
 //
+// # Orchestration connections
+//
+// A connection (seed 000, reference section 10) binds a connection formula
+// (a payment service of the catalogue, [Vault.ListConnectionFormulas]) to
+// its credentials and the countries and currencies it accepts. Package
+// gateway defines the payment service itself (gateway.Adapter) and knows
+// nothing of tokens; connection_formulas.go holds the catalogue and
+// connections.go the resource. Decisions:
+//
+//   - The catalogue is the reference's card formulas with their credential
+//     fields, plus the Definition of every registered adapter
+//     ([WithGatewayAdapter]; mock-card is the gateway/simulator Simulator and
+//     stripe-card the gateway/stripe adapter by default) and any formula a
+//     host adds ([WithConnectionFormula]). A formula no adapter backs is
+//     listed and validated, and a connection on it is failed at once with a
+//     reason. GET /orchestration/connection_formulas is a plain array, as
+//     the connection list is; either orchestration:connection_formulas (the
+//     reference) or orchestration:connection_formulas:read lets a caller read
+//     it.
+//   - Every request member is required (the seed says so) but active, which
+//     defaults to true. The fields must hold each required field of the
+//     formula and no field it does not declare ("fields[1].key"), a
+//     required value may not be empty and a text one may not span lines
+//     ("fields[0].value"); countries must be ISO 3166-1 alpha-2 and
+//     currencies ISO 4217 codes, in upper case (checked with
+//     golang.org/x/text), and supported by the formula
+//     ("accepted_countries[2]").
+//   - Every field value is sealed at rest under the tenant's key; the values
+//     of fields the formula marks secret are never returned (a field comes
+//     back as {"key", "secret": true}), so PUT, which replaces the
+//     connection, needs them again. The seed's examples omit fields; we
+//     return the non-secret ones, which the connection object lists.
+//   - status is pending until a job of the queue has the adapter verify the
+//     credentials: available, or failed with status_reason (our extension).
+//     No answer from the service is retried with backoff (six attempts),
+//     then failed; an update verifies again, and a verification of an older
+//     revision is dropped. three_d_secure_enabled is whether the formula
+//     supports 3-D Secure (hosted or pass-through).
+//   - Events: connection.created, connection.updated, connection.deleted,
+//     connection.available and connection.failed; none holds a field value.
+//
 // # Background jobs
 //
 // Work that must outlive the call that asks for it runs on one durable job

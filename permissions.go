@@ -114,10 +114,14 @@ const (
 	PermWebhooksUpdate    = "webhooks:update"
 	PermWebhooksDelete    = "webhooks:delete"
 	PermConnectionFormula = "orchestration:connection_formulas"
-	PermConnectionCreate  = "orchestration:connections:create"
-	PermConnectionUpdate  = "orchestration:connections:update"
-	PermConnectionDelete  = "orchestration:connections:delete"
-	PermPaymentCapture    = "orchestration:transaction:capture"
+	// PermConnectionFormulaRead is what the platform's later docs call
+	// PermConnectionFormula; either lets a caller list the formulas.
+	PermConnectionFormulaRead = "orchestration:connection_formulas:read"
+	PermConnectionRead        = "orchestration:connections:read"
+	PermConnectionCreate      = "orchestration:connections:create"
+	PermConnectionUpdate      = "orchestration:connections:update"
+	PermConnectionDelete      = "orchestration:connections:delete"
+	PermPaymentCapture        = "orchestration:transaction:capture"
 )
 
 // PermissionInfo describes a permission of the catalogue.
@@ -164,6 +168,8 @@ var permissionCatalog = []PermissionInfo{
 	{PermWebhooksUpdate, "Update webhooks", onlyManagement},
 	{PermWebhooksDelete, "Delete webhooks", onlyManagement},
 	{PermConnectionFormula, "Read connection formulas", onlyManagement},
+	{PermConnectionFormulaRead, "Read connection formulas", onlyManagement},
+	{PermConnectionRead, "Read orchestration connections", onlyManagement},
 	{PermConnectionCreate, "Create orchestration connections", onlyManagement},
 	{PermConnectionUpdate, "Update orchestration connections", onlyManagement},
 	{PermConnectionDelete, "Delete orchestration connections", onlyManagement},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"github.com/tokenvault/vault/gateway"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -45,6 +46,7 @@ type Vault struct {
 	auth           authCache
 	reactors       *reactorRuntime
 	jobs           *jobQueue
+	gateways       *catalogue
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -75,6 +77,8 @@ type config struct {
 	reactors       reactorConfig
 	jobLease       time.Duration
 	jobKinds       []*jobKind // kinds added by this package's tests
+	gateways       []gateway.Adapter
+	formulas       []gateway.Definition
 }
 
 // Option configures a Vault at Open.
@@ -210,6 +214,8 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		kr.Close()
 		return nil, err
 	}
+	v.gateways = newCatalogue(defaultAdapters(), &cfg)
+	v.jobs.addKind(v.connectionJobs())
 	for _, k := range cfg.jobKinds {
 		v.jobs.addKind(k)
 	}

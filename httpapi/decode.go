@@ -111,6 +111,7 @@ var (
 	timeType      = reflect.TypeFor[time.Time]()
 	rawType       = reflect.TypeFor[json.RawMessage]()
 	unmarshalType = reflect.TypeFor[json.Unmarshaler]()
+	secretType    = reflect.TypeFor[vault.Secret]()
 )
 
 // locate finds the first place in v that cannot decode into t, and says what
@@ -134,6 +135,11 @@ func locate(v any, t reflect.Type, path string) (string, string, bool) {
 		}
 		return "", "", false
 	case t == rawType, t.Kind() == reflect.Interface:
+		return "", "", false
+	case t == secretType: // a Secret decodes from a string
+		if _, ok := v.(string); !ok {
+			return path, "must be a string", true
+		}
 		return "", "", false
 	case reflect.PointerTo(t).Implements(unmarshalType):
 		return "", "", false // a type with its own rules: the decoder's error stands

@@ -66,6 +66,12 @@
 //	PUT    /exchanges/{id}                       UpdateExchange               200 exchange
 //	DELETE /exchanges/{id}                       DeleteExchange               204
 //	POST   /exchanges/{id}/exchange              Exchange                     201 token
+//	GET    /orchestration/connection_formulas    ListConnectionFormulas       200 array
+//	POST   /orchestration/connections            CreateConnection             201 connection
+//	GET    /orchestration/connections            ListConnections              200 array
+//	GET    /orchestration/connections/{id}       GetConnection                200 connection
+//	PUT    /orchestration/connections/{id}       UpdateConnection             200 connection
+//	DELETE /orchestration/connections/{id}       DeleteConnection             204
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204

@@ -70,6 +70,15 @@ func (h *handler) routes(cfg config) {
 	h.handle("DELETE /exchanges/{id}", h.deleteExchange)
 	h.handle("POST /exchanges/{id}/exchange", h.exchangeToken, enlisted)
 
+	// Orchestration connections and their formulas (seed 000, reference
+	// §10).
+	h.handle("GET /orchestration/connection_formulas", h.listConnectionFormulas)
+	h.handle("POST /orchestration/connections", h.createConnection)
+	h.handle("GET /orchestration/connections", h.listConnections)
+	h.handle("GET /orchestration/connections/{id}", h.getConnection)
+	h.handle("PUT /orchestration/connections/{id}", h.updateConnection)
+	h.handle("DELETE /orchestration/connections/{id}", h.deleteConnection)
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)
