@@ -194,6 +194,13 @@ func TestOversizedIDs(t *testing.T) {
 			_, err := v.Exchange(ctx, exchange.ID, id)
 			return err
 		}, kind: vault.KindInvalid, path: "token_id"},
+		"GetConnection":    {call: func(ctx context.Context, id string) error { _, err := v.GetConnection(ctx, id); return err }, kind: vault.KindNotFound},
+		"DeleteConnection": {call: func(ctx context.Context, id string) error { return v.DeleteConnection(ctx, id) }, kind: vault.KindNotFound},
+		"UpdateConnection": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateConnection(ctx, id, vault.UpdateConnectionRequest{ConnectionFormulaID: "mock-card", Method: "card", DisplayName: "n",
+				Fields: []vault.ConnectionField{{Key: "api_key", Value: vault.NewSecret("sim_0123456789")}}, AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
+			return err
+		}, kind: vault.KindNotFound},
 		"DeleteTenant": {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
 	}
 	for idName, id := range oversizedIDs {

@@ -350,6 +350,9 @@ func TestSecret(t *testing.T) {
 func TestSecretFieldsAreSecrets(t *testing.T) {
 	notSecrets := map[string]string{
 		"CreateApplicationRequest.CreateKey": "a flag: whether to create a key",
+		"ConnectionField.Key":                "the name of a connection field (its Value is a Secret)",
+		"ConnectionFieldValue.Key":           "the name of a connection field",
+		"ConnectionFieldValue.Secret":        "a flag: the formula marks the field secret (its value is then absent)",
 	}
 	name := regexp.MustCompile(`(?i)(key|secret|nonce|password|passphrase|credentials?)$`)
 	fset := token.NewFileSet()
