@@ -200,7 +200,9 @@ func TestConnectionValidation(t *testing.T) {
 		change(&r)
 		return r
 	}
-	field := func(k, val string) vault.ConnectionField { return vault.ConnectionField{Key: k, Value: vault.NewSecret(val)} }
+	field := func(k, val string) vault.ConnectionField {
+		return vault.ConnectionField{Key: k, Value: vault.NewSecret(val)}
+	}
 	cases := map[string]struct {
 		req   vault.CreateConnectionRequest
 		paths []string
@@ -220,7 +222,7 @@ func TestConnectionValidation(t *testing.T) {
 		"twice": {with(func(r *vault.CreateConnectionRequest) { r.Fields = append(r.Fields, field("merchant", "x")) }),
 			[]string{"fields[2].key"}},
 		"empty required": {with(func(r *vault.CreateConnectionRequest) { r.Fields[0] = field("api_key", "") }), []string{"fields[0].value"}},
-		"two lines": {with(func(r *vault.CreateConnectionRequest) { r.Fields[1] = field("merchant", "a\nb") }), []string{"fields[1].value"}},
+		"two lines":      {with(func(r *vault.CreateConnectionRequest) { r.Fields[1] = field("merchant", "a\nb") }), []string{"fields[1].value"}},
 		"huge value": {with(func(r *vault.CreateConnectionRequest) { r.Fields[1] = field("merchant", strings.Repeat("x", 8193)) }),
 			[]string{"fields[1].value"}},
 		"no countries":     {with(func(r *vault.CreateConnectionRequest) { r.AcceptedCountries = nil }), []string{"accepted_countries"}},

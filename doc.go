@@ -471,7 +471,15 @@
 //     configuration is shown only to callers with exchange:read.
 //   - Events: exchange.created, exchange.updated, exchange.deleted, and
 //     exchange.completed or exchange.failed for each exchange of a token;
-//     none carries configuration, code or token data.
+//     none carries configuration, code or token data. exchange.completed
+//     says the code ran and its token was created; within a token
+//     transaction that token exists (and token.created is raised) only if
+//     the transaction commits.
+//   - A returned token the tokens engine refuses is KindInvalid with paths
+//     cut to the token's member ("token.data", not "token.data.<name>"),
+//     and expression errors read "is not a valid expression": the code
+//     chooses member names and expressions, and could build them from the
+//     source token or the configuration.
 //
 // # Orchestration connections
 //

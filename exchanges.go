@@ -719,9 +719,40 @@ func (v *Vault) exchange(ctx context.Context, op string, p Principal, tk *keys.T
 	}
 	tok, err := v.CreateToken(ctx, *create)
 	if err != nil {
-		return nil, underPath(op, "token", err)
+		return nil, exchangeTokenError(op, err)
 	}
 	return tok, nil
+}
+
+// exchangeTokenError is the error of a token the tokens engine refused,
+// with its field paths under "token" and cut to the token's member
+// ("token.data", "token.mask"): the engine names the members of data and
+// mask objects, and the code chose those names, from the source token or
+// the configuration if it likes. Expression errors ("expr: ...") become
+// "is not a valid expression" for the same reason: they quote a filter or
+// tag name that looks like a keyword.
+func exchangeTokenError(op string, err error) error {
+	e, ok := errors.AsType[*Error](err)
+	if !ok || len(e.Fields) == 0 {
+		return underPath(op, "token", err)
+	}
+	c := *e
+	c.Op, c.Fields = op, fieldErrors{}
+	for path, msgs := range e.Fields {
+		member := path
+		if i := strings.IndexAny(member, ".["); i >= 0 {
+			member = member[:i]
+		}
+		for _, m := range msgs {
+			if strings.HasPrefix(m, "expr:") {
+				m = "is not a valid expression"
+			}
+			if p := joinPath("token", member); !slices.Contains(c.Fields[p], m) {
+				c.Fields[p] = append(c.Fields[p], m)
+			}
+		}
+	}
+	return &c
 }
 
 // emitExchange raises exchange.completed or exchange.failed.

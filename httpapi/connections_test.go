@@ -25,7 +25,7 @@ func (seedGateway) Definition() gateway.Definition {
 	return gateway.Definition{ID: "stripe", DisplayName: "Stripe", Method: "card", Mode: "card",
 		Fields:              []gateway.Field{{Key: "private_key", DisplayName: "Private key", Required: true, Secret: true, Format: gateway.FormatText}},
 		SupportedCurrencies: []string{"EUR", "USD", "GBP"}, SupportedCountries: []string{"US", "GB", "DE", "FR"},
-		Features:            gateway.Features{ThreeDSecureHosted: true, VerifyCredentials: true}}
+		Features: gateway.Features{ThreeDSecureHosted: true, VerifyCredentials: true}}
 }
 
 func (seedGateway) VerifyCredentials(_ context.Context, c gateway.Credentials) error {
@@ -160,7 +160,7 @@ func TestConnectionRoutes(t *testing.T) {
 		{Name: "create: a field value not a string", Method: "POST", URL: "/orchestration/connections", Headers: mgmt, Status: 400,
 			Body: body(func(m map[string]any) { m["fields"] = []any{map[string]any{"key": "private_key", "value": 12}} }), Fields: []string{"fields[0].value"}},
 		{Name: "create: bad codes", Method: "POST", URL: "/orchestration/connections", Headers: mgmt, Status: 400,
-			Body: body(func(m map[string]any) { m["accepted_countries"] = []any{"XX"}; m["accepted_currencies"] = []any{"JPY"} }),
+			Body:   body(func(m map[string]any) { m["accepted_countries"] = []any{"XX"}; m["accepted_currencies"] = []any{"JPY"} }),
 			Fields: []string{"accepted_countries[0]", "accepted_currencies[0]"}},
 		{Name: "create: not JSON", Method: "POST", URL: "/orchestration/connections", Headers: mgmt, Status: 400, Body: `{"fields": [`},
 		{Name: "create without permission", Method: "POST", URL: "/orchestration/connections", Headers: key("conn_reader"), Body: good, Status: 403},
