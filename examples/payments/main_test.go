@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/tokenvault/vault/gateway/simulator"
+)
+
+func TestPayments(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(t.Context(), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"19 connection formulas, 2 with a payment service adapter",
+		`created "Simulator (test)": pending; fields [{Key:api_key Value: Secret:true} {Key:merchant_id Value:merchant-17 Secret:false}]`,
+		`"Simulator (test)" is available`,
+		`"Simulator (bad key)" is failed: the payment service refused the credentials`,
+		"bad codes: 400 map[accepted_countries[0]:[must be an ISO 3166-1 alpha-2 country code in upper case] accepted_currencies[0]:[must be an ISO 4217 currency code in upper case]]",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, secret := range []string{simulator.TestAPIKey, "sk_wrong"} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("output shows %q", secret)
+		}
+	}
+}
