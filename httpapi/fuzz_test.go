@@ -371,3 +371,23 @@ func FuzzExchangeTokenBody(f *testing.F) {
 	fuzzBodyOn(f, exchangeFixture(f), "POST", "/exchanges/{exchange_parts}/exchange", "exchanger", false,
 		`{"token_id":"{card}"}`, `{"token_id":"{ssn}"}`, `{"token_id":"nope"}`, `{"token_id":12}`, `{"token_id":""}`)
 }
+
+func FuzzCreateConnectionBody(f *testing.F) {
+	fuzzBody(f, "POST", "/orchestration/connections", "mgmt",
+		`{"connection_formula_id":"mock-card","method":"card","display_name":"Sim","fields":[{"key":"api_key","value":"sim_test_0123456789"}],"accepted_countries":["US","DE"],"accepted_currencies":["USD"],"active":true}`,
+		`{"connection_formula_id":"stripe-card","method":"card","display_name":"Stripe (Production)","fields":[{"key":"secret_key","value":"sk_test_26PHem9A"},{"key":"stripe_account","value":"acct_1"}],"accepted_countries":["US","GB","DE"],"accepted_currencies":["EUR","USD","GBP"]}`,
+		`{"connection_formula_id":"mock-card","method":"ideal","display_name":"","fields":[{"key":"nope","value":1},{}],"accepted_countries":["usa"],"accepted_currencies":["xx"],"active":"yes"}`,
+		`{"connection_formula_id":"adyen-card","method":"card","display_name":"A","fields":null,"accepted_countries":[],"accepted_currencies":null}`)
+}
+
+func FuzzUpdateConnectionBody(f *testing.F) {
+	fx := newFixture(f, nil)
+	c, err := fx.v.CreateConnection(f.Context(), vault.CreateConnectionRequest{ConnectionFormulaID: "mock-card", Method: "card", DisplayName: "Sim",
+		Fields: []vault.ConnectionField{{Key: "api_key", Value: vault.NewSecret("sim_test_0123456789")}}, AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fx.vars["connection"] = c.ID
+	fuzzBodyOn(f, fx, "PUT", "/orchestration/connections/{connection}", "mgmt", false,
+		`{"connection_formula_id":"mock-card","method":"card","display_name":"Sim 2","fields":[{"key":"api_key","value":"sim_test_0123456789"},{"key":"merchant_id","value":"m\n2"}],"accepted_countries":["US"],"accepted_currencies":["USD"],"active":false}`)
+}
