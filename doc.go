@@ -522,6 +522,54 @@
 //   - Events: connection.created, connection.updated, connection.deleted,
 //     connection.available and connection.failed; none holds a field value.
 //
+// # Connectors (the IXOPAY face)
+//
+// The connector provisioning API of seed 004 is the second face of
+// orchestration, over the same gateway.Adapter registry: a merchant
+// ([Vault.CreateMerchant]) owns connectors ([Vault.CreateConnector]); a
+// connector names an adapter by its IXOPAY name (Definition.Adapter:
+// "Simulator", "Stripe") with a method, credentials and settings, or is a
+// meta-connector (adapter and method "MetaConnector") that routes to other
+// connectors of its merchant. [Vault.GetConnectorSettings] returns an
+// adapter's baseConfig and vaultConfig. connectors.go holds the model and
+// its rules, connector_api.go the methods, routing.go the rule language of
+// multi-method meta-connectors and its pure evaluator [Route]; httpapi
+// serves the API with its own envelope and error codes. Decisions:
+//
+//   - Guids have the seed's shape: ME- or CO- and six groups of four upper
+//     case hex digits.
+//   - Every validation error carries, per field path, a [FieldReason]
+//     (value, format, characters, required, not_applicable, not_found,
+//     invalid) from which httpapi makes the API's codes 1001 to 1007.
+//   - name is at least 3 characters; adapter must be registered (or
+//     MetaConnector); apiKey is required; sharedSecret is at most 50
+//     characters and, when empty, generated (30 letters and digits) and
+//     returned by that call only; businessCountry matches ^[A-Z]{2}$ and is
+//     an ISO 3166-1 code; config.language matches ^[a-z]{2}$;
+//     config.extraData must fit the adapter's baseConfig and config.vault
+//     its vaultConfig (a missing required entry, an undeclared one, a wrong
+//     type); disabledTransactionTypes come from the seed's eleven values;
+//     postbackFormat is inherit (the default), json or xml.
+//   - apiKey, sharedSecret, config.username, password, apiSecret and the
+//     vault configuration are sealed at rest. None is returned but the
+//     username and a generated shared secret, which the seed's examples
+//     echo: a documented deviation, as for connections.
+//   - An update changes the members it names and keeps the others;
+//     settings given in full replace the map, then addSettings merges into
+//     it and removeSettings deletes the keys it names.
+//   - A meta-connector has routingMetaConnector (its defaultConnector a
+//     live connector of the merchant) or multiMethodMetaConnector (retries
+//     0 to 9, expiry in hours, rules), never both, and only a meta-connector
+//     has either (not_applicable otherwise), on create and on update.
+//     Archiving (merchants and connectors) keeps the record: an archived
+//     merchant gets no new connectors, and no meta-connector may route to an
+//     archived connector anew.
+//   - Permissions merchant:create, merchant:read, merchant:delete (archive),
+//     connector:create, connector:read, connector:update, connector:delete
+//     (archive), for management applications. Events merchant.created,
+//     merchant.archived, connector.created, connector.updated and
+//     connector.archived carry guids and names only.
+//
 // # Background jobs
 //
 // Work that must outlive the call that asks for it runs on one durable job

@@ -110,12 +110,30 @@ type Error struct {
 	Detail string              // a human-readable explanation, safe for clients
 	Fields map[string][]string // field errors: "data.number" → {"must pass the Luhn check"}
 	Err    error               // the cause, if any; Unwrap returns it
+	// Reasons says, for some field paths of Fields, what kind of rule the
+	// value broke (the connector API's error codes are made from it); a
+	// path without one broke a rule of no particular kind.
+	Reasons map[string]FieldReason
 	// Reactor is set for the failure of a reactor itself; Kind is then the
 	// kind of its status ([ReactorFailure]). What the reactor said stays in
 	// it: Detail and Fields are empty, and the Error text names only the
 	// class and status.
 	Reactor *ReactorFailure
 }
+
+// FieldReason is the kind of rule a field's value broke.
+type FieldReason string
+
+// Field reasons.
+const (
+	ReasonValue         FieldReason = "value"          // not one of the allowed values
+	ReasonFormat        FieldReason = "format"         // the wrong format, type or length
+	ReasonCharacters    FieldReason = "characters"     // characters that are not allowed
+	ReasonRequired      FieldReason = "required"       // missing
+	ReasonNotApplicable FieldReason = "not_applicable" // not allowed in this request
+	ReasonNotFound      FieldReason = "not_found"      // names something that does not exist
+	ReasonInvalid       FieldReason = "invalid"        // broke a rule of no particular kind
+)
 
 // Sentinels for errors.Is: an *Error matches the sentinel of its kind.
 var (

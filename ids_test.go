@@ -201,6 +201,23 @@ func TestOversizedIDs(t *testing.T) {
 				Fields: []vault.ConnectionField{{Key: "api_key", Value: vault.NewSecret("sim_0123456789")}}, AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
 			return err
 		}, kind: vault.KindNotFound},
+		"GetMerchant":     {call: func(ctx context.Context, id string) error { _, err := v.GetMerchant(ctx, id); return err }, kind: vault.KindNotFound},
+		"ArchiveMerchant": {call: func(ctx context.Context, id string) error { _, err := v.ArchiveMerchant(ctx, id); return err }, kind: vault.KindNotFound},
+		"CreateConnector": {call: func(ctx context.Context, id string) error {
+			_, err := v.CreateConnector(ctx, id, vault.ConnectorRequest{})
+			return err
+		}, kind: vault.KindNotFound},
+		"UpdateConnector": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateConnector(ctx, id, vault.ConnectorRequest{})
+			return err
+		}, kind: vault.KindNotFound},
+		"GetConnector":     {call: func(ctx context.Context, id string) error { _, err := v.GetConnector(ctx, id); return err }, kind: vault.KindNotFound},
+		"ArchiveConnector": {call: func(ctx context.Context, id string) error { _, err := v.ArchiveConnector(ctx, id); return err }, kind: vault.KindNotFound},
+		"ListConnectors":   {call: func(ctx context.Context, id string) error { _, err := v.ListConnectors(ctx, id); return err }, kind: vault.KindNotFound},
+		"GetConnectorSettings": {call: func(ctx context.Context, id string) error {
+			_, err := v.GetConnectorSettings(ctx, id)
+			return err
+		}, kind: vault.KindNotFound},
 		"DeleteTenant": {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
 	}
 	for idName, id := range oversizedIDs {

@@ -118,6 +118,13 @@ const (
 	// PermConnectionFormula; either lets a caller list the formulas.
 	PermConnectionFormulaRead = "orchestration:connection_formulas:read"
 	PermConnectionRead        = "orchestration:connections:read"
+	PermMerchantCreate        = "merchant:create"
+	PermMerchantRead          = "merchant:read"
+	PermMerchantDelete        = "merchant:delete"
+	PermConnectorCreate       = "connector:create"
+	PermConnectorRead         = "connector:read"
+	PermConnectorUpdate       = "connector:update"
+	PermConnectorDelete       = "connector:delete"
 	PermConnectionCreate      = "orchestration:connections:create"
 	PermConnectionUpdate      = "orchestration:connections:update"
 	PermConnectionDelete      = "orchestration:connections:delete"
@@ -170,6 +177,13 @@ var permissionCatalog = []PermissionInfo{
 	{PermConnectionFormula, "Read connection formulas", onlyManagement},
 	{PermConnectionFormulaRead, "Read connection formulas", onlyManagement},
 	{PermConnectionRead, "Read orchestration connections", onlyManagement},
+	{PermMerchantCreate, "Create merchants (connector API)", onlyManagement},
+	{PermMerchantRead, "Read merchants", onlyManagement},
+	{PermMerchantDelete, "Archive merchants", onlyManagement},
+	{PermConnectorCreate, "Create connectors", onlyManagement},
+	{PermConnectorRead, "Read connectors and adapter settings", onlyManagement},
+	{PermConnectorUpdate, "Update connectors", onlyManagement},
+	{PermConnectorDelete, "Archive connectors", onlyManagement},
 	{PermConnectionCreate, "Create orchestration connections", onlyManagement},
 	{PermConnectionUpdate, "Update orchestration connections", onlyManagement},
 	{PermConnectionDelete, "Delete orchestration connections", onlyManagement},

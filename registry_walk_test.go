@@ -54,7 +54,8 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	// key, a public application's session, an idempotency record, a
 	// transaction with a staged token (and its lock), a reactor formula, a
 	// reactor with configuration, an asynchronous job, a private exchange
-	// template, and exchanges of it and of an official template.
+	// template, exchanges of it and of an official template, a connection,
+	// and a merchant with a connector.
 	exp := time.Now().Add(time.Hour)
 	_, err = v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242",
 		Metadata: map[string]string{"k": "v"}, SearchIndexes: []string{"{{ data | last4 }}"}, ExpiresAt: &exp})
@@ -97,6 +98,14 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	_, err = v.CreateExchange(host, vault.CreateExchangeRequest{Name: "official", Template: &vault.ExchangeTemplateRef{ID: vault.ExchangeTemplateCardPseudonym},
 		Configuration: vault.Secrets{"HMAC_KEY": "k"}})
 	require.NoError(t, err)
+	_, err = v.CreateConnection(host, vault.CreateConnectionRequest{ConnectionFormulaID: "adyen-card", Method: "card", DisplayName: "c",
+		Fields:            []vault.ConnectionField{{Key: "api_key", Value: vault.NewSecret("k")}, {Key: "merchant_account", Value: vault.NewSecret("m")}},
+		AcceptedCountries: []string{"NL"}, AcceptedCurrencies: []string{"EUR"}})
+	require.NoError(t, err)
+	merchant, err := v.CreateMerchant(host, vault.CreateMerchantRequest{Name: "m"})
+	require.NoError(t, err)
+	_, err = v.CreateConnector(host, merchant.GUID, simulatorConnector("connector"))
+	require.NoError(t, err)
 	require.NoError(t, v.Check(ctx))
 
 	require.NoError(t, v.RotateKeys(ctx, nil))
@@ -113,7 +122,7 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 		}
 		return nil
 	}))
-	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges"} {
+	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges", "connections", "connectors"} {
 		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
 	}
 
