@@ -394,3 +394,31 @@ func TestConnectionOnTheSimulator(t *testing.T) {
 	assert.Equal(t, "the payment service refused the credentials", failed.StatusReason)
 	assert.Equal(t, []vault.ConnectionFieldValue{{Key: "api_key", Secret: true}, {Key: "merchant_id", Value: "m-42"}}, failed.Fields)
 }
+
+// TestConnectionVerificationOnPostgres creates connections through one of
+// two vaults sharing a PostgreSQL database: whichever runs the job, both
+// read the outcome.
+func TestConnectionVerificationOnPostgres(t *testing.T) {
+	schema := newPostgresSchema(t)
+	a, b := openPostgresVault(t, schema), openPostgresVault(t, schema)
+	ctx := t.Context()
+	var ids []string
+	for i := range 6 {
+		key := simulator.TestAPIKey
+		if i%2 == 1 {
+			key = "refused"
+		}
+		c, err := a.CreateConnection(ctx, vault.CreateConnectionRequest{ConnectionFormulaID: "mock-card", Method: "card", DisplayName: fmt.Sprint("sim ", i),
+			Fields:            []vault.ConnectionField{{Key: "api_key", Value: vault.NewSecret(key)}},
+			AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
+		require.NoError(t, err)
+		ids = append(ids, c.ID)
+	}
+	for i, id := range ids {
+		want := vault.ConnectionAvailable
+		if i%2 == 1 {
+			want = vault.ConnectionFailed
+		}
+		assert.Equal(t, want, waitStatus(t, b, id).Status)
+	}
+}

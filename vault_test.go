@@ -23,7 +23,8 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // secrets are values the tests store and then look for in raw storage.
-var secrets = []string{"4242424242424242", "123-45-6789", "123456789", "Sensitive Value", "s3cr3t-c0nfig"}
+var secrets = []string{"4242424242424242", "123-45-6789", "123456789", "Sensitive Value", "s3cr3t-c0nfig",
+	"xchg-hmac-k3y-77", "sk_live_c0nnSecret", "c0nn-merchant-91", "co-api-k3y-91", "co-passw0rd-91", "sim_v4ultKey99"}
 
 func createSecrets(t *testing.T, v *vault.Vault) {
 	t.Helper()
@@ -36,6 +37,22 @@ func createSecrets(t *testing.T, v *vault.Vault) {
 	require.NoError(t, err)
 	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: map[string]any{"note": "Sensitive Value", "key": "s3cr3t-c0nfig"},
 		SearchIndexes: []string{"{{ data.note }}"}})
+	require.NoError(t, err)
+	// The sealed configuration of an exchange, a connection and a connector.
+	_, err = v.CreateExchange(ctx, vault.CreateExchangeRequest{Name: "e", Template: &vault.ExchangeTemplateRef{ID: vault.ExchangeTemplateCardPseudonym},
+		Configuration: vault.Secrets{"HMAC_KEY": "xchg-hmac-k3y-77"}})
+	require.NoError(t, err)
+	_, err = v.CreateConnection(ctx, vault.CreateConnectionRequest{ConnectionFormulaID: "stripe-card", Method: "card", DisplayName: "s",
+		Fields: []vault.ConnectionField{{Key: "secret_key", Value: vault.NewSecret("sk_live_c0nnSecret")},
+			{Key: "stripe_account", Value: vault.NewSecret("c0nn-merchant-91")}},
+		AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
+	require.NoError(t, err)
+	m, err := v.CreateMerchant(ctx, vault.CreateMerchantRequest{Name: "m"})
+	require.NoError(t, err)
+	_, err = v.CreateConnector(ctx, m.GUID, vault.ConnectorRequest{Name: ptr("sim"), Adapter: ptr("Simulator"), Method: ptr("Credit Card"),
+		APIKey: ptr(vault.NewSecret("co-api-k3y-91")),
+		Config: &vault.ConnectorConfigRequest{Password: ptr(vault.NewSecret("co-passw0rd-91")),
+			Vault: map[string]vault.Secret{"api_key": vault.NewSecret("sim_v4ultKey99")}}})
 	require.NoError(t, err)
 }
 
