@@ -195,6 +195,12 @@ type ConnectorRequest struct {
 	Archived                 *bool                     `json:"archived,omitempty"`
 	RoutingMetaConnector     *RoutingMetaConnector     `json:"routingMetaConnector,omitempty"`
 	MultiMethodMetaConnector *MultiMethodMetaConnector `json:"multiMethodMetaConnector,omitempty"`
+	// ClearRoutingMetaConnector and ClearMultiMethodMetaConnector remove
+	// that member on update, so a meta-connector can change kind: clear one
+	// and set the other in the same request (the REST API sends the member
+	// as null).
+	ClearRoutingMetaConnector     bool `json:"-"`
+	ClearMultiMethodMetaConnector bool `json:"-"`
 }
 
 // String describes the request without its secrets.
@@ -349,8 +355,8 @@ func (r *reasoned) checkSecret(path, s string, max int) {
 
 // adapterByName returns the registered adapter whose IXOPAY name is name.
 func (c *catalogue) adapterByName(name string) gateway.Adapter {
-	for _, a := range c.adapters {
-		if a.Definition().Adapter == name {
+	for _, id := range slices.Sorted(maps.Keys(c.adapters)) { // the same one every time
+		if a := c.adapters[id]; a.Definition().Adapter == name {
 			return a
 		}
 	}
@@ -485,6 +491,12 @@ func (v *Vault) applyConnector(op string, create bool, cur *connectorRecord, sec
 	}
 	if c.PostbackFormat == "" {
 		c.PostbackFormat = PostbackInherit
+	}
+	if req.ClearRoutingMetaConnector {
+		c.RoutingMetaConnector = nil
+	}
+	if req.ClearMultiMethodMetaConnector {
+		c.MultiMethodMetaConnector = nil
 	}
 	if req.RoutingMetaConnector != nil {
 		m := *req.RoutingMetaConnector

@@ -258,3 +258,25 @@ func TestConnectorPermissions(t *testing.T) {
 	_, err = v.ArchiveMerchant(reader, m.GUID)
 	requireKind(t, err, vault.KindForbidden)
 }
+
+// TestMetaConnectorChangesKind clears one meta member and sets the other in
+// one update.
+func TestMetaConnectorChangesKind(t *testing.T) {
+	v := openTestVault(t)
+	ctx := t.Context()
+	m := newMerchant(t, v)
+	sim, err := v.CreateConnector(ctx, m.GUID, simulatorConnector("Simulator A"))
+	require.NoError(t, err)
+	meta, err := v.CreateConnector(ctx, m.GUID, vault.ConnectorRequest{Name: ptr("Meta"), Adapter: ptr(vault.MetaConnector), Method: ptr(vault.MetaConnector),
+		APIKey: ptr(vault.NewSecret("meta-key")), MultiMethodMetaConnector: &vault.MultiMethodMetaConnector{Retries: 1}})
+	require.NoError(t, err)
+	up, err := v.UpdateConnector(ctx, meta.GUID, vault.ConnectorRequest{ClearMultiMethodMetaConnector: true,
+		RoutingMetaConnector: &vault.RoutingMetaConnector{DefaultConnector: sim.GUID, ReRouteRecurring: true}})
+	require.NoError(t, err)
+	assert.Nil(t, up.MultiMethodMetaConnector)
+	require.NotNil(t, up.RoutingMetaConnector)
+	assert.Equal(t, sim.GUID, up.RoutingMetaConnector.DefaultConnector)
+	_, err = v.UpdateConnector(ctx, meta.GUID, vault.ConnectorRequest{ClearRoutingMetaConnector: true})
+	e := requireKind(t, err, vault.KindInvalid)
+	assert.Equal(t, vault.ReasonRequired, e.Reasons["routingMetaConnector"], "a meta-connector keeps one kind")
+}

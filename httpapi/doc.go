@@ -75,6 +75,17 @@
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204
+//	POST   /createMerchant                       CreateMerchant               200 {success, merchant}
+//	GET    /getMerchant/{merchantGuid}           GetMerchant                  200 {success, merchant}
+//	GET    /listMerchants                        ListMerchants                200 {success, merchants}
+//	POST   /archiveMerchant/{merchantGuid}       ArchiveMerchant              200 {success, merchant}
+//	POST   /createConnector/{merchantGuid}       CreateConnector              200 {success, connector}
+//	POST   /updateConnector/{connectorGuid}      UpdateConnector              200 {success, connector}
+//	GET    /getConnector/{connectorGuid}         GetConnector                 200 {success, connector}
+//	GET    /listConnectors/{merchantGuid}        ListConnectors               200 {success, connectors}
+//	POST   /archiveConnector/{connectorGuid}     ArchiveConnector             200 {success, connector}
+//	GET    /getConnectorSettings/{adapterId}     GetConnectorSettings         200 {success, baseConfig, vaultConfig}
+//	GET    /getConnectorSettings/{adapterId}/{merchantGuid}    the same; GetMerchant first
 //	GET    /admin/backup                         storage.Backuper (opt-in)    200 file
 //
 // Path wildcards are URL-decoded: a custom token id such as "a:b@c" may be
@@ -90,6 +101,11 @@
 // it, ignoring case; GET /exchanges and GET /exchange-templates take
 // source_token_type; GET /permissions takes application_type. Unknown query parameters and body
 // fields are ignored, as the hosted platform ignores them.
+//
+// The rows from POST /createMerchant to GET /getConnectorSettings are the
+// connector provisioning API (seed 004, ixopay.go), each served also under
+// /api/provisioning/ (POST /api/provisioning/createMerchant, ...), with its
+// own authentication and envelope: see Decisions.
 //
 // To add a resource, write its endpoints (decode into the vault's request
 // struct, call the vault method, return the status and the result) and
@@ -311,4 +327,44 @@
 //     needs exchange:invoke through an access rule that reveals the token
 //     (a rule that masks is 403); an error class thrown by the template's
 //     code is rendered as a reactor's (see Reactor errors).
+//   - The connector provisioning API (seed 004, ixopay.go) is IXOPAY's, not
+//     Basis Theory's. Authentication is HTTP Basic: user = an application id,
+//     password = one of its API keys (Vault.Authenticate, and the principal's
+//     ApplicationID must equal the user; session keys are refused). BT-API-KEY
+//     is not read; BT-TRACE-ID is as above; BT-IDEMPOTENCY-KEY is not applied.
+//     Every answer is JSON (not ProblemDetails): {"success": true,
+//     "merchant"|"merchants"|"connector"|"connectors": ...} or {"success":
+//     true, "baseConfig", "vaultConfig"}, always 200; a failure is {"success":
+//     false, "errorCode", "errorMessage": "<field>: <message>"}. Codes: a
+//     missing or wrong credential, and a permission the caller lacks, 1000
+//     "Unauthorized" with 401 (the seed has no 403); a vault KindInvalid error
+//     takes the first field path in sorted order and its reason: value 1002,
+//     format 1003, characters 1004, required 1005, not_applicable 1006,
+//     not_found 1007, invalid or none 1001; KindNotFound 1007 named by the
+//     route's path parameter ("merchantGuid: merchant not found", "adapterId:
+//     ..."); a body that is empty, not JSON, not an object, has a member
+//     twice, is over the size limit, or holds text that is not UTF-8 1001; a
+//     known member of the wrong JSON type 1003 ("name: must be a string"); an
+//     unknown member 1006 ("colour: is not applicable", named only when its
+//     name is a plain identifier), in the body, config, terminals and the
+//     meta-connector objects; a concurrent update of the same connector
+//     (KindConflict) 1001, to be sent again; anything else (KindInternal, a
+//     closed vault, a panic) 9999 "Internal server error" with 500, its cause
+//     only logged. 1001 to 1007 are 422. An unknown route or method is a
+//     ProblemDetails, as elsewhere. No errorMessage repeats a value. The
+//     routes are not in the ServeMux pattern list that the ProblemDetails
+//     tests walk. Input accepts the seed's second example's spellings
+//     (Adapter, APIKey, MerchantGUID, scheduleAPIAvailable, config.APISecret);
+//     answers use the first's. A null member is not given, but
+//     routingMetaConnector or multiMethodMetaConnector sent as null is
+//     removed, so a meta-connector can change kind in one update. The read-only
+//     members guid, merchantGuid (the path names the merchant), createdAt and
+//     isMetaConnector are ignored, so a connector read can be sent back.
+//     settings and addSettings values may be strings, numbers (kept as their
+//     literal text) or booleans; removeSettings is an array of keys or an
+//     object whose keys are removed. Secrets (apiKey, config.password,
+//     config.apiSecret, config.vault) are never answered, and sharedSecret
+//     only by the call that generated it, in plaintext: a deviation from the
+//     seed's examples, which echo them. A connector without extraData answers
+//     "extraData": {} where the seed's first example shows null.
 package httpapi

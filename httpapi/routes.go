@@ -79,6 +79,11 @@ func (h *handler) routes(cfg config) {
 	h.handle("PUT /orchestration/connections/{id}", h.updateConnection)
 	h.handle("DELETE /orchestration/connections/{id}", h.deleteConnection)
 
+	// Connector provisioning, the IXOPAY-style API (seed 004): its own
+	// Basic authentication and envelope, at the root and under
+	// /api/provisioning/ (ixopay.go).
+	h.ixopayRoutes()
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)
