@@ -18,6 +18,10 @@ func TestPayments(t *testing.T) {
 		`created "Simulator (test)": pending; fields [{Key:api_key Value: Secret:true} {Key:merchant_id Value:merchant-17 Secret:false}]`,
 		`"Simulator (test)" is available`,
 		`"Simulator (bad key)" is failed: the payment service refused the credentials`,
+		`connector "Simulator A": Simulator, shared secret shown once (30 characters)`,
+		"route 4200 EUR: rule 1, decline false, connectors [B A]",
+		"route 250000 EUR: rule 0, decline true, connectors []",
+		"route 4200 USD: rule -1, decline true, connectors []",
 		"bad codes: 400 map[accepted_countries[0]:[must be an ISO 3166-1 alpha-2 country code in upper case] accepted_currencies[0]:[must be an ISO 4217 currency code in upper case]]",
 	} {
 		if !strings.Contains(out.String(), want) {
