@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -95,19 +96,20 @@ type MultiMethodMetaConnector struct {
 	Rules                         []RoutingRule `json:"rules,omitempty"`
 }
 
-// ConnectorConfig is a connector's configuration as returned: its secret
-// values (password, apiSecret, the vault configuration) never are.
+// ConnectorConfig is a connector's configuration as returned: its
+// credentials (username, password, apiSecret) and the vault configuration
+// never are.
 type ConnectorConfig struct {
-	Username  string         `json:"username,omitempty"`
 	ExtraData map[string]any `json:"extraData"`
 	Language  string         `json:"language,omitempty"`
 	TestMode  bool           `json:"testMode"`
 }
 
-// Connector is a connector as returned. APIKey, the credentials and the
-// vault configuration are never returned; SharedSecret only by the call
-// that generated it (a documented deviation from the seed's examples,
-// which echo them).
+// Connector is a connector as returned. APIKey, the credentials (username,
+// password, apiSecret) and the vault configuration are never returned;
+// SharedSecret only by the call that generated it (a documented deviation
+// from the seed's examples, which echo them). Archiving is
+// [Vault.ArchiveConnector]'s, and lasts.
 type Connector struct {
 	GUID                     string                    `json:"guid"`
 	Name                     string                    `json:"name"`
@@ -152,7 +154,8 @@ func (c Connector) LogValue() slog.Value {
 }
 
 // ConnectorConfigRequest is the config of a connector request; every
-// member is optional. Password, APISecret and Vault are secret.
+// member is optional. Username, Password, APISecret and Vault are the
+// adapter's credentials: sealed, never returned.
 type ConnectorConfigRequest struct {
 	Username  *string           `json:"username,omitempty"`
 	Password  *Secret           `json:"password,omitempty"`
@@ -192,7 +195,6 @@ type ConnectorRequest struct {
 	AddSettings              map[string]string         `json:"addSettings,omitempty"`
 	RemoveSettings           []string                  `json:"removeSettings,omitempty"`
 	Terminals                []Terminal                `json:"terminals,omitempty"`
-	Archived                 *bool                     `json:"archived,omitempty"`
 	RoutingMetaConnector     *RoutingMetaConnector     `json:"routingMetaConnector,omitempty"`
 	MultiMethodMetaConnector *MultiMethodMetaConnector `json:"multiMethodMetaConnector,omitempty"`
 	// ClearRoutingMetaConnector and ClearMultiMethodMetaConnector remove
@@ -386,6 +388,15 @@ func (r *reasoned) checkConfigEntries(path string, entries []gateway.ConfigEntry
 	}
 }
 
+// maxConfigDepth and maxConfigNodes bound an extraData or object value.
+const (
+	maxConfigDepth = 8
+	maxConfigNodes = 1000
+)
+
+// configTypeFits reports whether v is a value of the config type typ; an
+// object must be plain JSON within maxConfigDepth and maxConfigNodes, and a
+// type the vault does not know fits nothing.
 func configTypeFits(typ string, v any) bool {
 	switch typ {
 	case "string":
@@ -395,12 +406,54 @@ func configTypeFits(typ string, v any) bool {
 		_, ok := v.(bool)
 		return ok
 	case "number", "integer":
-		return isJSONNumber(v)
+		return isFiniteNumber(v)
 	case "object":
 		_, ok := v.(map[string]any)
-		return ok
+		nodes := 0
+		return ok && plainJSON(v, 0, &nodes)
 	}
-	return true
+	return false
+}
+
+// isFiniteNumber is isJSONNumber without NaN and the infinities, which JSON
+// cannot hold.
+func isFiniteNumber(v any) bool {
+	switch f := v.(type) {
+	case float64:
+		return !math.IsNaN(f) && !math.IsInf(f, 0)
+	case float32:
+		return !math.IsNaN(float64(f)) && !math.IsInf(float64(f), 0)
+	}
+	return isJSONNumber(v)
+}
+
+// plainJSON reports whether v is a JSON value (maps, slices, strings,
+// bools, finite numbers, nil) no deeper than maxConfigDepth, counting its
+// nodes against maxConfigNodes.
+func plainJSON(v any, depth int, nodes *int) bool {
+	*nodes++
+	if depth > maxConfigDepth || *nodes > maxConfigNodes {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, string, bool:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !plainJSON(e, depth+1, nodes) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !plainJSON(e, depth+1, nodes) {
+				return false
+			}
+		}
+		return true
+	}
+	return isFiniteNumber(v)
 }
 
 // connectorChange is a validated request applied to a connector.
@@ -435,7 +488,7 @@ func (v *Vault) applyConnector(op string, create bool, cur *connectorRecord, sec
 	set(&c.Provider, req.Provider)
 	set(&c.Alias, req.Alias)
 	for dst, src := range map[*bool]*bool{&c.Disabled: req.Disabled, &c.ScheduleAPIAvailable: req.ScheduleAPIAvailable,
-		&c.VirtualTerminalAvailable: req.VirtualTerminalAvailable, &c.Archived: req.Archived} {
+		&c.VirtualTerminalAvailable: req.VirtualTerminalAvailable} {
 		if src != nil {
 			*dst = *src
 		}
@@ -656,7 +709,6 @@ func (v *Vault) applyConfig(r *reasoned, c *Connector, s *connectorSecrets, cfg 
 	if c.Config.Language != "" && !languageRe.MatchString(c.Config.Language) {
 		r.add("config.language", ReasonFormat, "must match ^[a-z]{2}$")
 	}
-	c.Config.Username = s.Username
 	if c.Adapter == MetaConnector {
 		if len(c.Config.ExtraData) > 0 || len(s.Vault) > 0 {
 			r.add("config", ReasonNotApplicable, "a meta-connector has no adapter configuration")

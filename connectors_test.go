@@ -137,7 +137,6 @@ func TestConnectorLifecycle(t *testing.T) {
 	assert.Regexp(t, `^CO-[0-9A-F]{4}(-[0-9A-F]{4}){5}$`, c.GUID)
 	generated := c.SharedSecret.Reveal()
 	assert.Len(t, generated, 30, "a shared secret is generated and shown once")
-	assert.Equal(t, "asmith", c.Config.Username)
 	assert.Equal(t, vault.PostbackInherit, c.PostbackFormat)
 	assert.Equal(t, m.GUID, c.MerchantGUID)
 	assert.False(t, c.IsMetaConnector)
@@ -159,7 +158,6 @@ func TestConnectorLifecycle(t *testing.T) {
 		AddSettings: map[string]string{"tx:expiration-minutes": "100", "new": "1"}, RemoveSettings: []string{"refund:ui-enabled"}})
 	require.NoError(t, err)
 	assert.Equal(t, "SimulatorConnector A", up.Name)
-	assert.Equal(t, "asmith", up.Config.Username)
 	assert.Equal(t, "AT", up.BusinessCountry)
 	assert.Equal(t, "My test Connector", up.Description)
 	assert.Equal(t, map[string]string{"tx:expiration-minutes": "100", "new": "1"}, up.Settings)
@@ -224,7 +222,7 @@ func TestConnectorLifecycle(t *testing.T) {
 	requireKind(t, err, vault.KindNotFound)
 
 	dump := dumpAll(t, store)
-	for _, secret := range []string{"sim-connector-a", "supersecure1", "ljkllLkklmKLlk3", simulator.TestAPIKey, generated, "meta-key"} {
+	for _, secret := range []string{"sim-connector-a", "asmith", "supersecure1", "ljkllLkklmKLlk3", simulator.TestAPIKey, generated, "meta-key"} {
 		assert.False(t, bytes.Contains(dump, []byte(secret)), "the store holds a connector secret in plaintext")
 	}
 	require.NoError(t, v.RotateKeys(ctx, nil))

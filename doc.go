@@ -551,9 +551,10 @@
 //     type); disabledTransactionTypes come from the seed's eleven values;
 //     postbackFormat is inherit (the default), json or xml.
 //   - apiKey, sharedSecret, config.username, password, apiSecret and the
-//     vault configuration are sealed at rest. None is returned but the
-//     username and a generated shared secret, which the seed's examples
-//     echo: a documented deviation, as for connections.
+//     vault configuration are sealed at rest, and none is returned but a
+//     shared secret the call generated: a documented deviation from the
+//     seed's examples, which echo them. An extraData object is plain JSON of
+//     at most 8 levels and 1,000 values.
 //   - An update changes the members it names and keeps the others;
 //     settings given in full replace the map, then addSettings merges into
 //     it and removeSettings deletes the keys it names.
@@ -561,7 +562,8 @@
 //     live connector of the merchant) or multiMethodMetaConnector (retries
 //     0 to 9, expiry in hours, rules), never both, and only a meta-connector
 //     has either (not_applicable otherwise), on create and on update.
-//     Archiving (merchants and connectors) keeps the record: an archived
+//     Archiving (merchants and connectors, by their archive methods only,
+//     under the :delete permissions) keeps the record and lasts: an archived
 //     merchant gets no new connectors, and no meta-connector may route to an
 //     archived connector anew.
 //   - Permissions merchant:create, merchant:read, merchant:delete (archive),

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -144,6 +145,21 @@ type RoutingCondition struct {
 	Operator string `json:"operator"`
 	Value    any    `json:"value,omitempty"`
 	Values   []any  `json:"values,omitempty"`
+}
+
+// UnmarshalJSON decodes a condition keeping every digit of its numbers
+// (json.Number), so that an amount such as 2^63-1 survives a round trip
+// through the store.
+func (c *RoutingCondition) UnmarshalJSON(b []byte) error {
+	type plain RoutingCondition
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*c = RoutingCondition(p)
+	return nil
 }
 
 // RoutingAction is what a matching rule does: route to Connectors (guids of

@@ -696,15 +696,13 @@ func ixConnectorRequest(body []byte) (*vault.ConnectorRequest, error) {
 			if err == nil && req.Terminals == nil {
 				req.Terminals = []vault.Terminal{}
 			}
-		case "archived":
-			req.Archived, err = ixBool(m)
 		case "routingMetaConnector":
 			req.RoutingMetaConnector = &vault.RoutingMetaConnector{}
 			err = ixDecode(m, req.RoutingMetaConnector)
 		case "multiMethodMetaConnector":
 			req.MultiMethodMetaConnector = &vault.MultiMethodMetaConnector{}
 			err = ixDecode(m, req.MultiMethodMetaConnector)
-		case "guid", "merchantGuid", "createdAt", "isMetaConnector":
+		case "guid", "merchantGuid", "createdAt", "isMetaConnector", "archived":
 			// Read-only members of a connector as returned: ignored, so
 			// that a connector read can be sent back.
 		default:
