@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -57,6 +58,7 @@ const (
 	maxRoutingConditions = 20  // conditions per rule
 	maxRoutingValues     = 100 // values of an in or notIn condition
 	maxRoutingConnectors = 10  // connectors of a route action
+	maxRoutingText       = 100 // characters of a rule name
 	maxRoutingMethodLen  = 100 // characters of a method value
 )
 
@@ -492,6 +494,9 @@ func checkRoutingRules(fe fieldErrors, path string, rules []RoutingRule, connect
 	}
 	for i, r := range rules {
 		rp := fmt.Sprintf("%s[%d]", path, i)
+		if utf8.RuneCountInString(r.Name) > maxRoutingText || strings.ContainsFunc(r.Name, unicode.IsControl) || !utf8.ValidString(r.Name) {
+			fe.add(joinPath(rp, "name"), "must be at most %d characters, without control characters", maxRoutingText)
+		}
 		if len(r.Conditions) > maxRoutingConditions {
 			fe.add(joinPath(rp, "conditions"), "must have at most %d conditions", maxRoutingConditions)
 		} else {

@@ -312,3 +312,23 @@ func FuzzRoutingRules(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckRoutingRuleName(t *testing.T) {
+	route := RoutingAction{Type: RouteActionDecline}
+	for name, tc := range map[string]struct {
+		rule string
+		bad  bool
+	}{
+		"plain":   {"euro payments", false},
+		"100":     {strings.Repeat("é", 100), false},
+		"101":     {strings.Repeat("é", 101), true},
+		"control": {"a\nb", true},
+	} {
+		fe := fieldErrors{}
+		checkRoutingRules(fe, "rules", []RoutingRule{{Name: tc.rule, Action: route}}, func(string) bool { return true })
+		_, got := fe["rules[0].name"]
+		if got != tc.bad {
+			t.Errorf("%s: a name error is %t, want %t (%v)", name, got, tc.bad, fe)
+		}
+	}
+}
