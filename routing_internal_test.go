@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -278,8 +279,12 @@ func FuzzRoutingRules(f *testing.F) {
 			}
 		}
 		in := RoutingInput{amount, currency, country, bin, brand, method, txType}
+		table := CompileRouting(rules)
 		for _, disable := range []bool{false, true} {
 			d := Route(rules, in, disable)
+			if c := table.Route(in, disable); !reflect.DeepEqual(c, d) {
+				t.Fatalf("the compiled table decided %+v, Route %+v", c, d)
+			}
 			if d.Rule < -1 || d.Rule >= len(rules) {
 				t.Fatalf("rule %d of %d", d.Rule, len(rules))
 			}

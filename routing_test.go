@@ -3,6 +3,7 @@ package vault_test
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -223,4 +224,37 @@ func ExampleRoute() {
 	// {Rule:0 Decline:true Connectors:[]}
 	// {Rule:1 Decline:false Connectors:[CO-EU-PRIMARY CO-EU-BACKUP]}
 	// {Rule:-1 Decline:true Connectors:[]}
+}
+
+// BenchmarkRoute50 is one decision over 50 rules of three conditions each,
+// the last of which matches: the worst case of a realistic rule set.
+func BenchmarkRoute50(b *testing.B) {
+	rules := make([]vault.RoutingRule, 50)
+	for i := range rules {
+		rules[i] = vault.RoutingRule{Conditions: []vault.RoutingCondition{
+			{Field: vault.RouteFieldCurrency, Operator: vault.RouteOpIn, Values: []any{"EUR", "GBP", "CHF"}},
+			{Field: vault.RouteFieldAmount, Operator: vault.RouteOpBetween, Values: []any{json.Number("100"), json.Number(strconv.Itoa(1000 + i))}},
+			{Field: vault.RouteFieldBIN, Operator: vault.RouteOpStartsWith, Value: strconv.Itoa(400000 + i)},
+		}, Action: vault.RoutingAction{Type: vault.RouteActionRoute, Connectors: []string{"CO-A", "CO-B"}}}
+	}
+	in := vault.RoutingInput{Amount: 1049, Currency: "EUR", BIN: "40004912", Brand: "visa"}
+	if d := vault.Route(rules, in, true); d.Rule != 49 {
+		b.Fatalf("rule %d matched, want 49", d.Rule)
+	}
+	table := vault.CompileRouting(rules)
+	if d := table.Route(in, true); d.Rule != 49 {
+		b.Fatalf("the table matched rule %d, want 49", d.Rule)
+	}
+	b.Run("interpreted", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			vault.Route(rules, in, true)
+		}
+	})
+	b.Run("compiled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			table.Route(in, true)
+		}
+	})
 }
