@@ -572,6 +572,44 @@
 //     merchant.archived, connector.created, connector.updated and
 //     connector.archived carry guids and names only.
 //
+// # Payments
+//
+// [Vault.CreatePayment] authorizes (intent authorize) or takes (intent
+// capture) a payment on a card token through a connection or a connector;
+// [Vault.CapturePayment], [Vault.VoidPayment] and [Vault.RefundPayment]
+// follow it, under the state machine of reference section 10
+// (payment_states.go: an operation the status does not allow is
+// KindConflict, an amount beyond what it allows KindInvalid at "amount").
+// payments.go holds the model, payment_engine.go the attempts. Decisions:
+//
+//   - The card is read from its token with the caller's rights: token:use
+//     through a rule that reveals it, as for exchanges; it reaches the
+//     adapter for the call only, and the payment keeps its brand, BIN, last
+//     four digits and expiry. The permissions are
+//     orchestration:transactions:create, :read and :update (capture also
+//     takes the reference's orchestration:transaction:capture), for private
+//     applications.
+//   - Every attempt is written, with its idempotency key (payment id,
+//     operation and leg), before the adapter is called, and its answer
+//     after; an answer that never came (no answer, a timeout, a process
+//     that died) leaves the attempt pending, the payment processing, and a
+//     job of the queue repeats it with the same key once it is 30 s old, so
+//     the service sees it once. A capture, void or refund while another
+//     operation is pending is KindConflict.
+//   - A payment to a meta-connector tries the connectors its rules choose
+//     (compiled once: [CompileRouting]) or its defaultConnector, at most
+//     retries + 1 of them: a soft decline, a retryable error or refused
+//     credentials move on; an approval, a hard decline, a pending answer
+//     or an invalid request end it. Archived and disabled connectors, those
+//     whose disabledTransactionTypes forbid the intent, and connections
+//     that are inactive, not available or do not accept the currency or
+//     country are skipped (an attempt "skipped" with the reason). A
+//     payment no leg authorized is authorization_declined (after a
+//     decline) or authorization_failed.
+//   - Events payment.authorized, payment.captured, payment.voided,
+//     payment.refunded, payment.declined and payment.failed carry ids,
+//     statuses and amounts, never card data.
+//
 // # Background jobs
 //
 // Work that must outlive the call that asks for it runs on one durable job

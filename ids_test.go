@@ -218,6 +218,13 @@ func TestOversizedIDs(t *testing.T) {
 			_, err := v.GetConnectorSettings(ctx, id)
 			return err
 		}, kind: vault.KindNotFound},
+		"GetPayment":     {call: func(ctx context.Context, id string) error { _, err := v.GetPayment(ctx, id); return err }, kind: vault.KindNotFound},
+		"CapturePayment": {call: func(ctx context.Context, id string) error { _, err := v.CapturePayment(ctx, id, 0); return err }, kind: vault.KindNotFound},
+		"VoidPayment":    {call: func(ctx context.Context, id string) error { _, err := v.VoidPayment(ctx, id); return err }, kind: vault.KindNotFound},
+		"RefundPayment": {call: func(ctx context.Context, id string) error {
+			_, err := v.RefundPayment(ctx, id, vault.RefundPaymentRequest{})
+			return err
+		}, kind: vault.KindNotFound},
 		"DeleteTenant": {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
 	}
 	for idName, id := range oversizedIDs {

@@ -129,6 +129,9 @@ const (
 	PermConnectionUpdate      = "orchestration:connections:update"
 	PermConnectionDelete      = "orchestration:connections:delete"
 	PermPaymentCapture        = "orchestration:transaction:capture"
+	PermPaymentCreate         = "orchestration:transactions:create"
+	PermPaymentRead           = "orchestration:transactions:read"
+	PermPaymentUpdate         = "orchestration:transactions:update"
 )
 
 // PermissionInfo describes a permission of the catalogue.
@@ -188,6 +191,9 @@ var permissionCatalog = []PermissionInfo{
 	{PermConnectionUpdate, "Update orchestration connections", onlyManagement},
 	{PermConnectionDelete, "Delete orchestration connections", onlyManagement},
 	{PermPaymentCapture, "Capture payment transactions", onlyPrivate},
+	{PermPaymentCreate, "Create payment transactions with card tokens", onlyPrivate},
+	{PermPaymentRead, "Read payment transactions", onlyPrivate},
+	{PermPaymentUpdate, "Capture, void and refund payment transactions", onlyPrivate},
 }
 
 // PermissionCatalog returns the permissions an application may hold. With

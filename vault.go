@@ -216,6 +216,7 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v.gateways = newCatalogue(defaultAdapters(), &cfg)
 	v.jobs.addKind(v.connectionJobs())
+	v.jobs.addKind(v.paymentJobs())
 	for _, k := range cfg.jobKinds {
 		v.jobs.addKind(k)
 	}
