@@ -16,6 +16,7 @@ import (
 
 	"github.com/tokenvault/vault/gateway"
 	"github.com/tokenvault/vault/gateway/stripe"
+	"github.com/tokenvault/vault/gateway/stripe/stripemock"
 )
 
 const (
@@ -209,7 +210,7 @@ func TestRequestValidation(t *testing.T) {
 // TestStripeMock runs every method against stripe-mock, which validates each
 // request against Stripe's OpenAPI specification.
 func TestStripeMock(t *testing.T) {
-	base := startStripeMock(t, approvingFixtures)
+	base := stripemock.Start(t, true)
 	a := stripe.New(stripe.WithBaseURL(base))
 	ctx := t.Context()
 
@@ -299,7 +300,7 @@ func TestStripeMock(t *testing.T) {
 // PaymentIntent is requires_payment_method with a last_payment_error that
 // is no card error; the adapter reads that as a hard decline, not a crash.
 func TestStripeMockBundledFixtures(t *testing.T) {
-	base := startStripeMock(t, "")
+	base := stripemock.Start(t, false)
 	a := stripe.New(stripe.WithBaseURL(base))
 	ctx := t.Context()
 	res, err := a.Authorize(ctx, authorizeReq("bundled-1"))

@@ -1,8 +1,12 @@
-package stripe_test
+// Package stripemock starts stripe-mock (Stripe's official mock of its API,
+// which validates every request against Stripe's OpenAPI specification) for
+// tests, on a loopback port, as httptest starts a server.
+package stripemock
 
 import (
 	"bufio"
 	"context"
+	_ "embed"
 	"go/build"
 	"net/http"
 	"os"
@@ -14,19 +18,23 @@ import (
 	"time"
 )
 
-// stripeMockInstall is how to get the binary the tests run.
-const stripeMockInstall = "go install github.com/stripe/stripe-mock@v0.203.0"
+// Install is how to get the binary the tests run.
+const Install = "go install github.com/stripe/stripe-mock@v0.203.0"
 
-// fixtures.json is a subset of stripe-mock v0.203.0's bundled fixtures
+// TestKey is a test secret key stripe-mock accepts.
+const TestKey = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+
+// approving is a subset of stripe-mock v0.203.0's bundled fixtures
 // (payment_intent, charge, payment_method, refund, balance, account) in
 // which the PaymentIntent requires_capture with 1099 capturable and the
 // charge carries passing CVC and address checks, an auth code and a
-// network transaction id. The bundled fixtures answer every PaymentIntent
-// with requires_payment_method.
-const approvingFixtures = "testdata/fixtures.json"
+// network transaction id.
+//
+//go:embed fixtures.json
+var approving []byte
 
 // stripeMockPath finds stripe-mock on $PATH or in $(go env GOPATH)/bin.
-func stripeMockPath() (string, bool) {
+func path() (string, bool) {
 	if p, err := exec.LookPath("stripe-mock"); err == nil {
 		return p, true
 	}
@@ -43,23 +51,26 @@ func stripeMockPath() (string, bool) {
 	return "", false
 }
 
-// startStripeMock starts stripe-mock on a loopback port the system picks,
-// with the fixtures file (empty: the bundled fixtures), waits until it
-// answers and stops it at cleanup. It returns the base URL. Without the
-// binary the test is skipped.
-func startStripeMock(t *testing.T, fixtures string) string {
+// Start starts stripe-mock on a loopback port the system picks, waits
+// until it answers and stops it at cleanup, and returns its base URL. With
+// approve, it answers from the fixtures of this package, in which a
+// PaymentIntent is approved (requires_capture, 1099 capturable, passing
+// checks); without, from stripe-mock's bundled fixtures, which answer every
+// PaymentIntent requires_payment_method. Without the binary the test is
+// skipped, naming [Install].
+func Start(t testing.TB, approve bool) string {
 	t.Helper()
-	bin, ok := stripeMockPath()
+	bin, ok := path()
 	if !ok {
-		t.Skipf("stripe-mock not found on $PATH or in $(go env GOPATH)/bin; install it with: %s", stripeMockInstall)
+		t.Skipf("stripe-mock not found on $PATH or in $(go env GOPATH)/bin; install it with: %s", Install)
 	}
 	args := []string{"-http-addr", "127.0.0.1:", "-https-addr", "127.0.0.1:"}
-	if fixtures != "" {
-		abs, err := filepath.Abs(fixtures)
-		if err != nil {
+	if approve {
+		f := filepath.Join(t.TempDir(), "fixtures.json")
+		if err := os.WriteFile(f, approving, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		args = append(args, "-fixtures", abs)
+		args = append(args, "-fixtures", f)
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -108,7 +119,7 @@ func startStripeMock(t *testing.T, fixtures string) string {
 	defer cancel()
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/balance", nil)
-		req.SetBasicAuth(testKey, "")
+		req.SetBasicAuth(TestKey, "")
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
