@@ -82,23 +82,8 @@ func (v *Vault) startAuthorization(ctx context.Context, op, tenant string, tk *k
 		}
 		next := *rec
 		if next.Pending == nil || next.Pending.Op != "authorize" {
-			for next.Next < len(next.Legs) {
-				leg := next.Legs[next.Next]
-				a, creds, reason, err := v.legAdapter(tx, tk, tenant, leg, &next, true)
-				if err != nil {
-					return err
-				}
-				now := v.now().UTC()
-				if reason != "" {
-					next.Attempts = append(next.Attempts, PaymentAttempt{Operation: "authorize", Target: leg.ID, Outcome: "skipped",
-						Decline: reason, StartedAt: now, FinishedAt: &now})
-					next.Next++
-					continue
-				}
-				next.Pending = &pendingOp{Op: "authorize", Leg: next.Next, Key: id + "/authorize/" + strconv.Itoa(next.Next), Started: now}
-				next.Next++
-				c = &call{pending: next.Pending, leg: leg, adapter: a, creds: creds}
-				break
+			if c, err = v.nextAttempt(tx, tk, tenant, &next); err != nil {
+				return err
 			}
 			if c == nil {
 				return v.settleUnauthorized(ctx, tx, tenant, rec, &next)
@@ -122,9 +107,44 @@ func (v *Vault) startAuthorization(ctx context.Context, op, tenant string, tk *k
 	return c, err
 }
 
-// settleUnauthorized ends a payment that no leg authorized: declined when
-// the last answer was a decline (or the rules declined), failed otherwise.
+// nextAttempt writes into next the attempt at its next usable leg, skipping
+// (and recording) the legs that cannot be used now, and returns the call to
+// make; nil when no leg is left.
+func (v *Vault) nextAttempt(tx storage.Tx, tk *keys.TenantKeys, tenant string, next *paymentRecord) (*call, error) {
+	next.Attempts = slices0(next.Attempts)
+	for next.Next < len(next.Legs) {
+		leg := next.Legs[next.Next]
+		a, creds, reason, err := v.legAdapter(tx, tk, tenant, leg, next, true)
+		if err != nil {
+			return nil, err
+		}
+		now := v.now().UTC()
+		if reason != "" {
+			next.Attempts = append(next.Attempts, PaymentAttempt{Operation: "authorize", Target: leg.ID, Outcome: "skipped",
+				Decline: reason, StartedAt: now, FinishedAt: &now})
+			next.Next++
+			continue
+		}
+		next.Pending = &pendingOp{Op: "authorize", Leg: next.Next, Key: next.ID + "/authorize/" + strconv.Itoa(next.Next), Started: now}
+		next.Next++
+		return &call{pending: next.Pending, leg: leg, adapter: a, creds: creds, rec: next}, nil
+	}
+	return nil, nil
+}
+
+// settleUnauthorized ends a payment that no leg authorized (see
+// markUnauthorized) and stores it.
 func (v *Vault) settleUnauthorized(ctx context.Context, tx storage.Tx, tenant string, rec, next *paymentRecord) error {
+	typ := v.markUnauthorized(next)
+	if err := paymentTable.replace(tx, tenant, rec, next); err != nil {
+		return err
+	}
+	return v.emitTx(ctx, tx, tenant, typ, paymentEventData(&next.Payment))
+}
+
+// markUnauthorized ends next, which no leg authorized: declined when the
+// last answer was a decline, failed otherwise. It returns the event.
+func (v *Vault) markUnauthorized(next *paymentRecord) string {
 	next.Status, next.IntentOutcome = PaymentAuthorizationFailed, "failed"
 	typ := EventPaymentFailed
 	for i := len(next.Attempts) - 1; i >= 0; i-- {
@@ -141,10 +161,7 @@ func (v *Vault) settleUnauthorized(ctx context.Context, tx storage.Tx, tenant st
 	}
 	next.Revision++
 	next.UpdatedAt = v.now().UTC()
-	if err := paymentTable.replace(tx, tenant, rec, next); err != nil {
-		return err
-	}
-	return v.emitTx(ctx, tx, tenant, typ, paymentEventData(&next.Payment))
+	return typ
 }
 
 // callAdapter makes one adapter call for c, within adapterTimeout.
@@ -191,17 +208,19 @@ func (v *Vault) callAdapter(ctx context.Context, c *call, card *gateway.Card) *a
 // is still the pending one. It reports whether the payment needs another
 // authorization attempt (a soft decline or a retryable error with legs
 // left).
-func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, c *call, a *answer) (again bool, err error) {
+func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, c *call, a *answer) (again bool, stored *paymentRecord, err error) {
 	err = v.update(ctx, op, func(tx storage.Tx) error {
-		again = false
+		again, stored = false, nil
 		rec, err := paymentTable.get(tx, tenant, id)
 		if err != nil {
 			return err
 		}
 		if rec.Pending == nil || rec.Pending.Key != c.pending.Key {
+			stored = rec
 			return nil // settled by another process (the resolver, say)
 		}
 		next := *rec
+		stored = &next
 		next.Attempts = append(slices0(rec.Attempts), attemptOf(c, a, v.now().UTC()))
 		if a.noAnswer() {
 			next.Revision++
@@ -229,7 +248,7 @@ func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, 
 		}
 		return v.emitTx(ctx, tx, tenant, typ, paymentEventData(&next.Payment))
 	})
-	return again, err
+	return again, stored, err
 }
 
 func slices0[T any](s []T) []T { return append([]T(nil), s...) }
@@ -374,25 +393,32 @@ func (v *Vault) applyFollowUp(next *paymentRecord, c *call, a *answer, now time.
 
 // advancePayment runs a payment's authorization attempts until it settles
 // or an attempt gets no answer, and returns the payment.
-func (v *Vault) advancePayment(ctx context.Context, op, tenant string, tk *keys.TenantKeys, id string, card *gateway.Card) (*Payment, error) {
-	for {
-		c, err := v.startAuthorization(ctx, op, tenant, tk, id)
-		if err != nil {
-			return nil, err
+func (v *Vault) advancePayment(ctx context.Context, op, tenant string, tk *keys.TenantKeys, id string, card *gateway.Card, first *call) (*Payment, error) {
+	var last *paymentRecord
+	for c := first; ; c = nil {
+		if c == nil {
+			var err error
+			if c, err = v.startAuthorization(ctx, op, tenant, tk, id); err != nil {
+				return nil, err
+			}
 		}
 		if c == nil {
 			break
 		}
 		a := v.callAdapter(ctx, c, card)
-		again, err := v.recordAnswer(ctx, op, tenant, id, c, a)
+		again, stored, err := v.recordAnswer(ctx, op, tenant, id, c, a)
 		if err != nil {
 			return nil, err
 		}
+		last = stored
 		if a.noAnswer() || !again {
 			break
 		}
 	}
 	v.jobs.signal()
+	if last != nil {
+		return last.public(), nil
+	}
 	return v.readPayment(ctx, op, tenant, id)
 }
 
@@ -491,12 +517,12 @@ func (v *Vault) followUp(ctx context.Context, op, perm, id, opName string, amoun
 		return nil, "", err
 	}
 	a := v.callAdapter(ctx, c, nil)
-	if _, err := v.recordAnswer(ctx, op, p.TenantID, id, c, a); err != nil {
+	_, stored, err := v.recordAnswer(ctx, op, p.TenantID, id, c, a)
+	if err != nil {
 		return nil, "", err
 	}
 	v.jobs.signal()
-	pay, err := v.readPayment(ctx, op, p.TenantID, id)
-	return pay, refundID, err
+	return stored.public(), refundID, nil
 }
 
 // CapturePayment captures an authorized payment: amount (0: all of it) at
@@ -593,7 +619,7 @@ func (v *Vault) resolvePayment(ctx context.Context, j *runningJob) (func(tx stor
 		if err != nil {
 			return nil, err
 		}
-		pay, err := v.advancePayment(ctx, op, j.tenant, tk, id, &card)
+		pay, err := v.advancePayment(ctx, op, j.tenant, tk, id, &card, nil)
 		clearCard(&card)
 		if err != nil {
 			return nil, err
@@ -620,7 +646,7 @@ func (v *Vault) resolvePayment(ctx context.Context, j *runningJob) (func(tx stor
 		return nil, errNotSettled
 	}
 	a := v.callAdapter(ctx, c, nil)
-	if _, err := v.recordAnswer(ctx, op, j.tenant, id, c, a); err != nil {
+	if _, _, err := v.recordAnswer(ctx, op, j.tenant, id, c, a); err != nil {
 		return nil, err
 	}
 	if a.noAnswer() {

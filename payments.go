@@ -541,27 +541,36 @@ func (v *Vault) CreatePayment(ctx context.Context, req CreatePaymentRequest) (*P
 	rec.ReconciliationID = reconciliationID(rec.ID)
 	in := RoutingInput{Amount: req.Amount, Currency: req.Currency, Country: req.Country, BIN: details.BIN, Brand: details.Brand,
 		Method: "card", TransactionType: map[string]string{IntentAuthorize: "preauthorize", IntentCapture: "debit"}[req.Intent]}
+	// One transaction writes the payment with its first attempt and the
+	// resolver job, or the payment settled when no leg can take it.
+	var first *call
 	err = v.update(ctx, op, func(tx storage.Tx) error {
+		w := *rec
 		legs, target, err := planLegs(tx, op, p.TenantID, &req, in)
 		if err != nil {
 			return err
 		}
-		rec.Legs, rec.Connection = legs, target
+		w.Legs, w.Connection = legs, target
+		typ := ""
 		if len(legs) == 0 {
-			rec.Status, rec.IntentOutcome, rec.ErrorCode = PaymentAuthorizationDeclined, "failed", "routing_declined"
+			w.Status, w.IntentOutcome, w.ErrorCode, typ = PaymentAuthorizationDeclined, "failed", "routing_declined", EventPaymentDeclined
+		} else if first, err = v.nextAttempt(tx, tk, p.TenantID, &w); err != nil {
+			return err
+		} else if first == nil {
+			typ = v.markUnauthorized(&w)
 		}
-		if err := paymentTable.insert(tx, p.TenantID, rec); err != nil {
+		if err := paymentTable.insert(tx, p.TenantID, &w); err != nil {
 			return err
 		}
-		if len(legs) > 0 {
-			return v.queueResolver(tx, tk, p.TenantID, rec.ID, 0)
+		if typ != "" {
+			return v.emitTx(ctx, tx, p.TenantID, typ, paymentEventData(&w.Payment))
 		}
-		return v.emitTx(ctx, tx, p.TenantID, EventPaymentDeclined, paymentEventData(&rec.Payment))
+		return v.queueResolver(tx, tk, p.TenantID, rec.ID, 0)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.advancePayment(ctx, op, p.TenantID, tk, rec.ID, &card)
+	return v.advancePayment(ctx, op, p.TenantID, tk, rec.ID, &card, first)
 }
 
 func clearCard(c *gateway.Card) { *c = gateway.Card{} }
