@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -653,4 +655,56 @@ func (v *Vault) resolvePayment(ctx context.Context, j *runningJob) (func(tx stor
 		return nil, errNotSettled
 	}
 	return nil, nil
+}
+
+// ListPaymentsRequest lists payments by offset page (1-based), newest
+// first, optionally only those of one status or external identifier.
+type ListPaymentsRequest struct {
+	Status             string `json:"status,omitempty"`
+	ExternalIdentifier string `json:"external_identifier,omitempty"`
+	Page               int    `json:"page,omitempty"`
+	Size               int    `json:"size,omitempty"`
+}
+
+// ListPayments returns one offset page of the tenant's payments, newest
+// first. The caller needs orchestration:transactions:read. Errors:
+// KindInvalid for a bad page or size.
+func (v *Vault) ListPayments(ctx context.Context, req ListPaymentsRequest) (*Page[*Payment], error) {
+	const op = "ListPayments"
+	p := v.principal(ctx)
+	if err := p.require(op, PermPaymentRead); err != nil {
+		return nil, err
+	}
+	if err := checkOffsetPage(op, req.Page, req.Size); err != nil {
+		return nil, err
+	}
+	var all []*Payment
+	err := v.view(ctx, op, func(tx storage.Tx) error {
+		all = nil
+		return paymentTable.scan(tx, p.TenantID, "", false, func(r *paymentRecord) error {
+			if (req.Status == "" || r.Status == req.Status) && (req.ExternalIdentifier == "" || r.ExternalIdentifier == req.ExternalIdentifier) {
+				all = append(all, r.public())
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b *Payment) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return offsetPage(all, req.Page, req.Size), nil
+}
+
+// AllPayments walks every page of ListPayments.
+func (v *Vault) AllPayments(ctx context.Context, req ListPaymentsRequest) iter.Seq2[*Payment, error] {
+	return allPages(req.Page, func(page int) (*Page[*Payment], error) {
+		r := req
+		r.Page = page
+		return v.ListPayments(ctx, r)
+	})
 }

@@ -159,6 +159,10 @@ type Payment struct {
 	UpdatedAt                   time.Time         `json:"updated_at"`
 	Attempts                    []PaymentAttempt  `json:"attempts"`
 	Refunds                     []Refund          `json:"refunds,omitempty"`
+	// PendingOperation names the operation in flight (authorize, capture,
+	// void or refund), whose answer is awaited or will be asked for again
+	// with its key; empty when none is (our extension).
+	PendingOperation string `json:"pending_operation,omitempty"`
 }
 
 // String describes the payment by its id and status.
@@ -245,6 +249,9 @@ func (r *paymentRecord) public() *Payment {
 	p.Metadata = maps.Clone(r.Metadata)
 	if p.Attempts == nil {
 		p.Attempts = []PaymentAttempt{}
+	}
+	if r.Pending != nil {
+		p.PendingOperation = r.Pending.Op
 	}
 	return &p
 }
