@@ -225,6 +225,7 @@ func TestOversizedIDs(t *testing.T) {
 			_, err := v.RefundPayment(ctx, id, vault.RefundPaymentRequest{})
 			return err
 		}, kind: vault.KindNotFound},
+		"GetRefund":    {call: func(ctx context.Context, id string) error { _, err := v.GetRefund(ctx, id); return err }, kind: vault.KindNotFound},
 		"DeleteTenant": {call: func(ctx context.Context, id string) error { return v.DeleteTenant(ctx, id) }, kind: vault.KindNotFound},
 	}
 	for idName, id := range oversizedIDs {

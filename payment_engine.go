@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tokenvault/vault/gateway"
+	"github.com/tokenvault/vault/internal/keyenc"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 )
@@ -575,6 +576,41 @@ func (v *Vault) RefundPayment(ctx context.Context, id string, req RefundPaymentR
 		}
 	}
 	return nil, newError(KindInternal, "RefundPayment", "the refund was not recorded")
+}
+
+// GetRefund returns a refund by its id alone. The caller needs
+// orchestration:transactions:read. Errors: KindNotFound, KindForbidden.
+func (v *Vault) GetRefund(ctx context.Context, id string) (*Refund, error) {
+	const op = "GetRefund"
+	p := v.principal(ctx)
+	if err := p.require(op, PermPaymentRead); err != nil {
+		return nil, err
+	}
+	if id == "" || len(id) > maxIDBytes {
+		return nil, newError(KindNotFound, op, "refund not found") // no refund has such an id
+	}
+	var out *Refund
+	err := v.view(ctx, op, func(tx storage.Tx) error {
+		paymentID, err := paymentByRefund.lookup(tx, p.TenantID, keyenc.AppendString(nil, id))
+		if errors.Is(err, errRecordNotFound) {
+			return newError(KindNotFound, op, "refund not found")
+		}
+		if err != nil {
+			return err
+		}
+		rec, err := getPayment(tx, op, p.TenantID, paymentID)
+		if err != nil {
+			return err
+		}
+		for _, rf := range rec.Refunds {
+			if rf.ID == id {
+				out = &rf
+				return nil
+			}
+		}
+		return newError(KindNotFound, op, "refund not found")
+	})
+	return out, err
 }
 
 // paymentJobs is the job queue's kind that settles payments whose attempt

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tokenvault/vault/gateway"
+	"github.com/tokenvault/vault/internal/keyenc"
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 )
@@ -206,10 +207,20 @@ type paymentRecord struct {
 }
 
 var paymentTable = register(&table[paymentRecord]{
-	bucket: "payments",
-	schema: 1,
-	id:     func(r *paymentRecord) string { return r.ID },
+	bucket:  "payments",
+	schema:  1,
+	id:      func(r *paymentRecord) string { return r.ID },
+	indexes: []*index[paymentRecord]{paymentByRefund},
 })
+
+// paymentByRefund finds the payment of a refund by the refund's id.
+var paymentByRefund = &index[paymentRecord]{bucket: "payments.refund", unique: true, terms: func(r *paymentRecord) [][]byte {
+	terms := make([][]byte, len(r.Refunds))
+	for i, rf := range r.Refunds {
+		terms[i] = keyenc.AppendString(nil, rf.ID)
+	}
+	return terms
+}}
 
 // reconciliationID is the reference's base62 form of the payment id.
 func reconciliationID(id string) string {

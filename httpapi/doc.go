@@ -72,6 +72,14 @@
 //	GET    /orchestration/connections/{id}       GetConnection                200 connection
 //	PUT    /orchestration/connections/{id}       UpdateConnection             200 connection
 //	DELETE /orchestration/connections/{id}       DeleteConnection             204
+//	POST   /orchestration/transactions           CreatePayment                201 payment
+//	GET    /orchestration/transactions           ListPayments                 200 offset page
+//	GET    /orchestration/refunds/{id}           GetRefund                    200 refund
+//	GET    /orchestration/transactions/{id}      GetPayment                   200 payment
+//	POST   /orchestration/transactions/{id}/capture    CapturePayment         200 payment
+//	POST   /orchestration/transactions/{id}/void       VoidPayment            200 payment
+//	POST   /orchestration/transactions/{id}/refunds    RefundPayment          201 refund
+//	GET    /orchestration/transactions/{id}/refunds    GetPayment             200 limit/cursor page of refunds
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204
@@ -327,6 +335,24 @@
 //     needs exchange:invoke through an access rule that reveals the token
 //     (a rule that masks is 403); an error class thrown by the template's
 //     code is rendered as a reactor's (see Reactor errors).
+//   - Payment transactions (reference §10) take and answer the vault's
+//     CreatePaymentRequest, Payment and Refund as they are. POST
+//     /orchestration/transactions answers 201 with the payment whatever
+//     its outcome: a decline is a payment (authorization_declined), not an
+//     error. The body of capture ({"amount"}) and of refunds ({"amount",
+//     "reason"}) may be absent; a missing amount means all that is left, an
+//     amount of 0 or less is 400 at "amount", as is one over what the
+//     state allows; an operation the status does not allow is 409. void
+//     reads no body. GET /orchestration/transactions/{id}/refunds pages in
+//     the reference's other shape, {"pagination": {"limit",
+//     "next_cursor", "previous_cursor"}, "data": [...]}: limit 1 to 100
+//     (default 20), refunds in the order they were made, cursors null at
+//     either end. A cursor is opaque (today the index of the page's first
+//     refund, decimal, base64url without padding); a payment's refunds are
+//     never removed, so one stays valid. GET /orchestration/refunds/{id} finds a
+//     refund by its id alone; GET /orchestration/transactions is an offset
+//     page (page, size), newest first, filtered by status and
+//     external_identifier.
 //   - The connector provisioning API (seed 004, ixopay.go) is IXOPAY's, not
 //     Basis Theory's. Authentication is HTTP Basic: user = an application id,
 //     password = one of its API keys (Vault.Authenticate, and the principal's

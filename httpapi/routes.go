@@ -79,6 +79,17 @@ func (h *handler) routes(cfg config) {
 	h.handle("PUT /orchestration/connections/{id}", h.updateConnection)
 	h.handle("DELETE /orchestration/connections/{id}", h.deleteConnection)
 
+	// Payment transactions (reference §10, issue 18). BT-IDEMPOTENCY-KEY
+	// applies to the POSTs as to every POST.
+	h.handle("POST /orchestration/transactions", h.createPayment)
+	h.handle("GET /orchestration/transactions", h.listPayments)
+	h.handle("GET /orchestration/refunds/{id}", h.getRefund)
+	h.handle("GET /orchestration/transactions/{id}", h.getPayment)
+	h.handle("POST /orchestration/transactions/{id}/capture", h.capturePayment)
+	h.handle("POST /orchestration/transactions/{id}/void", h.voidPayment)
+	h.handle("POST /orchestration/transactions/{id}/refunds", h.refundPayment)
+	h.handle("GET /orchestration/transactions/{id}/refunds", h.listRefunds)
+
 	// Connector provisioning, the IXOPAY-style API (seed 004): its own
 	// Basic authentication and envelope, at the root and under
 	// /api/provisioning/ (ixopay.go).
