@@ -4,8 +4,10 @@
 // one with a bad key, which turns failed; the formula catalogue; a
 // connection never returns its secret field. IXOPAY's: a merchant with two
 // Simulator connectors and a meta-connector whose rules decline large
-// payments and route euro ones to B, then A. Payments over them come with
-// the payments engine.
+// payments and route euro ones to B, then A. And a payment on a card token
+// through a meta-connector whose first connector (a busy acquirer the host
+// registers) declines softly: it cascades to the Simulator, is captured and
+// partly refunded.
 package main
 
 import (
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tokenvault/vault"
+	"github.com/tokenvault/vault/gateway"
 	"github.com/tokenvault/vault/gateway/simulator"
 )
 
@@ -35,7 +38,9 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	v, err := vault.Open(filepath.Join(dir, "vault.db"))
+	// A second payment service, registered by the host: an acquirer whose
+	// issuer is busy, which declines softly (so a meta-connector moves on).
+	v, err := vault.Open(filepath.Join(dir, "vault.db"), vault.WithGatewayAdapter(busyAcquirer{simulator.New()}))
 	if err != nil {
 		return err
 	}
@@ -129,6 +134,9 @@ func connectors(ctx context.Context, v *vault.Vault, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := pay(ctx, v, w, m.GUID, guids[0]); err != nil {
+		return err
+	}
 	rules := meta.MultiMethodMetaConnector.Rules
 	for _, in := range []vault.RoutingInput{{Amount: 4200, Currency: "EUR"}, {Amount: 250000, Currency: "EUR"}, {Amount: 4200, Currency: "USD"}} {
 		d := vault.Route(rules, in, true)
@@ -138,6 +146,68 @@ func connectors(ctx context.Context, v *vault.Vault, w io.Writer) error {
 		}
 		fmt.Fprintf(w, "route %d %s: rule %d, decline %t, connectors %v\n", in.Amount, in.Currency, d.Rule, d.Decline, names)
 	}
+	return nil
+}
+
+// busyAcquirer is the Simulator under another name, whose every
+// authorization is a soft decline (do not honour).
+type busyAcquirer struct{ *simulator.Simulator }
+
+func (b busyAcquirer) Definition() gateway.Definition {
+	d := b.Simulator.Definition()
+	d.ID, d.DisplayName, d.Adapter = "busy-card", "Busy acquirer", "BusyAcquirer"
+	return d
+}
+
+func (b busyAcquirer) Authorize(context.Context, *gateway.AuthorizeRequest) (*gateway.Result, error) {
+	return &gateway.Result{Outcome: gateway.OutcomeDeclined, Soft: true, Decline: gateway.DeclineDoNotHonor}, nil
+}
+
+// pay authorizes 42.00 EUR on a card token through a meta-connector whose
+// first connector (the busy acquirer) declines softly, so the payment
+// cascades to the Simulator; then captures it and refunds part of it. The
+// backend never sees the card number: the payment names its token.
+func pay(ctx context.Context, v *vault.Vault, w io.Writer, merchant, simulatorGUID string) error {
+	str := func(s string) *string { return &s }
+	key := func(s string) *vault.Secret { x := vault.NewSecret(s); return &x }
+	busy, err := v.CreateConnector(ctx, merchant, vault.ConnectorRequest{Name: str("Busy acquirer"), Adapter: str("BusyAcquirer"),
+		Method: str("Credit Card"), APIKey: key("api-busy"),
+		Config: &vault.ConnectorConfigRequest{Vault: map[string]vault.Secret{"api_key": vault.NewSecret(simulator.TestAPIKey)}}})
+	if err != nil {
+		return err
+	}
+	cascade, err := v.CreateConnector(ctx, merchant, vault.ConnectorRequest{Name: str("Cascade"), Adapter: str(vault.MetaConnector),
+		Method: str(vault.MetaConnector), APIKey: key("api-cascade"),
+		MultiMethodMetaConnector: &vault.MultiMethodMetaConnector{Retries: 1, Rules: []vault.RoutingRule{
+			{Action: vault.RoutingAction{Type: vault.RouteActionRoute, Connectors: []string{busy.GUID, simulatorGUID}}}}}})
+	if err != nil {
+		return err
+	}
+	card, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCard,
+		Data: map[string]any{"number": simulator.CardApproved, "expiration_month": 12, "expiration_year": 2034, "cvc": "737"}})
+	if err != nil {
+		return err
+	}
+	p, err := v.CreatePayment(ctx, vault.CreatePaymentRequest{ConnectorGUID: cascade.GUID, Amount: 4200, Currency: "EUR",
+		Token: card.ID, Intent: vault.IntentAuthorize, ExternalIdentifier: "order-1001"})
+	if err != nil {
+		return err
+	}
+	for _, a := range p.Attempts {
+		fmt.Fprintf(w, "attempt on %s: %s %s\n", map[string]string{busy.GUID: "busy acquirer", simulatorGUID: "Simulator A"}[a.Target], a.Outcome, a.Decline)
+	}
+	fmt.Fprintf(w, "payment %s: %d %s on a %s card ending %s\n", p.Status, p.AuthorizedAmount, p.Currency, p.PaymentMethod.Scheme, p.PaymentMethod.Last4)
+	if p, err = v.CapturePayment(ctx, p.ID, 0); err != nil {
+		return err
+	}
+	r, err := v.RefundPayment(ctx, p.ID, vault.RefundPaymentRequest{Amount: 1200, Reason: "requested_by_customer"})
+	if err != nil {
+		return err
+	}
+	if p, err = v.GetPayment(ctx, p.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "captured %d, refund %s of %d: refunded %d\n", p.CapturedAmount, r.Status, r.Amount, p.RefundedAmount)
 	return nil
 }
 

@@ -14,7 +14,11 @@ func TestPayments(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"19 connection formulas, 2 with a payment service adapter",
+		"20 connection formulas, 3 with a payment service adapter",
+		"attempt on busy acquirer: declined do_not_honor",
+		"attempt on Simulator A: approved",
+		"payment authorization_succeeded: 4200 EUR on a visa card ending 1111",
+		"captured 4200, refund succeeded of 1200: refunded 1200",
 		`created "Simulator (test)": pending; fields [{Key:api_key Value: Secret:true} {Key:merchant_id Value:merchant-17 Secret:false}]`,
 		`"Simulator (test)" is available`,
 		`"Simulator (bad key)" is failed: the payment service refused the credentials`,
@@ -28,7 +32,7 @@ func TestPayments(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	for _, secret := range []string{simulator.TestAPIKey, "sk_wrong"} {
+	for _, secret := range []string{simulator.TestAPIKey, "sk_wrong", simulator.CardApproved} {
 		if strings.Contains(out.String(), secret) {
 			t.Errorf("output shows %q", secret)
 		}
