@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"github.com/tokenvault/vault"
 )
@@ -23,15 +24,7 @@ func (h *handler) createExchangeTemplate(c *call) (int, any, error) {
 // names matching ?name= (a wildcard pattern) and of one ?source_token_type=.
 func (h *handler) listExchangeTemplates(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	page, size, err := offsetParams(q)
-	if err != nil {
-		return 0, nil, err
-	}
-	name, err := single(q, "name")
-	if err != nil {
-		return 0, nil, err
-	}
-	typ, err := single(q, "source_token_type")
+	page, size, name, typ, err := exchangeListParams(q)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -40,6 +33,19 @@ func (h *handler) listExchangeTemplates(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, offsetOf(res), nil
+}
+
+// exchangeListParams reads the query of the two exchange lists: page,
+// size, name and source_token_type.
+func exchangeListParams(q url.Values) (page, size int, name, typ string, err error) {
+	if page, size, err = offsetParams(q); err != nil {
+		return
+	}
+	if name, err = single(q, "name"); err != nil {
+		return
+	}
+	typ, err = single(q, "source_token_type")
+	return
 }
 
 // getExchangeTemplate serves GET /exchange-templates/{id}.
@@ -145,15 +151,7 @@ func (h *handler) createExchange(c *call) (int, any, error) {
 // pattern) and of the templates of one ?source_token_type=.
 func (h *handler) listExchanges(c *call) (int, any, error) {
 	q := c.r.URL.Query()
-	page, size, err := offsetParams(q)
-	if err != nil {
-		return 0, nil, err
-	}
-	name, err := single(q, "name")
-	if err != nil {
-		return 0, nil, err
-	}
-	typ, err := single(q, "source_token_type")
+	page, size, name, typ, err := exchangeListParams(q)
 	if err != nil {
 		return 0, nil, err
 	}
