@@ -389,9 +389,7 @@ func (v *Vault) ListExchanges(ctx context.Context, req ListExchangesRequest) (*P
 		return nil, err
 	}
 	slices.SortFunc(all, func(a, b item) int { return byNameThenID(a.rec.Name, a.rec.ID, b.rec.Name, b.rec.ID) })
-	page := offsetPage(all, req.Page, req.Size)
-	out := &Page[*Exchange]{Data: make([]*Exchange, len(page.Data)), Pagination: page.Pagination}
-	for i, it := range page.Data {
+	return mapPage(offsetPage(all, req.Page, req.Size), func(it item) (*Exchange, error) {
 		config, err := v.openConfig(ctx, p.TenantID, tk, it.rec.sealedConfig())
 		if err != nil {
 			return nil, wrapErr(op, err)
@@ -400,9 +398,8 @@ func (v *Vault) ListExchanges(ctx context.Context, req ListExchangesRequest) (*P
 		if t != nil {
 			t = cloneTemplate(t) // exchanges sharing a template get their own copy
 		}
-		out.Data[i] = it.rec.public(p.TenantID, t, config)
-	}
-	return out, nil
+		return it.rec.public(p.TenantID, t, config), nil
+	})
 }
 
 // AllExchanges walks every page of ListExchanges.

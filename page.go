@@ -119,6 +119,20 @@ func allPages[T any](first int, list func(page int) (*Page[T], error)) iter.Seq2
 	}
 }
 
+// mapPage is page with fn applied to each item, stopping at fn's first
+// error: the list methods that open what they return (configurations) do it
+// for one page only.
+func mapPage[T, R any](page *Page[T], fn func(T) (R, error)) (*Page[R], error) {
+	out := &Page[R]{Data: make([]R, len(page.Data)), Pagination: page.Pagination}
+	for i, x := range page.Data {
+		var err error
+		if out.Data[i], err = fn(x); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // byNameThenID orders named resources by name, then id.
 func byNameThenID(aName, aID, bName, bID string) int {
 	return cmp.Or(strings.Compare(aName, bName), strings.Compare(aID, bID))

@@ -439,16 +439,13 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 		return nil, err
 	}
 	slices.SortFunc(all, func(a, b item) int { return byNameThenID(a.rec.Name, a.rec.ID, b.rec.Name, b.rec.ID) })
-	page := offsetPage(all, req.Page, req.Size)
-	out := &Page[*Reactor]{Data: make([]*Reactor, len(page.Data)), Pagination: page.Pagination}
-	for i, it := range page.Data {
+	return mapPage(offsetPage(all, req.Page, req.Size), func(it item) (*Reactor, error) {
 		config, err := v.openConfig(ctx, p.TenantID, tk, it.rec.sealedConfig())
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		out.Data[i] = it.rec.public(p.TenantID, it.code, config)
-	}
-	return out, nil
+		return it.rec.public(p.TenantID, it.code, config), nil
+	})
 }
 
 // AllReactors walks every page of ListReactors.
