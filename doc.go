@@ -606,6 +606,14 @@
 //     country are skipped (an attempt "skipped" with the reason). A
 //     payment no leg authorized is authorization_declined (after a
 //     decline) or authorization_failed.
+//   - A routing meta-connector with reRouteRecurring sends a subsequent
+//     payment (is_subsequent_payment with previous_scheme_transaction_id)
+//     to the connector that authorized the payment of that scheme
+//     transaction id, when it is one of its merchant's; otherwise to its
+//     defaultConnector.
+//   - approval_expires_at is 7 days after an authorization that is not
+//     captured (the card networks' usual hold; a service's may be shorter),
+//     and three_d_secure is null: no 3-D Secure flow runs yet.
 //   - Events payment.authorized, payment.captured, payment.voided,
 //     payment.refunded, payment.declined and payment.failed carry ids,
 //     statuses and amounts, never card data.

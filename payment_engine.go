@@ -303,6 +303,10 @@ func (v *Vault) applyAuthorization(next *paymentRecord, c *call, a *answer, now 
 			next.AuthorizedAmount = next.Amount
 		}
 		next.AuthorizedAt = &now
+		if next.Intent != IntentCapture {
+			expires := now.Add(7 * 24 * time.Hour)
+			next.ApprovalExpiresAt = &expires
+		}
 		if next.Intent == IntentCapture {
 			next.CapturedAmount, next.CapturedAt = next.AuthorizedAmount, &now
 		}
@@ -382,6 +386,7 @@ func (v *Vault) applyFollowUp(next *paymentRecord, c *call, a *answer, now time.
 		}
 		return ""
 	}
+	next.ApprovalExpiresAt = nil // settled: nothing lapses any more
 	switch op {
 	case PaymentOpCapture:
 		next.CapturedAmount += c.pending.Amount

@@ -97,6 +97,14 @@ type PaymentMethod struct {
 	ExpirationYear  int    `json:"expiration_year,omitempty"`
 }
 
+// ThreeDSecure is the 3-D Secure outcome of a payment (reference 10).
+type ThreeDSecure struct {
+	Version   string         `json:"version,omitempty"`
+	Status    string         `json:"status,omitempty"`
+	Method    string         `json:"method,omitempty"`
+	ErrorData map[string]any `json:"error_data,omitempty"`
+}
+
 // PaymentAttempt is one call to a payment service.
 type PaymentAttempt struct {
 	Operation string `json:"operation"`
@@ -154,12 +162,18 @@ type Payment struct {
 	Metadata                    map[string]string `json:"metadata,omitempty"`
 	PreviousSchemeTransactionID string            `json:"previous_scheme_transaction_id,omitempty"`
 	AuthorizedAt                *time.Time        `json:"authorized_at,omitempty"`
-	CapturedAt                  *time.Time        `json:"captured_at,omitempty"`
-	VoidedAt                    *time.Time        `json:"voided_at,omitempty"`
-	CreatedAt                   time.Time         `json:"created_at"`
-	UpdatedAt                   time.Time         `json:"updated_at"`
-	Attempts                    []PaymentAttempt  `json:"attempts"`
-	Refunds                     []Refund          `json:"refunds,omitempty"`
+	// ApprovalExpiresAt is when an authorization not captured lapses: 7
+	// days after it, the card networks' usual hold (our assumption; a
+	// service's own may be shorter).
+	ApprovalExpiresAt *time.Time `json:"approval_expires_at,omitempty"`
+	// ThreeDSecure is null: the vault runs no 3-D Secure flow yet.
+	ThreeDSecure *ThreeDSecure    `json:"three_d_secure"`
+	CapturedAt   *time.Time       `json:"captured_at,omitempty"`
+	VoidedAt     *time.Time       `json:"voided_at,omitempty"`
+	CreatedAt    time.Time        `json:"created_at"`
+	UpdatedAt    time.Time        `json:"updated_at"`
+	Attempts     []PaymentAttempt `json:"attempts"`
+	Refunds      []Refund         `json:"refunds,omitempty"`
 	// PendingOperation names the operation in flight (authorize, capture,
 	// void or refund), whose answer is awaited or will be asked for again
 	// with its key; empty when none is (our extension).
@@ -210,8 +224,43 @@ var paymentTable = register(&table[paymentRecord]{
 	bucket:  "payments",
 	schema:  1,
 	id:      func(r *paymentRecord) string { return r.ID },
-	indexes: []*index[paymentRecord]{paymentByRefund},
+	indexes: []*index[paymentRecord]{paymentByRefund, paymentByScheme},
 })
+
+// paymentByScheme finds the payments of a scheme transaction id, for the
+// subsequent payments a routing meta-connector re-routes to the connector
+// of the first (reRouteRecurring).
+var paymentByScheme = &index[paymentRecord]{bucket: "payments.scheme", terms: func(r *paymentRecord) [][]byte {
+	if r.SchemeTransactionID == "" {
+		return nil
+	}
+	return [][]byte{keyenc.AppendString(nil, r.SchemeTransactionID)}
+}}
+
+// originalLeg returns the connector that authorized the payment whose
+// scheme transaction id is nti, if it is one of the meta-connector's
+// merchant; "" when there is none.
+func originalLeg(tx storage.Tx, tenant, nti, merchant string) (string, error) {
+	var guid string
+	err := paymentByScheme.scan(tx, tenant, keyenc.AppendString(nil, nti), nil, false, func(id string, _ []byte) error {
+		rec, err := paymentTable.get(tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		if rec.Leg < len(rec.Legs) && rec.Legs[rec.Leg].Kind == connectorKind && rec.AuthorizedAmount > 0 {
+			c, err := connectorTable.get(tx, tenant, rec.Legs[rec.Leg].ID)
+			if err == nil && c.MerchantGUID == merchant {
+				guid = c.GUID
+				return storage.StopScan
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, storage.StopScan) {
+		err = nil
+	}
+	return guid, err
+}
 
 // paymentByRefund finds the payment of a refund by the refund's id.
 var paymentByRefund = &index[paymentRecord]{bucket: "payments.refund", unique: true, terms: func(r *paymentRecord) [][]byte {
@@ -440,6 +489,15 @@ func planLegs(tx storage.Tx, op, tenant string, req *CreatePaymentRequest, in Ro
 	switch {
 	case c.RoutingMetaConnector != nil:
 		guids = []string{c.RoutingMetaConnector.DefaultConnector}
+		if c.RoutingMetaConnector.ReRouteRecurring && req.IsSubsequentPayment && req.PreviousSchemeTransactionID != "" {
+			orig, err := originalLeg(tx, tenant, req.PreviousSchemeTransactionID, c.MerchantGUID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if orig != "" {
+				guids = []string{orig} // the connector of the original payment
+			}
+		}
 	case c.MultiMethodMetaConnector != nil:
 		mm := c.MultiMethodMetaConnector
 		retries = mm.Retries

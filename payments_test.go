@@ -385,3 +385,37 @@ func BenchmarkAuthorizeParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestPaymentReRouteRecurring sends a subsequent payment through a routing
+// meta-connector with reRouteRecurring to the connector of the original
+// payment, found by its scheme transaction id; without the flag, to the
+// default connector.
+func TestPaymentReRouteRecurring(t *testing.T) {
+	w := newPayWorld(t)
+	ctx := t.Context()
+	a, b := w.connector(t, "Simulator"), w.connector(t, "Simulator")
+	first := w.pay(t, map[string]string{"connector": a}, 500, vault.IntentAuthorize)
+	require.Equal(t, vault.PaymentAuthorizationSucceed, first.Status)
+	require.NotEmpty(t, first.SchemeTransactionID)
+	require.NotNil(t, first.ApprovalExpiresAt)
+	assert.Nil(t, first.ThreeDSecure)
+	for _, reroute := range []bool{true, false} {
+		meta, err := w.v.CreateConnector(ctx, w.merchant, vault.ConnectorRequest{Name: ptr("recurring router"), Adapter: ptr(vault.MetaConnector),
+			Method: ptr(vault.MetaConnector), APIKey: ptr(vault.NewSecret("k-rr")),
+			RoutingMetaConnector: &vault.RoutingMetaConnector{DefaultConnector: b, ReRouteRecurring: reroute}})
+		require.NoError(t, err)
+		p, err := w.v.CreatePayment(w.caller, vault.CreatePaymentRequest{ConnectorGUID: meta.GUID, Amount: 500, Currency: "USD", Token: w.card.ID,
+			Intent: vault.IntentAuthorize, IsSubsequentPayment: true, MerchantInitiated: true, PaymentSource: vault.SourceRecurring,
+			PreviousSchemeTransactionID: first.SchemeTransactionID})
+		require.NoError(t, err)
+		require.Equal(t, vault.PaymentAuthorizationSucceed, p.Status)
+		want := b
+		if reroute {
+			want = a
+		}
+		assert.Equal(t, want, p.Connection.ID, "reRouteRecurring %t", reroute)
+	}
+	captured, err := w.v.CapturePayment(w.caller, first.ID, 0)
+	require.NoError(t, err)
+	assert.Nil(t, captured.ApprovalExpiresAt, "a captured payment lapses no more")
+}
