@@ -317,11 +317,6 @@ func isCurrency(s string) bool {
 	return err == nil && u.String() == s
 }
 
-// sealConnectionFields seals the field values for the connection id.
-func sealConnectionFields(tk *keys.TenantKeys, tenant, id string, values map[string]string) ([]byte, error) {
-	return sealConfig(tk, tenant, connectionKind, id, values)
-}
-
 func (r *connectionRecord) sealedFields() sealedConfig {
 	return sealedConfig{connectionKind, r.ID, r.Fields}
 }
@@ -382,7 +377,7 @@ func (v *Vault) writeConnection(ctx context.Context, tx storage.Tx, p Principal,
 		rec.Status, rec.StatusReason = ConnectionFailed, noAdapterReason(rec.FormulaID)
 	}
 	var err error
-	if rec.Fields, err = sealConnectionFields(tk, p.TenantID, rec.ID, spec.values); err != nil {
+	if rec.Fields, err = sealConfig(tk, p.TenantID, connectionKind, rec.ID, spec.values); err != nil {
 		return err
 	}
 	if old == nil {
@@ -452,15 +447,12 @@ func getConnection(tx storage.Tx, op, tenant, id string) (*connectionRecord, err
 	return rec, err
 }
 
-// requireConnectionRead checks orchestration:connections:read.
-func requireConnectionRead(op string, p *Principal) error { return p.require(op, PermConnectionRead) }
-
 // GetConnection returns a connection. The caller needs
 // orchestration:connections:read. Errors: KindNotFound, KindForbidden.
 func (v *Vault) GetConnection(ctx context.Context, id string) (*Connection, error) {
 	const op = "GetConnection"
 	p := v.principal(ctx)
-	if err := requireConnectionRead(op, &p); err != nil {
+	if err := p.require(op, PermConnectionRead); err != nil {
 		return nil, err
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)
@@ -495,7 +487,7 @@ func (v *Vault) publicConnection(ctx context.Context, op, tenant string, tk *key
 func (v *Vault) ListConnections(ctx context.Context) ([]*Connection, error) {
 	const op = "ListConnections"
 	p := v.principal(ctx)
-	if err := requireConnectionRead(op, &p); err != nil {
+	if err := p.require(op, PermConnectionRead); err != nil {
 		return nil, err
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)

@@ -3,6 +3,7 @@ package vault
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/tokenvault/vault/gateway"
@@ -169,8 +170,8 @@ func (r *connectorRecord) public(generated string) *Connector {
 	c.SharedSecret = NewSecret(generated)
 	c.DisabledTransactionTypes = slices.Clone(c.DisabledTransactionTypes)
 	c.Terminals = slices.Clone(c.Terminals)
-	c.Settings = cloneMap(c.Settings)
-	c.Config.ExtraData = cloneAnyMap(c.Config.ExtraData)
+	c.Settings = maps.Clone(c.Settings)
+	c.Config.ExtraData = maps.Clone(c.Config.ExtraData)
 	if c.MultiMethodMetaConnector != nil {
 		m := *c.MultiMethodMetaConnector
 		m.Rules = slices.Clone(m.Rules)
@@ -181,25 +182,6 @@ func (r *connectorRecord) public(generated string) *Connector {
 		c.RoutingMetaConnector = &m
 	}
 	return &c
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func cloneAnyMap(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // CreateConnector creates a connector of a merchant. The caller needs

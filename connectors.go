@@ -493,13 +493,20 @@ func (v *Vault) applyConnector(op string, create bool, cur *connectorRecord, sec
 			*dst = *src
 		}
 	}
-	for dst, src := range map[**int64]*int64{&c.CustomerProfileContainer: req.CustomerProfileContainer, &c.VtRiskRuleSet: req.VtRiskRuleSet,
-		&c.DefaultRiskRuleSet: req.DefaultRiskRuleSet} {
-		if src != nil {
-			n := *src
-			*dst = &n
+	for _, f := range []struct {
+		name string
+		dst  **int64
+		src  *int64
+	}{
+		{"customerProfileContainer", &c.CustomerProfileContainer, req.CustomerProfileContainer},
+		{"vtRiskRuleSet", &c.VtRiskRuleSet, req.VtRiskRuleSet},
+		{"defaultRiskRuleSet", &c.DefaultRiskRuleSet, req.DefaultRiskRuleSet},
+	} {
+		if f.src != nil {
+			n := *f.src
+			*f.dst = &n
 			if n < 0 {
-				r.add(fieldOf(dst, c), ReasonFormat, "must be 0 or more")
+				r.add(f.name, ReasonFormat, "must be 0 or more")
 			}
 		}
 	}
@@ -608,17 +615,6 @@ func (v *Vault) applyConnector(op string, create bool, cur *connectorRecord, sec
 	}
 	c.IsMetaConnector = c.Adapter == MetaConnector
 	return ch, nil
-}
-
-// fieldOf names the integer member dst points at, for its error.
-func fieldOf(dst **int64, c *Connector) string {
-	switch dst {
-	case &c.CustomerProfileContainer:
-		return "customerProfileContainer"
-	case &c.VtRiskRuleSet:
-		return "vtRiskRuleSet"
-	}
-	return "defaultRiskRuleSet"
 }
 
 // applySettings applies settings, addSettings and removeSettings.
@@ -787,11 +783,20 @@ func sealConnector(tk *keys.TenantKeys, tenant, guid string, s *connectorSecrets
 
 // openConnector opens a connector's secrets (outside a store transaction).
 func (v *Vault) openConnector(ctx context.Context, tenant string, tk *keys.TenantKeys, r *connectorRecord) (connectorSecrets, error) {
+	return decodeConnectorSecrets(tenant, r, func(sealed []byte, ad keys.AD) ([]byte, error) { return v.openSealed(ctx, tk, sealed, ad) })
+}
+
+// openConnectorTx is openConnector inside a store transaction: no I/O.
+func openConnectorTx(tenant string, tk *keys.TenantKeys, r *connectorRecord) (connectorSecrets, error) {
+	return decodeConnectorSecrets(tenant, r, tk.Open)
+}
+
+func decodeConnectorSecrets(tenant string, r *connectorRecord, open func(sealed []byte, ad keys.AD) ([]byte, error)) (connectorSecrets, error) {
 	var s connectorSecrets
 	if r.Secrets == nil {
 		return s, nil
 	}
-	plain, err := v.openSealed(ctx, tk, r.Secrets, keysAD(tenant, connectorKind, r.GUID, sealFieldConfig))
+	plain, err := open(r.Secrets, keysAD(tenant, connectorKind, r.GUID, sealFieldConfig))
 	if err != nil {
 		return s, err
 	}

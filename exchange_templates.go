@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/tokenvault/vault/sandbox"
 	"github.com/tokenvault/vault/storage"
 )
 
@@ -131,13 +130,6 @@ var exchangeTemplateTable = register(&table[exchangeTemplateRecord]{
 	id:     func(r *exchangeTemplateRecord) string { return r.ID },
 })
 
-// exchangeProgram compiles a template's code for the sandbox, which calls
-// it with sandbox.ConventionFunction (the compile cache makes this a hash
-// and a lookup once it compiled).
-func (v *Vault) exchangeProgram(op, code string) (*sandbox.Program, error) {
-	return v.compileReactor(op, code)
-}
-
 // checkExchangeTemplate validates a create or update request: field errors
 // first (KindInvalid), then the code (KindUnprocessable).
 func (v *Vault) checkExchangeTemplate(op string, req CreateExchangeTemplateRequest) (*exchangeTemplateRecord, error) {
@@ -166,7 +158,7 @@ func (v *Vault) checkExchangeTemplate(op string, req CreateExchangeTemplateReque
 	if err := fe.err(op); err != nil {
 		return nil, err
 	}
-	if _, err := v.exchangeProgram(op, req.Code); err != nil {
+	if _, err := v.compileReactor(op, req.Code); err != nil { // the sandbox runs it with ConventionFunction
 		return nil, err
 	}
 	return &exchangeTemplateRecord{ExchangeTemplate{

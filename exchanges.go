@@ -691,7 +691,7 @@ func (v *Vault) exchange(ctx context.Context, op string, p Principal, tk *keys.T
 	if err != nil {
 		return nil, err
 	}
-	prog, err := v.exchangeProgram(op, run.t.Code)
+	prog, err := v.compileReactor(op, run.t.Code) // cached after the first compile
 	if err != nil {
 		clear(args)
 		return nil, err

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"iter"
 	"slices"
@@ -22,8 +21,6 @@ import (
 // transactions, one that writes the attempt (pendingOp, with its key)
 // before the call and one that records the answer after it, which applies
 // only if the attempt is still the payment's pending one.
-
-func jsonUnmarshal(b []byte, dst any) error { return json.Unmarshal(b, dst) }
 
 // call is one adapter call to make: the attempt written, its adapter and
 // credentials read.
@@ -114,7 +111,7 @@ func (v *Vault) startAuthorization(ctx context.Context, op, tenant string, tk *k
 // (and recording) the legs that cannot be used now, and returns the call to
 // make; nil when no leg is left.
 func (v *Vault) nextAttempt(tx storage.Tx, tk *keys.TenantKeys, tenant string, next *paymentRecord) (*call, error) {
-	next.Attempts = slices0(next.Attempts)
+	next.Attempts = slices.Clone(next.Attempts)
 	for next.Next < len(next.Legs) {
 		leg := next.Legs[next.Next]
 		a, creds, reason, err := v.legAdapter(tx, tk, tenant, leg, next, true)
@@ -224,7 +221,7 @@ func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, 
 		}
 		next := *rec
 		stored = &next
-		next.Attempts = append(slices0(rec.Attempts), attemptOf(c, a, v.now().UTC()))
+		next.Attempts = append(slices.Clone(rec.Attempts), attemptOf(c, a, v.now().UTC()))
 		if a.noAnswer() {
 			next.Revision++
 			return paymentTable.replace(tx, tenant, rec, &next) // the attempt stays pending, to repeat
@@ -253,8 +250,6 @@ func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, 
 	})
 	return again, stored, err
 }
-
-func slices0[T any](s []T) []T { return append([]T(nil), s...) }
 
 func attemptOf(c *call, a *answer, now time.Time) PaymentAttempt {
 	at := PaymentAttempt{Operation: c.pending.Op, Target: c.leg.ID, Outcome: a.outcome(), StartedAt: a.started.UTC(),
@@ -486,7 +481,7 @@ func (v *Vault) startFollowUp(ctx context.Context, op, tenant string, tk *keys.T
 				return newError(KindConflict, op, "the payment has %d refunds, the most it may have", maxPaymentRefunds)
 			}
 			refundID = uuid.NewString()
-			next.Refunds = append(slices0(rec.Refunds), Refund{Type: "refund", ID: refundID, TransactionID: id, Amount: take,
+			next.Refunds = append(slices.Clone(rec.Refunds), Refund{Type: "refund", ID: refundID, TransactionID: id, Amount: take,
 				Currency: rec.Currency, Status: RefundProcessing, Reason: reason, CreatedAt: now, UpdatedAt: now})
 		}
 		leg := rec.Legs[rec.Leg]

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -440,17 +441,9 @@ func (v *Vault) legAdapter(tx storage.Tx, tk *keys.TenantKeys, tenant string, le
 		if a == nil {
 			return nil, nil, "no adapter " + c.Adapter + " is registered", nil
 		}
-		var s connectorSecrets
-		if c.Secrets != nil {
-			plain, err := tk.Open(c.Secrets, keysAD(tenant, connectorKind, c.GUID, sealFieldConfig))
-			if err != nil {
-				return nil, nil, "", err
-			}
-			err = jsonUnmarshal(plain, &s)
-			clear(plain)
-			if err != nil {
-				return nil, nil, "", err
-			}
+		s, err := openConnectorTx(tenant, tk, c)
+		if err != nil {
+			return nil, nil, "", err
 		}
 		creds := gateway.Credentials{}
 		for k, val := range c.Config.ExtraData {
@@ -557,19 +550,16 @@ func (v *Vault) paymentCard(ctx context.Context, op string, p *Principal, tenant
 		ExpirationYear  int    `json:"expiration_year"`
 		CVC             string `json:"cvc"`
 	}
-	err = jsonUnmarshal(plain, &data)
+	details := cardDetails(plain) // brand, BIN and last four, as a card token's card member shows them
+	err = json.Unmarshal(plain, &data)
 	clear(plain)
 	if err != nil {
 		return gateway.Card{}, nil, wrapErr(op, err)
 	}
-	card := gateway.Card{Number: data.Number, ExpMonth: data.ExpirationMonth, ExpYear: data.ExpirationYear, CVC: data.CVC}
-	details := &CardDetails{Brand: cardBrand(data.Number), Last4: card.Last4(), ExpirationMonth: data.ExpirationMonth, ExpirationYear: data.ExpirationYear}
-	if len(data.Number) >= 8 {
-		details.BIN = data.Number[:8]
-		if len(data.Number) < 16 {
-			details.BIN = data.Number[:6]
-		}
+	if details == nil {
+		details = &CardDetails{}
 	}
+	card := gateway.Card{Number: data.Number, ExpMonth: data.ExpirationMonth, ExpYear: data.ExpirationYear, CVC: data.CVC}
 	return card, details, nil
 }
 
