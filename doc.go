@@ -594,8 +594,13 @@
 //     after; an answer that never came (no answer, a timeout, a process
 //     that died) leaves the attempt pending, the payment processing, and a
 //     job of the queue repeats it with the same key once it is 30 s old, so
-//     the service sees it once. A capture, void or refund while another
-//     operation is pending is KindConflict.
+//     the service sees it once. That job is written with the attempt and
+//     removed with the answer, so an operation answered in time leaves
+//     nothing to run. A capture, void or refund while another operation
+//     is pending is KindConflict.
+//   - Payment ids are version 7 UUIDs: time-ordered, so a tenant's
+//     payments sit in creation order in storage (new payments and their
+//     answers write the table's last pages, not a random page each).
 //   - A payment to a meta-connector tries the connectors its rules choose
 //     (compiled once: [CompileRouting]) or its defaultConnector, at most
 //     retries + 1 of them: a soft decline, a retryable error or refused

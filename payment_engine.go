@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"iter"
@@ -30,6 +31,13 @@ type call struct {
 	adapter gateway.Adapter
 	creds   gateway.Credentials
 	rec     *paymentRecord // as it was when the attempt was written
+	// raw is rec as this process stored it, when it did: recordAnswer then
+	// applies the answer outside its transaction and only checks, inside,
+	// that the stored bytes are still these.
+	raw []byte
+	// job is the id of the resolver job queued for the operation, which
+	// recordAnswer removes once the operation settles.
+	job string
 }
 
 // answer is what an adapter call gave.
@@ -101,8 +109,12 @@ func (v *Vault) startAuthorization(ctx context.Context, op, tenant string, tk *k
 		}
 		next.Revision++
 		next.UpdatedAt = v.now().UTC()
-		c.rec = &next
-		return paymentTable.replace(tx, tenant, rec, &next)
+		b, err := paymentTable.encode(&next)
+		if err != nil {
+			return err
+		}
+		c.rec, c.raw, c.job = &next, b, resolverJobID(id, 0)
+		return paymentTable.writeEncoded(tx, tenant, rec, &next, b)
 	})
 	return c, err
 }
@@ -209,39 +221,51 @@ func (v *Vault) callAdapter(ctx context.Context, c *call, card *gateway.Card) *a
 // authorization attempt (a soft decline or a retryable error with legs
 // left).
 func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, c *call, a *answer) (again bool, stored *paymentRecord, err error) {
+	now := v.now().UTC()
+	// The answer is applied, and the result encoded, outside the store's
+	// single writer, to the version this process wrote; the transaction
+	// then only compares the stored bytes with those it wrote. Anything
+	// else stored meanwhile (another process's resolver, say) is decoded
+	// and answered inside.
+	var pre *paymentRecord
+	var preType string
+	var preAgain bool
+	var preBytes []byte
+	if c.raw != nil {
+		if pre, preType, preAgain = v.answered(c.rec, c, a, now); pre != nil {
+			if preBytes, err = paymentTable.encode(pre); err != nil {
+				return false, nil, err
+			}
+		}
+	}
 	err = v.update(ctx, op, func(tx storage.Tx) error {
-		again, stored = false, nil
-		rec, err := paymentTable.get(tx, tenant, id)
+		raw, err := paymentTable.raw(tx, tenant, id)
 		if err != nil {
 			return err
 		}
-		if rec.Pending == nil || rec.Pending.Key != c.pending.Key {
-			stored = rec
-			return nil // settled by another process (the resolver, say)
+		rec, next, typ, b := c.rec, pre, preType, preBytes
+		again = preAgain
+		if b == nil || !bytes.Equal(raw, c.raw) {
+			if rec, err = paymentTable.decode(raw); err != nil {
+				return err
+			}
+			next, typ, again = v.answered(rec, c, a, now)
+			if next == nil {
+				stored = rec
+				return nil // settled by another process (the resolver, say)
+			}
+			if b, err = paymentTable.encode(next); err != nil {
+				return err
+			}
 		}
-		next := *rec
-		stored = &next
-		next.Attempts = append(slices.Clone(rec.Attempts), attemptOf(c, a, v.now().UTC()))
-		if a.noAnswer() {
-			next.Revision++
-			return paymentTable.replace(tx, tenant, rec, &next) // the attempt stays pending, to repeat
-		}
-		next.Pending = nil
-		next.Revision++
-		now := v.now().UTC()
-		next.UpdatedAt = now
-		var typ string
-		switch c.pending.Op {
-		case "authorize":
-			typ, again = v.applyAuthorization(&next, c, a, now)
-		default:
-			typ = v.applyFollowUp(&next, c, a, now)
-		}
-		if !again && next.Status == PaymentProcessing && next.Next >= len(next.Legs) {
-			return v.settleUnauthorized(ctx, tx, tenant, rec, &next)
-		}
-		if err := paymentTable.replace(tx, tenant, rec, &next); err != nil {
+		stored = next
+		if err := paymentTable.writeEncoded(tx, tenant, rec, next, b); err != nil {
 			return err
+		}
+		if next.Pending == nil && !again && c.job != "" {
+			if err := dropResolver(tx, tenant, c.job); err != nil {
+				return err
+			}
 		}
 		if typ == "" {
 			return nil
@@ -249,6 +273,35 @@ func (v *Vault) recordAnswer(ctx context.Context, op, tenant string, id string, 
 		return v.emitTx(ctx, tx, tenant, typ, paymentEventData(&next.Payment))
 	})
 	return again, stored, err
+}
+
+// answered applies the answer a to rec, the payment as stored, when c's
+// attempt is still its pending one. It returns the payment's next version,
+// the event to raise and whether to try the next leg; nil when the attempt
+// was settled elsewhere. rec is not changed.
+func (v *Vault) answered(rec *paymentRecord, c *call, a *answer, now time.Time) (next *paymentRecord, typ string, again bool) {
+	if rec.Pending == nil || rec.Pending.Key != c.pending.Key {
+		return nil, "", false
+	}
+	n := *rec
+	n.Attempts = append(slices.Clone(rec.Attempts), attemptOf(c, a, now))
+	n.Refunds = slices.Clone(rec.Refunds)
+	n.Revision++
+	if a.noAnswer() {
+		return &n, "", false // the attempt stays pending, to repeat
+	}
+	n.Pending = nil
+	n.UpdatedAt = now
+	switch c.pending.Op {
+	case "authorize":
+		typ, again = v.applyAuthorization(&n, c, a, now)
+	default:
+		typ = v.applyFollowUp(&n, c, a, now)
+	}
+	if !again && n.Status == PaymentProcessing && n.Next >= len(n.Legs) {
+		typ = v.markUnauthorized(&n)
+	}
+	return &n, typ, again
 }
 
 func attemptOf(c *call, a *answer, now time.Time) PaymentAttempt {
@@ -496,8 +549,12 @@ func (v *Vault) startFollowUp(ctx context.Context, op, tenant string, tk *keys.T
 			Amount: take, RefundID: refundID, Started: now}
 		next.Revision++
 		next.UpdatedAt = now
-		c = &call{pending: next.Pending, leg: leg, adapter: a, creds: creds, rec: &next}
-		if err := paymentTable.replace(tx, tenant, rec, &next); err != nil {
+		b, err := paymentTable.encode(&next)
+		if err != nil {
+			return err
+		}
+		c = &call{pending: next.Pending, leg: leg, adapter: a, creds: creds, rec: &next, raw: b, job: resolverJobID(id, next.Revision)}
+		if err := paymentTable.writeEncoded(tx, tenant, rec, &next, b); err != nil {
 			return err
 		}
 		return v.queueResolver(tx, tk, tenant, id, next.Revision)

@@ -341,9 +341,10 @@ func TestPaymentNoAnswerIsResolved(t *testing.T) {
 // BenchmarkAuthorizeParallel authorizes payments on bolt from 64
 // goroutines, through a connection on the Simulator without latency, one
 // attempt each. Compare with BenchmarkCreateCardParallel: a payment is a
-// card read, a record written before and after the adapter call, and the
-// resolver job queued with it. The target is at least 0.4 of its
-// throughput.
+// card read, a read of the connection, and two group commits, one that
+// writes the record with its attempt and resolver job before the adapter
+// call and one that records the answer and removes the job after it. The
+// target is at least 0.4 of its throughput.
 func BenchmarkAuthorizeParallel(b *testing.B) {
 	v := openBenchBolt(b)
 	ctx := context.Background()

@@ -296,13 +296,11 @@ func (t *table[R]) exists(tx storage.Tx, tenant, id string) (bool, error) {
 // insert stores a new record and its index entries; errRecordExists if the id
 // is taken, *uniqueTakenError if a unique term is.
 func (t *table[R]) insert(tx storage.Tx, tenant string, r *R) error {
-	id := t.id(r)
-	if ok, err := t.exists(tx, tenant, id); err != nil {
+	b, err := t.encode(r)
+	if err != nil {
 		return err
-	} else if ok {
-		return errRecordExists
 	}
-	return t.write(tx, tenant, nil, r)
+	return t.insertEncoded(tx, tenant, r, b)
 }
 
 // replace overwrites old (the stored version, as read in this transaction)
@@ -332,6 +330,26 @@ func (t *table[R]) remove(tx storage.Tx, tenant string, r *R) error {
 }
 
 func (t *table[R]) write(tx storage.Tx, tenant string, old, r *R) error {
+	b, err := t.encode(r)
+	if err != nil {
+		return err
+	}
+	return t.writeEncoded(tx, tenant, old, r, b)
+}
+
+// insertEncoded is insert of a record already encoded (b is encode(r)),
+// for a hot path that encodes outside the transaction.
+func (t *table[R]) insertEncoded(tx storage.Tx, tenant string, r *R, b []byte) error {
+	if ok, err := t.exists(tx, tenant, t.id(r)); err != nil {
+		return err
+	} else if ok {
+		return errRecordExists
+	}
+	return t.writeEncoded(tx, tenant, nil, r, b)
+}
+
+// writeEncoded is write of a record already encoded: b is encode(r).
+func (t *table[R]) writeEncoded(tx storage.Tx, tenant string, old, r *R, b []byte) error {
 	id := t.id(r)
 	for _, ix := range t.indexes {
 		var oldTerms [][]byte
@@ -367,10 +385,6 @@ func (t *table[R]) write(tx storage.Tx, tenant string, old, r *R) error {
 				return err
 			}
 		}
-	}
-	b, err := t.encode(r)
-	if err != nil {
-		return err
 	}
 	return tx.Put(t.bucket, t.key(tenant, id), b)
 }
