@@ -612,7 +612,7 @@ func (v *Vault) Authenticate(ctx context.Context, key string) (Principal, error)
 			return err
 		}
 		entry = authEntry{tenant: rec.TenantID, owner: app.ID, p: Principal{
-			TenantID: rec.TenantID, ApplicationID: app.ID, ApplicationType: app.Type,
+			TenantID: rec.TenantID, ApplicationID: app.ID, ApplicationType: app.Type, ApplicationName: app.Name,
 			Permissions: app.Permissions, Rules: app.Rules,
 		}}
 		return nil

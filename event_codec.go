@@ -107,6 +107,23 @@ func appendTokenEventData(b []byte, rec *tokenRecord) ([]byte, error) {
 	return append(b, "}}"...), nil
 }
 
+// appendEventActor adds the member actor to the event data object that
+// ends b (data's own actor member, if it had one, is overwritten by the
+// decoder: the last member wins).
+func appendEventActor(b []byte, a Actor) []byte {
+	b = b[:len(b)-1] // the data object's closing brace
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, `"actor":{"id":`...)
+	b = appendJSONString(b, a.ID)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, a.Name)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, a.Type)
+	return append(b, "}}"...)
+}
+
 func appendJSONValue(b []byte, val any) ([]byte, error) {
 	var err error
 	switch x := val.(type) {

@@ -281,15 +281,18 @@ func (v *Vault) writeEvent(ctx context.Context, tx storage.Tx, tenant, typ strin
 	enc = binary.BigEndian.AppendUint64(append(enc, enc[:state]...), st.Seq)
 	key := len(enc)
 	enc = appendEventHead(enc, &e)
-	if rec != nil {
+	switch err = nil; {
+	case rec != nil:
 		enc, err = appendTokenEventData(enc, rec)
-	} else {
+	case data == nil:
+		enc = append(enc, "{}"...)
+	default:
 		enc, err = appendJSONValue(enc, data)
 	}
 	if err != nil {
 		return fmt.Errorf("outbox: encode %s: %w", typ, err)
 	}
-	enc = append(enc, '}')
+	enc = append(appendEventActor(enc, v.principal(ctx).Actor()), '}')
 	value := len(enc)
 	enc = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(enc, st.Seq), st.Delivered)
 	*buf = enc

@@ -21,6 +21,9 @@ type Principal struct {
 	ApplicationID string `json:"application_id,omitempty"`
 	// ApplicationType is private, public, management or session.
 	ApplicationType string `json:"application_type,omitempty"`
+	// ApplicationName is the calling application's name, as events and
+	// audit entries name their actor; empty for a session and the host.
+	ApplicationName string `json:"application_name,omitempty"`
 	// SessionID is set when the caller is a session.
 	SessionID string `json:"session_id,omitempty"`
 	// Permissions are the caller's permissions. Token permissions here apply
@@ -51,6 +54,29 @@ func byPriority(a, b AccessRule) int { return a.Priority - b.Priority }
 // acts as the host on the default tenant.
 func AsHost(ctx context.Context, tenantID string) context.Context {
 	return WithPrincipal(ctx, Principal{TenantID: tenantID, host: true})
+}
+
+// Actor is who made a change, as events (data.actor) and audit entries
+// name it: an application by its id and name, or the system (the host
+// program, and the vault's own background work) with no id.
+type Actor struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// Actor types. A session acts as the public application that created it.
+const (
+	ActorApplication = "application"
+	ActorSystem      = "system"
+)
+
+// Actor returns p as an actor.
+func (p Principal) Actor() Actor {
+	if p.host || p.ApplicationID == "" {
+		return Actor{Type: ActorSystem, Name: "vault"}
+	}
+	return Actor{ID: p.ApplicationID, Type: ActorApplication, Name: p.ApplicationName}
 }
 
 // IsHost reports whether p is the trusted host.

@@ -230,7 +230,7 @@ func (v *Vault) loadInvocation(ctx context.Context, op, tenant, id string, tk *k
 			if err != nil {
 				return err
 			}
-			inv.app = &Principal{TenantID: tenant, ApplicationID: app.ID, ApplicationType: app.Type,
+			inv.app = &Principal{TenantID: tenant, ApplicationID: app.ID, ApplicationType: app.Type, ApplicationName: app.Name,
 				Permissions: app.Permissions, Rules: app.Rules}
 		}
 		return nil

@@ -41,7 +41,7 @@ func TestReactAsync(t *testing.T) {
 	ctx := vault.WithTraceID(t.Context(), "trace-1")
 	card, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242"})
 	require.NoError(t, err)
-	_, invoker := privateApp(t, v, vault.CreateApplicationRequest{Name: "invoker", Permissions: []string{vault.PermReactorInvoke, vault.PermTokenCreate}})
+	invokerApp, invoker := privateApp(t, v, vault.CreateApplicationRequest{Name: "invoker", Permissions: []string{vault.PermReactorInvoke, vault.PermTokenCreate}})
 	_, other := privateApp(t, v, vault.CreateApplicationRequest{Name: "other", Permissions: []string{vault.PermReactorInvoke}})
 	invoker = vault.WithTraceID(invoker, "trace-1")
 
@@ -90,7 +90,8 @@ module.exports = async (req) => { if (req.args.spin) { while (true) {} } throw n
 	invoked := events.ofType(vault.EventReactorInvoked)
 	require.Len(t, invoked, 3)
 	assert.Equal(t, map[string]any{"reactor": map[string]any{"id": r.ID, "name": "async"},
-		"request": map[string]any{"id": id, "invocation_type": "async"}}, invoked[0].Data)
+		"request": map[string]any{"id": id, "invocation_type": "async"},
+		"actor":   map[string]any{"id": invokerApp.ID, "type": vault.ActorApplication, "name": "invoker"}}, invoked[0].Data)
 	assert.Equal(t, "trace-1", invoked[0].TraceID)
 	completed := events.waitOfType(vault.EventReactorCompleted, 1)
 	require.Len(t, completed, 1)

@@ -213,7 +213,8 @@ func TestReactorCRUD(t *testing.T) {
 	require.Len(t, events.ofType(vault.EventReactorUpdated), 3)
 	deleted := events.ofType(vault.EventReactorDeleted)
 	require.Len(t, deleted, 1)
-	assert.Equal(t, map[string]any{"reactor": map[string]any{"id": r.ID, "name": "Patched"}}, deleted[0].Data)
+	assert.Equal(t, map[string]any{"reactor": map[string]any{"id": r.ID, "name": "Patched"},
+		"actor": map[string]any{"id": "", "type": vault.ActorSystem, "name": "vault"}}, deleted[0].Data, "the host acts as the system")
 	updated := events.ofType(vault.EventReactorUpdated)[0].Data["reactor"].(map[string]any)
 	assert.ElementsMatch(t, []string{"id", "name", "created_at", "modified_at"}, keysOf(updated))
 	assert.NotContains(t, events.json(t), "key_abcd1234", "events never carry the configuration")
