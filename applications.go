@@ -183,7 +183,7 @@ func (v *Vault) CreateApplication(ctx context.Context, req CreateApplicationRequ
 				return err
 			}
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "application.created", map[string]any{"application": map[string]any{"id": rec.ID, "name": rec.Name, "type": rec.Type}})
+		return v.emitTx(ctx, tx, p.TenantID, EventApplicationCreated, map[string]any{"application": map[string]any{"id": rec.ID, "name": rec.Name, "type": rec.Type}})
 	})
 	if err != nil {
 		return nil, err
@@ -361,7 +361,7 @@ func (v *Vault) UpdateApplication(ctx context.Context, id string, req UpdateAppl
 		if out.Keys, err = appKeys(tx, p.TenantID, id); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "application.updated", map[string]any{"application": map[string]any{"id": id, "name": out.Name, "type": out.Type}})
+		return v.emitTx(ctx, tx, p.TenantID, EventApplicationUpdated, map[string]any{"application": map[string]any{"id": id, "name": out.Name, "type": out.Type}})
 	})
 	v.auth.dropOwner(p.TenantID, id)
 	if err != nil {
@@ -392,7 +392,7 @@ func (v *Vault) DeleteApplication(ctx context.Context, id string) error {
 		if err := applicationTable.remove(tx, p.TenantID, rec); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "application.deleted", map[string]any{"application": map[string]any{"id": id}})
+		return v.emitTx(ctx, tx, p.TenantID, EventApplicationDeleted, map[string]any{"application": map[string]any{"id": id}})
 	})
 	v.auth.dropOwner(p.TenantID, id)
 	return err
@@ -446,7 +446,7 @@ func (v *Vault) CreateApplicationKey(ctx context.Context, appID string) (*Applic
 		if err := apiKeyTable.insert(tx, "", rec); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "application.key.created", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": rec.ID}})
+		return v.emitTx(ctx, tx, p.TenantID, EventApplicationKeyCreated, map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": rec.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -499,7 +499,7 @@ func (v *Vault) DeleteApplicationKey(ctx context.Context, appID, keyID string) e
 		if err := apiKeyTable.remove(tx, "", k); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "application.key.deleted", map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": keyID}})
+		return v.emitTx(ctx, tx, p.TenantID, EventApplicationKeyDeleted, map[string]any{"application": map[string]any{"id": appID}, "key": map[string]any{"id": keyID}})
 	})
 	v.auth.dropOwner(p.TenantID, appID)
 	return err

@@ -112,7 +112,7 @@ func (v *Vault) CreateSession(ctx context.Context) (*Session, error) {
 		if err := apiKeyTable.insert(tx, "", keyRec); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "session.created", map[string]any{"session": map[string]any{"id": rec.ID}})
+		return v.emitTx(ctx, tx, p.TenantID, EventSessionCreated, map[string]any{"session": map[string]any{"id": rec.ID}})
 	})
 	if err != nil {
 		return nil, err
@@ -203,7 +203,7 @@ func (v *Vault) AuthorizeSession(ctx context.Context, req AuthorizeSessionReques
 		if err := sessionTable.replace(tx, p.TenantID, old, &s); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "session.authorized", map[string]any{"session": map[string]any{"id": s.ID}})
+		return v.emitTx(ctx, tx, p.TenantID, EventSessionAuthorized, map[string]any{"session": map[string]any{"id": s.ID}})
 	})
 	if sessionID != "" {
 		v.auth.dropOwner(p.TenantID, sessionID)

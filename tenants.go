@@ -122,7 +122,7 @@ func (v *Vault) CreateTenant(ctx context.Context, req CreateTenantRequest) (*Ten
 		if key, err = v.bootstrap(tx, id); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, id, "tenant.created", map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
+		return v.emitTx(ctx, tx, id, EventTenantCreated, map[string]any{"tenant": map[string]any{"id": id, "name": req.Name}})
 	})
 	if err != nil {
 		return nil, nil, err
@@ -240,7 +240,7 @@ func (v *Vault) changeTenant(ctx context.Context, op string, change func(t *tena
 		if err := tenantTable.replace(tx, "", old, &t); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, p.TenantID, "tenant.updated", map[string]any{"tenant": map[string]any{"id": p.TenantID}})
+		return v.emitTx(ctx, tx, p.TenantID, EventTenantUpdated, map[string]any{"tenant": map[string]any{"id": p.TenantID}})
 	})
 	v.settings.drop(p.TenantID)
 	if err != nil {
@@ -282,7 +282,7 @@ func (v *Vault) DeleteTenant(ctx context.Context, tenantID string) error {
 		if err := deleteKeys(tx, tenantPrefix(tenantID)); err != nil {
 			return err
 		}
-		return v.emitTx(ctx, tx, tenantID, "tenant.deleted", map[string]any{"tenant": map[string]any{"id": tenantID}})
+		return v.emitTx(ctx, tx, tenantID, EventTenantDeleted, map[string]any{"tenant": map[string]any{"id": tenantID}})
 	})
 	v.auth.dropTenant(tenantID)
 	v.settings.drop(tenantID)
