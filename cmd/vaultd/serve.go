@@ -62,6 +62,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	// The listener comes first: a port that is taken fails the start
+	// before a new vault is created, so no bootstrap key is spent on a
+	// server that never served.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("cannot listen", slog.String("addr", *addr), slog.String("error", err.Error()))
+		return exitError
+	}
+	defer ln.Close()
 	v, err := store.open(sigCtx, log, false, reactorOpts...)
 	if err != nil {
 		log.Error("vault not opened", slog.String("store", store.describe()), slog.String("error", err.Error()))
@@ -72,22 +81,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			log.Error("vault not closed cleanly", slog.String("error", err.Error()))
 		}
 	}()
-	if key, ok := v.TakeBootstrapKey(); ok {
-		fmt.Fprintf(stdout, "A new vault was created. Its bootstrap management key is shown only this once:\n\n\t%s\n\n", key.Reveal())
-		if *keyFile != "" {
-			if err := writeSecret(*keyFile, []byte(key.Reveal()+"\n")); err != nil {
-				log.Error("bootstrap key file not written", slog.String("file", *keyFile), slog.String("error", err.Error()))
-				return exitError
-			}
-			log.Info("bootstrap key file written", slog.String("file", *keyFile))
-		}
-	}
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		log.Error("cannot listen", slog.String("addr", *addr), slog.String("error", err.Error()))
-		return exitError
-	}
 	opts := []httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes))}
 	if !store.onPostgres() {
 		// The copy is made beside the vault file: same file system, same
@@ -97,6 +90,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	srv := edge.server(httpapi.New(v, opts...), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	// The bootstrap key of a new vault is shown once the server serves;
+	// the "serving" line follows it.
+	if key, ok := v.TakeBootstrapKey(); ok {
+		fmt.Fprintf(stdout, "A new vault was created. Its bootstrap management key is shown only this once:\n\n\t%s\n\n", key.Reveal())
+		if *keyFile != "" {
+			if err := writeSecret(*keyFile, []byte(key.Reveal()+"\n")); err != nil {
+				log.Error("bootstrap key file not written", slog.String("file", *keyFile), slog.String("error", err.Error()))
+				_ = srv.Close()
+				return exitError
+			}
+			log.Info("bootstrap key file written", slog.String("file", *keyFile))
+		}
+	}
 	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("store", store.describe()))
 
 	select {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -309,4 +310,27 @@ func TestCommandLine(t *testing.T) {
 		assert.FileExists(t, filepath.Join(dir, "vault.db"), "--path wins over VAULT_PATH")
 		require.Equal(t, 0, p.stop(t))
 	})
+}
+
+// TestBusyPortCreatesNoVault starts serve on a port already taken: it
+// fails before it creates the vault, so no bootstrap key is spent on a
+// server that never served, and the next start on a free port prints it.
+func TestBusyPortCreatesNoVault(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vault.db")
+	code, stdout, stderr := runCmd(t, nil, "serve", "--addr", ln.Addr().String(), "--path", path)
+	assert.Equal(t, 1, code, "%s", stderr)
+	assert.Contains(t, stderr, "cannot listen")
+	assert.Empty(t, stdout, "no key printed")
+	assert.NoFileExists(t, path, "no vault created")
+	assert.NoFileExists(t, path+".key")
+
+	keyFile := filepath.Join(dir, "bootstrap.key")
+	p := startServe(t, dir, nil, "--bootstrap-key-file", keyFile)
+	key := readKey(t, keyFile)
+	assert.Contains(t, p.stdout.String(), key, "the first start that serves prints the key")
+	require.Equal(t, 0, p.stop(t))
 }
