@@ -15,6 +15,8 @@
 // # Routes
 //
 //	Route                                        Vault method                 Success
+//	GET    /healthz (no API key)                 -                            200 {"status":"ok"}
+//	GET    /readyz (no API key)                  Ready                        200 {"status":"ready"}; 503
 //	POST   /tokens                               CreateToken                  201 token
 //	GET    /tokens/{id}                          GetToken                     200 token
 //	PATCH  /tokens/{id}                          UpdateToken                  200 token

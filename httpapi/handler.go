@@ -124,6 +124,9 @@ type route struct {
 	// enlists marks the operations that BT-TRANSACTION-ID enlists in a
 	// token transaction: token create, update, delete and tokenize.
 	enlists bool
+	// anonymous marks a route served without an API key (the health
+	// probes): its call has no caller.
+	anonymous bool
 }
 
 // routeOption adjusts a route at registration.
@@ -132,6 +135,9 @@ type routeOption func(*route)
 // enlisted marks a route whose operation joins the token transaction named
 // by BT-TRANSACTION-ID.
 func enlisted(r *route) { r.enlists = true }
+
+// anonymous marks a route that needs no API key.
+func anonymous(r *route) { r.anonymous = true }
 
 // handle registers an endpoint under a ServeMux pattern ("POST /tokens").
 func (h *handler) handle(pattern string, fn endpoint, opts ...routeOption) {
@@ -233,6 +239,9 @@ func bodyMethod(m string) bool {
 func (h *handler) begin(rt *route, rec *record, r *http.Request) (*call, error) {
 	if err := checkText(rt, r); err != nil {
 		return nil, err
+	}
+	if rt.anonymous {
+		return &call{r: r, ctx: vault.WithTraceID(r.Context(), rec.trace)}, nil
 	}
 	key := r.Header.Get(HeaderAPIKey)
 	if key == "" {

@@ -6,6 +6,10 @@ import "github.com/tokenvault/vault/storage"
 // route: the ServeMux pattern, the endpoint, and enlisted if
 // BT-TRANSACTION-ID applies to it. The table in doc.go lists them.
 func (h *handler) routes(cfg config) {
+	// Health probes, without an API key (ours).
+	h.handle("GET /healthz", h.healthz, anonymous)
+	h.handle("GET /readyz", h.readyz, anonymous)
+
 	// Tokens (reference §1.3, §1.6–1.8).
 	h.handle("POST /tokens", h.createToken, enlisted)
 	h.handle("GET /tokens/{id}", h.getToken, enlisted)
