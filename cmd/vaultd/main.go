@@ -43,6 +43,10 @@ type env func(string) string
 // run executes the command line args and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	cmd := "serve"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage) // the commands; "vaultd serve -h" has serve's flags
+		return exitOK
+	}
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
@@ -59,12 +63,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		return backup(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
 	}
 	fmt.Fprintf(stderr, "vaultd: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
+}
+
+// isHelp reports whether arg asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 // flags is a command's flag set whose defaults come from the environment.

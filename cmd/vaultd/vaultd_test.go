@@ -278,11 +278,16 @@ func TestCommandLine(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(stdout, "vaultd "), stdout)
 
-	code, stdout, _ = runCmd(t, nil, "help")
+	for _, help := range []string{"help", "-h", "-help", "--help"} {
+		code, stdout, _ = runCmd(t, nil, help)
+		assert.Equal(t, 0, code, help)
+		assert.Contains(t, stdout, "keys rotate", "vaultd %s lists the commands", help)
+	}
+	code, _, stderr := runCmd(t, nil, "serve", "--help")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, stdout, "keys rotate")
+	assert.Contains(t, stderr, "-addr", "vaultd serve --help has serve's flags")
 
-	code, _, stderr := runCmd(t, nil, "frobnicate")
+	code, _, stderr = runCmd(t, nil, "frobnicate")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "unknown command")
 
