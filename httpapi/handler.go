@@ -413,7 +413,7 @@ func (h *handler) logRequest(r *http.Request, rec *record, d time.Duration) {
 		slog.String("method", r.Method),
 		slog.String("route", r.Pattern),
 		slog.Int("status", rec.status),
-		slog.Duration("duration", d),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 		slog.String("trace_id", rec.trace),
 	)
 	if rec.tenant != "" {

@@ -2,8 +2,10 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -59,4 +61,23 @@ func TestHealthProbes(t *testing.T) {
 	}
 	res, _ := f.do(t, http.MethodPost, "/healthz", nil, "")
 	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+}
+
+// TestAccessLogDurationInMilliseconds: the access log line gives the
+// request's duration as a number of milliseconds under duration_ms.
+func TestAccessLogDurationInMilliseconds(t *testing.T) {
+	f := newFixture(t, nil)
+	res, _ := f.do(t, http.MethodGet, "/healthz", nil, "")
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var line map[string]any
+	for l := range strings.Lines(f.logs.String()) {
+		if strings.Contains(l, `"route":"GET /healthz"`) {
+			require.NoError(t, json.Unmarshal([]byte(l), &line))
+		}
+	}
+	require.NotNil(t, line, "the request was logged: %s", f.logs.String())
+	ms, ok := line["duration_ms"].(float64)
+	assert.True(t, ok, "duration_ms is a number: %v", line["duration_ms"])
+	assert.GreaterOrEqual(t, ms, 0.0)
+	assert.NotContains(t, line, "duration")
 }

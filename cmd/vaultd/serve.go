@@ -112,7 +112,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	case <-sigCtx.Done():
 	}
 	stop() // a second signal kills the process at once
-	log.Info("shutting down: no new connections; draining in-flight requests", slog.Duration("drain_timeout", *drain))
+	log.Info("shutting down: no new connections; draining in-flight requests", slog.Int64("drain_timeout_ms", drain.Milliseconds()))
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *drain)
 	defer cancel()
 	code := exitOK
