@@ -249,7 +249,7 @@
 //
 // One line per request (message "request") at info, or error for a 5xx:
 // method, route (the ServeMux pattern, never the URL, which may hold ids),
-// status, duration, trace_id, tenant_id, application_id, session_id, and
+// status, duration_ms (a number of milliseconds), trace_id, tenant_id, application_id, session_id, and
 // reactor_error, the class of a reactor's failure ("BadRequestError",
 // "CustomHttpResponseError"). A reactor's failure is the reactor's outcome,
 // not the server's: its line stays at info whatever its status. Never
