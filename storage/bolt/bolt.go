@@ -41,6 +41,13 @@ const (
 	// Backup) from stalling writers until the file is that large. It reserves
 	// address space only: the file grows with the data.
 	DefaultInitialMmapSize = 256 << 20
+
+	// DefaultGrowSize is how much the file grows by when it is full.
+	// bbolt's own default (16 MiB), with a memory map larger than that,
+	// made a new vault's file 16.8 MB; 1 MiB keeps it near its data, at
+	// the cost of one more file extension (a truncate and an fsync) per
+	// MiB written, which no benchmark shows.
+	DefaultGrowSize = 1 << 20
 )
 
 // Config tunes a [Store]. The zero value, like a nil *Config, means the
@@ -64,6 +71,10 @@ type Config struct {
 	// commit takes. Zero means DefaultMaxBatch; 1 disables group commit.
 	MaxBatch int
 
+	// GrowSize is how many bytes the file grows by when it is full. Zero
+	// means DefaultGrowSize.
+	GrowSize int
+
 	// Logger receives commit failures and other events worth an operator's
 	// attention; it never sees keys or values. Nil discards.
 	Logger *slog.Logger
@@ -84,6 +95,11 @@ func (c *Config) withDefaults() (Config, error) {
 		return out, fmt.Errorf("bolt: open: %w: negative InitialMmapSize", storage.ErrInvalid)
 	case out.MaxBatch < 0:
 		return out, fmt.Errorf("bolt: open: %w: negative MaxBatch", storage.ErrInvalid)
+	case out.GrowSize < 0:
+		return out, fmt.Errorf("bolt: open: %w: negative GrowSize", storage.ErrInvalid)
+	}
+	if out.GrowSize == 0 {
+		out.GrowSize = DefaultGrowSize
 	}
 	if out.Timeout == 0 {
 		out.Timeout = DefaultTimeout
@@ -156,6 +172,7 @@ func Open(path string, cfg *Config) (*Store, error) {
 		}
 		return nil, fmt.Errorf("bolt: open: %w", err)
 	}
+	db.AllocSize = c.GrowSize // read by the writer only, and none has run yet
 	s := &Store{
 		db:       db,
 		path:     path,

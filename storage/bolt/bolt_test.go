@@ -90,12 +90,33 @@ func TestInvalidConfig(t *testing.T) {
 		"timeout":   {Timeout: -1},
 		"mmap size": {InitialMmapSize: -1},
 		"max batch": {MaxBatch: -1},
+		"grow size": {GrowSize: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := bolt.Open(filepath.Join(t.TempDir(), "vault.db"), &cfg)
 			assert.ErrorIs(t, err, storage.ErrInvalid)
 		})
 	}
+}
+
+// TestNewFileIsSmall: a new store's file stays near its data (it was
+// 16.8 MB: bbolt grows by 16 MiB once its memory map is larger), and grows
+// as data is written.
+func TestNewFileIsSmall(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vault.db")
+	s := openAt(t, path, nil)
+	require.NoError(t, s.Update(t.Context(), func(tx storage.Tx) error { return tx.Put("b", []byte("k"), []byte("v")) }))
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, st.Size(), int64(2*bolt.DefaultGrowSize), "a new file is about one grow step")
+	value := make([]byte, 64<<10)
+	for i := range 64 {
+		require.NoError(t, s.Update(t.Context(), func(tx storage.Tx) error { return tx.Put("b", []byte{byte(i)}, value) }))
+	}
+	st2, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Greater(t, st2.Size(), st.Size(), "4 MiB written grow it")
+	assert.Less(t, st2.Size(), int64(16<<20))
 }
 
 func TestOpenNotABoltFile(t *testing.T) {
