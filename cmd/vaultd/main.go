@@ -31,6 +31,7 @@ Usage:
 	vaultd [serve] [flags]       serve the vault (the default command)
 	vaultd keys rotate [flags]   rotate the data keys and re-seal every record
 	vaultd backup [flags]        copy the vault of a running server to a file
+	vaultd check [flags]         check a stopped vault's records and indexes
 	vaultd version               print the version
 
 Run "vaultd <command> -h" for the flags of a command. Every flag can also be
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		return rotate(ctx, args[1:], stdout, stderr, getenv)
 	case "backup":
 		return backup(ctx, args, stdout, stderr, getenv)
+	case "check":
+		return check(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/storage"
@@ -338,4 +339,41 @@ func TestBusyPortCreatesNoVault(t *testing.T) {
 	key := readKey(t, keyFile)
 	assert.Contains(t, p.stdout.String(), key, "the first start that serves prints the key")
 	require.Equal(t, 0, p.stop(t))
+}
+
+// TestCheckCommand checks a stopped vault (consistent), refuses a vault a
+// server holds and a path with no vault, and reports a corrupted index.
+func TestCheckCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "vault.db")
+	keyFile := filepath.Join(dir, "bootstrap.key")
+	p := startServe(t, dir, nil, "--bootstrap-key-file", keyFile)
+	key := p.privateApp(t, readKey(t, keyFile))
+	status, body := p.do(t, "POST", "/tokens", key, `{"type":"token","data":"x","search_indexes":["{{ data }}"]}`)
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+
+	code, _, stderr := runCmd(t, nil, "check", "--path", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "locked", "a served vault file is held")
+	require.Equal(t, 0, p.stop(t))
+
+	code, stdout, stderr := runCmd(t, nil, "check", "--path", path)
+	assert.Equal(t, 0, code, "%s", stderr)
+	assert.Contains(t, stdout, "is consistent")
+
+	code, _, stderr = runCmd(t, nil, "check", "--path", filepath.Join(dir, "none.db"))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "no vault at")
+	assert.NoFileExists(t, filepath.Join(dir, "none.db"), "check creates no vault")
+
+	// An index entry of no record: the check names the bucket.
+	db, err := bbolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte("tokens.type")).Put([]byte("stray entry"), nil)
+	}))
+	require.NoError(t, db.Close())
+	code, _, stderr = runCmd(t, nil, "check", "--path", path)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "not consistent")
 }
