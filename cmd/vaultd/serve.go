@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	tlsFl := fl.tls()
 	edge, err := fl.edge()
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
@@ -47,6 +48,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 	log, err := newLogger(stderr, *level)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	tlsConfig, err := tlsFl.config()
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
@@ -89,7 +95,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	srv := edge.server(httpapi.New(v, opts...), log)
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	if tlsConfig != nil {
+		srv.TLSConfig = tlsConfig
+		go func() { served <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	// The bootstrap key of a new vault is shown once the server serves;
 	// the "serving" line follows it.
 	if key, ok := v.TakeBootstrapKey(); ok {
@@ -103,7 +114,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			log.Info("bootstrap key file written", slog.String("file", *keyFile))
 		}
 	}
-	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("store", store.describe()))
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Bool("tls", tlsConfig != nil), slog.String("store", store.describe()))
 
 	select {
 	case err := <-served:
