@@ -176,6 +176,9 @@ func (p *proc) try(ctx context.Context, method, path, key, body string) (int, []
 		return 0, nil, err
 	}
 	req.Header.Set("BT-API-KEY", key)
+	if method == http.MethodPatch {
+		req.Header.Set("Content-Type", "application/merge-patch+json")
+	}
 	res, err := p.client.Do(req)
 	if err != nil {
 		return 0, nil, err
