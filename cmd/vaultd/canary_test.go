@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -54,6 +55,20 @@ func luhnComplete(body string) string {
 // bodies of successful reveals are the one place a marker belongs, and are
 // not searched.
 func TestPCICanary(t *testing.T) {
+	t.Run("bolt", func(t *testing.T) { pciCanary(t, nil, "") })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("VAULT_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("VAULT_TEST_POSTGRES_DSN not set")
+		}
+		schema := newSchema(t, dsn)
+		pciCanary(t, []string{"VAULT_POSTGRES_DSN=" + dsn, "VAULT_POSTGRES_SCHEMA=" + schema, "VAULT_MASTER_KEY=" + randomKey(t)}, schema)
+	})
+}
+
+// pciCanary runs the canary on vaultd with env; schema names the
+// PostgreSQL schema to pg_dump ("" for the bolt file).
+func pciCanary(t *testing.T, env []string, schema string) {
 	hexMarker := func(prefix string) string {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
@@ -69,7 +84,7 @@ func TestPCICanary(t *testing.T) {
 
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	p := startServe(t, dir, nil, "--bootstrap-key-file", keyFile, "--log-level", "debug")
+	p := startServe(t, dir, env, "--bootstrap-key-file", keyFile, "--log-level", "debug")
 	mgmt := readKey(t, keyFile)
 	status, body := p.do(t, "POST", "/applications", mgmt,
 		`{"name":"backend","type":"private","rules":[{"priority":1,"container":"/","transform":"reveal","permissions":["token:create","token:read","token:update","token:delete","token:search","token:use"]}]}`)
@@ -129,8 +144,16 @@ func TestPCICanary(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	require.Equal(t, 0, p.stop(t), "%s", p.stderr)
 
-	file, err := os.ReadFile(filepath.Join(dir, "vault.db"))
-	require.NoError(t, err)
+	var file []byte
+	if schema == "" {
+		var err error
+		file, err = os.ReadFile(filepath.Join(dir, "vault.db"))
+		require.NoError(t, err)
+	} else {
+		var err error
+		file, err = exec.Command("pg_dump", "--schema="+schema, "--data-only", os.Getenv("VAULT_TEST_POSTGRES_DSN")).Output()
+		require.NoError(t, err, "pg_dump")
+	}
 	logs := p.stderr.String()
 	require.Contains(t, logs, `"level":"DEBUG"`, "the log ran at debug level")
 	for name, m := range markers {
@@ -138,10 +161,12 @@ func TestPCICanary(t *testing.T) {
 		for _, b := range errorBodies {
 			assert.NotContains(t, string(b), m, "the %s marker is in an error body: %s", name, b)
 		}
-		assert.False(t, bytes.Contains(file, []byte(m)), "the %s marker is in the vault file", name)
+		assert.False(t, bytes.Contains(file, []byte(m)), "the %s marker is in the store (the bolt file or pg_dump)", name)
+		assert.False(t, bytes.Contains(file, []byte(hex.EncodeToString([]byte(m)))), "the %s marker is in pg_dump's bytea hex", name)
 	}
 	assert.GreaterOrEqual(t, len(errorBodies), 12)
-	assert.True(t, bytes.Contains(file, []byte(cardID)), "the search reads the store: the card token's id is there")
+	assert.True(t, bytes.Contains(file, []byte(cardID)) || bytes.Contains(file, []byte(hex.EncodeToString([]byte(cardID)))),
+		"the search reads the store: the card token's id is there")
 }
 
 // jsonField returns the string member name of the JSON object b.
