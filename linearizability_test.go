@@ -4,15 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,88 +19,14 @@ import (
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/httpapi"
+	"github.com/tokenvault/vault/internal/lincheck"
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/memory"
 )
 
-// The history checker: concurrent clients run token operations on a few
-// custom ids, every call recorded with its invocation and return times;
-// porcupine then searches for a sequential order, consistent with those
-// times, in which a model of tokens gives every recorded answer. A history
-// with none is not linearizable: some client saw the vault in a state no
-// order of the operations explains (a stale read, a lost update, a
-// resurrected token).
-
-// tokenOp is a recorded call: its kind, the token id, and the metadata
-// value written (create, update).
-type tokenOp struct {
-	Kind string // create, get, update, delete
-	ID   string
-	Meta string
-}
-
-// tokenResult is what the call returned: ok (created, updated, deleted,
-// found), and for get the metadata value seen.
-type tokenResult struct {
-	OK   bool
-	Meta string
-}
-
-// tokenState is the model's state of one id.
-type tokenState struct {
-	Exists bool
-	Meta   string
-}
-
-// tokenModel is the sequential specification, partitioned by id (each id's
-// history is linearizable on its own iff the whole is, as the operations
-// touch one id each).
-var tokenModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byID := map[string][]porcupine.Operation{}
-		var order []string
-		for _, op := range history {
-			id := op.Input.(tokenOp).ID
-			if _, ok := byID[id]; !ok {
-				order = append(order, id)
-			}
-			byID[id] = append(byID[id], op)
-		}
-		out := make([][]porcupine.Operation, 0, len(order))
-		for _, id := range order {
-			out = append(out, byID[id])
-		}
-		return out
-	},
-	Init: func() any { return tokenState{} },
-	Step: func(state, input, output any) (bool, any) {
-		s, in, out := state.(tokenState), input.(tokenOp), output.(tokenResult)
-		switch in.Kind {
-		case "create":
-			if s.Exists {
-				return !out.OK, s // the id is taken: a conflict
-			}
-			return out.OK, tokenState{Exists: true, Meta: in.Meta}
-		case "get":
-			return out.OK == s.Exists && (!s.Exists || out.Meta == s.Meta), s
-		case "update":
-			if !s.Exists {
-				return !out.OK, s
-			}
-			return out.OK, tokenState{Exists: true, Meta: in.Meta}
-		case "delete":
-			if !s.Exists {
-				return !out.OK, s
-			}
-			return out.OK, tokenState{}
-		}
-		return false, s
-	},
-	DescribeOperation: func(input, output any) string {
-		in, out := input.(tokenOp), output.(tokenResult)
-		return fmt.Sprintf("%s(%s, %q) -> %v %q", in.Kind, in.ID, in.Meta, out.OK, out.Meta)
-	},
-}
+// The history checker (internal/lincheck) on the vault: concurrent
+// clients run token operations on a few custom ids, in process and over
+// HTTP, and the history must be linearizable.
 
 // runTokenHistory runs clients goroutines of ops random operations each on
 // ids custom ids of v and returns the history. An error other than the
@@ -113,48 +34,43 @@ var tokenModel = porcupine.Model{
 func runTokenHistory(t *testing.T, v tokenClient, clients, ops, ids int, seed uint64) []porcupine.Operation {
 	t.Helper()
 	ctx := context.Background()
-	base := time.Now()
-	now := func() int64 { return time.Since(base).Nanoseconds() }
+	rec := lincheck.NewRecorder()
 	prefix := "lin-" + strconv.FormatUint(seed, 36) + "-"
-	var mu sync.Mutex
-	var history []porcupine.Operation
 	var wg sync.WaitGroup
 	var writes atomic.Int64
 	for c := range clients {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(seed, uint64(c)))
 			for range ops {
-				in := tokenOp{Kind: []string{"create", "get", "get", "update", "delete"}[rng.IntN(5)],
+				in := lincheck.Op{Kind: []string{"create", "get", "get", "update", "delete"}[rng.IntN(5)],
 					ID: prefix + strconv.Itoa(rng.IntN(ids))}
 				if in.Kind == "create" || in.Kind == "update" {
 					in.Meta = strconv.FormatInt(writes.Add(1), 10)
 				}
-				call := now()
+				call := rec.Now()
 				out, err := v.apply(ctx, in)
-				ret := now()
+				ret := rec.Now()
 				if err != nil {
 					t.Errorf("%s %s: %v", in.Kind, in.ID, err)
 					return
 				}
-				mu.Lock()
-				history = append(history, porcupine.Operation{ClientId: c, Input: in, Call: call, Output: out, Return: ret})
-				mu.Unlock()
+				rec.Record(c, in, call, out, ret)
 			}
 		})
 	}
 	wg.Wait()
-	return history
+	return rec.History()
 }
 
 // tokenClient runs one operation and maps its answer for the model.
 type tokenClient interface {
-	apply(ctx context.Context, in tokenOp) (tokenResult, error)
+	apply(ctx context.Context, in lincheck.Op) (lincheck.Result, error)
 }
 
 // inProcess calls the vault's methods.
 type inProcess struct{ v *vault.Vault }
 
-func (c inProcess) apply(ctx context.Context, in tokenOp) (tokenResult, error) {
+func (c inProcess) apply(ctx context.Context, in lincheck.Op) (lincheck.Result, error) {
 	v := c.v
 	var err error
 	switch in.Kind {
@@ -163,7 +79,7 @@ func (c inProcess) apply(ctx context.Context, in tokenOp) (tokenResult, error) {
 	case "get":
 		var tok *vault.Token
 		if tok, err = v.GetToken(ctx, in.ID); err == nil {
-			return tokenResult{OK: true, Meta: tok.Metadata["v"]}, nil
+			return lincheck.Result{OK: true, Meta: tok.Metadata["v"]}, nil
 		}
 	case "update":
 		meta, _ := json.Marshal(map[string]string{"v": in.Meta})
@@ -172,73 +88,22 @@ func (c inProcess) apply(ctx context.Context, in tokenOp) (tokenResult, error) {
 		err = v.DeleteToken(ctx, in.ID)
 	}
 	if e, ok := errors.AsType[*vault.Error](err); ok && (e.Kind == vault.KindNotFound || e.Kind == vault.KindConflict) {
-		return tokenResult{}, nil
+		return lincheck.Result{}, nil
 	}
-	return tokenResult{OK: err == nil}, err
+	return lincheck.Result{OK: err == nil}, err
 }
 
-// overHTTP calls the REST API of a server with a private application's
-// key.
-type overHTTP struct {
-	url, key string
-	client   *http.Client
-}
+// overHTTP calls the REST API through lincheck.HTTP.
+type overHTTP struct{ lincheck.HTTP }
 
-func (c overHTTP) apply(ctx context.Context, in tokenOp) (tokenResult, error) {
-	var method, path, body, ctype string
-	switch in.Kind {
-	case "create":
-		method, path, ctype = http.MethodPost, "/tokens", "application/json"
-		body = fmt.Sprintf(`{"id":%q,"type":"token","data":"d","metadata":{"v":%q}}`, in.ID, in.Meta)
-	case "get":
-		method, path = http.MethodGet, "/tokens/"+url.PathEscape(in.ID)
-	case "update":
-		method, path, ctype = http.MethodPatch, "/tokens/"+url.PathEscape(in.ID), "application/merge-patch+json"
-		body = fmt.Sprintf(`{"metadata":{"v":%q}}`, in.Meta)
-	case "delete":
-		method, path = http.MethodDelete, "/tokens/"+url.PathEscape(in.ID)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.url+path, strings.NewReader(body))
-	if err != nil {
-		return tokenResult{}, err
-	}
-	req.Header.Set("BT-API-KEY", c.key)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	res, err := c.client.Do(req)
-	if err != nil {
-		return tokenResult{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return tokenResult{}, err
-	}
-	switch res.StatusCode {
-	case http.StatusOK, http.StatusCreated, http.StatusNoContent:
-	case http.StatusNotFound, http.StatusConflict:
-		return tokenResult{}, nil
-	default:
-		return tokenResult{}, fmt.Errorf("status %d: %s", res.StatusCode, b)
-	}
-	out := tokenResult{OK: true}
-	if in.Kind == "get" {
-		var tok struct {
-			Metadata map[string]string `json:"metadata"`
-		}
-		if err := json.Unmarshal(b, &tok); err != nil {
-			return tokenResult{}, err
-		}
-		out.Meta = tok.Metadata["v"]
-	}
-	return out, nil
+func (c overHTTP) apply(ctx context.Context, in lincheck.Op) (lincheck.Result, error) {
+	return c.Apply(ctx, in)
 }
 
 // checkLinearizable checks the history (within a minute: Unknown past it).
 func checkLinearizable(t *testing.T, history []porcupine.Operation) porcupine.CheckResult {
 	t.Helper()
-	return porcupine.CheckOperationsTimeout(tokenModel, history, time.Minute)
+	return lincheck.Check(history, time.Minute)
 }
 
 // TestTokensAreLinearizable runs the history checker on memory, bolt and
@@ -265,7 +130,7 @@ func TestTokensAreLinearizable(t *testing.T) {
 					app, err := v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: "client", Type: vault.AppPrivate,
 						Permissions: []string{vault.PermTokenCreate, vault.PermTokenRead, vault.PermTokenUpdate, vault.PermTokenDelete}})
 					require.NoError(t, err)
-					c = overHTTP{url: srv.URL, key: app.Key.Reveal(), client: srv.Client()}
+					c = overHTTP{lincheck.HTTP{URL: srv.URL, Key: app.Key.Reveal(), Client: srv.Client()}}
 				}
 				history := runTokenHistory(t, c, 8, 150, 6, rand.Uint64())
 				require.Len(t, history, 8*150)
