@@ -56,7 +56,7 @@ func (c HTTP) Apply(ctx context.Context, in Op) (Result, error) {
 	case http.StatusNotFound, http.StatusConflict:
 		return Result{}, nil
 	default:
-		return Result{}, fmt.Errorf("status %d: %s", res.StatusCode, b)
+		return Result{}, &StatusError{Status: res.StatusCode, Body: string(b)}
 	}
 	out := Result{OK: true}
 	if in.Kind == "get" {
@@ -70,3 +70,12 @@ func (c HTTP) Apply(ctx context.Context, in Op) (Result, error) {
 	}
 	return out, nil
 }
+
+// StatusError is an answer the model does not know: the server answered,
+// so the call is not unknown but wrong.
+type StatusError struct {
+	Status int
+	Body   string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("status %d: %s", e.Status, e.Body) }

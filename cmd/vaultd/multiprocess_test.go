@@ -1,0 +1,119 @@
+package main_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault/internal/lincheck"
+)
+
+// TestMultiProcessPostgres runs three vaultd processes on one PostgreSQL
+// schema, 9 clients spread over them running token operations on 8 ids,
+// while one process after another is SIGKILLed and restarted every 700 ms.
+// A write whose answer the kill lost is recorded as unknown; the history
+// must be linearizable, and every token a final read finds must be one the
+// history explains (the checker sees the final reads too).
+func TestMultiProcessPostgres(t *testing.T) {
+	dsn := os.Getenv("VAULT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("VAULT_TEST_POSTGRES_DSN not set")
+	}
+	env := []string{"VAULT_POSTGRES_DSN=" + dsn, "VAULT_POSTGRES_SCHEMA=" + newSchema(t, dsn), "VAULT_MASTER_KEY=" + randomKey(t)}
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "bootstrap.key")
+	first := startServe(t, dir, env, "--bootstrap-key-file", keyFile)
+	status, body := first.do(t, "POST", "/applications", readKey(t, keyFile),
+		`{"name":"clients","type":"private","permissions":["token:create","token:read","token:update","token:delete"]}`)
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	key := jsonField(t, body, "key")
+
+	// servers[i] is the running process of slot i; a client reads its
+	// slot's address at each call.
+	var mu sync.RWMutex
+	servers := []*proc{first, startServe(t, dir, env), startServe(t, dir, env)}
+	addr := func(i int) string { mu.RLock(); defer mu.RUnlock(); return servers[i].addr }
+
+	rec := lincheck.NewRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	var writes, unknown, calls atomic.Int64
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for c := range 9 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(rand.Uint64(), uint64(c)))
+			for ctx.Err() == nil {
+				in := lincheck.Op{Kind: []string{"create", "get", "get", "update", "delete"}[rng.IntN(5)], ID: "mp-" + strconv.Itoa(rng.IntN(8))}
+				if in.Kind == "create" || in.Kind == "update" {
+					in.Meta = strconv.FormatInt(writes.Add(1), 10)
+				}
+				h := lincheck.HTTP{URL: "http://" + addr(c%3), Key: key, Client: client}
+				call := rec.Now()
+				out, err := h.Apply(context.Background(), in)
+				ret := rec.Now()
+				if errors.Is(err, syscall.ECONNREFUSED) {
+					time.Sleep(20 * time.Millisecond) // a dead port: the call never reached a vault
+					continue
+				}
+				calls.Add(1)
+				if err != nil {
+					if _, answered := errors.AsType[*lincheck.StatusError](err); answered {
+						t.Errorf("%s %s: %v", in.Kind, in.ID, err)
+						return
+					}
+					out = lincheck.Result{Unknown: true} // the process was killed under the call
+					unknown.Add(1)
+				}
+				rec.Record(c, in, call, out, ret)
+			}
+		})
+	}
+	kills := 0
+	for slot := 0; ctx.Err() == nil; slot = (slot + 1) % 3 {
+		time.Sleep(700 * time.Millisecond)
+		mu.RLock()
+		p := servers[slot]
+		mu.RUnlock()
+		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
+		p.wait(t)
+		kills++
+		next := startServe(t, dir, env)
+		mu.Lock()
+		servers[slot] = next
+		mu.Unlock()
+	}
+	wg.Wait()
+
+	// Final reads, after every call returned or was abandoned.
+	h := lincheck.HTTP{URL: "http://" + addr(0), Key: key, Client: client}
+	for i := range 8 {
+		in := lincheck.Op{Kind: "get", ID: "mp-" + strconv.Itoa(i)}
+		call := rec.Now()
+		out, err := h.Apply(context.Background(), in)
+		require.NoError(t, err)
+		rec.Record(100, in, call, out, rec.Now())
+	}
+	history := rec.History()
+	res := lincheck.Check(history, 2*time.Minute)
+	assert.Equal(t, porcupine.Ok, res, "the history of %d calls is linearizable", len(history))
+	t.Logf("multi-process drill: 3 vaultd on one database, %d kills, %d calls (%d without an answer), linearizable: %s",
+		kills, calls.Load(), unknown.Load(), res)
+	for _, p := range servers {
+		require.Equal(t, 0, p.stop(t), fmt.Sprint(p.stderr))
+	}
+}
