@@ -6,6 +6,7 @@
 //	vaultd keys rotate [flags]   rotate the data keys and re-seal every record
 //	vaultd backup [flags]        copy the vault of a running server to a file
 //	vaultd check [flags]         check a stopped vault's records and indexes
+//	vaultd bench [flags]         load a vault of its own and print throughput and latencies
 //	vaultd version               print the version
 //
 // Every flag falls back to an environment variable, and the command line

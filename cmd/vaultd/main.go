@@ -32,6 +32,7 @@ Usage:
 	vaultd keys rotate [flags]   rotate the data keys and re-seal every record
 	vaultd backup [flags]        copy the vault of a running server to a file
 	vaultd check [flags]         check a stopped vault's records and indexes
+	vaultd bench [flags]         load a vault of its own and print throughput and latencies
 	vaultd version               print the version
 
 Run "vaultd <command> -h" for the flags of a command. Every flag can also be
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 		return backup(ctx, args, stdout, stderr, getenv)
 	case "check":
 		return check(ctx, args, stdout, stderr, getenv)
+	case "bench":
+		return bench(ctx, args, stdout, stderr, getenv)
 	case "version":
 		return version(stdout)
 	}

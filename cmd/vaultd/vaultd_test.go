@@ -377,3 +377,30 @@ func TestCheckCommand(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "not consistent")
 }
+
+// TestBenchCommand runs a short vaultd bench on memory: every operation,
+// in process and over HTTP, ran without an error and measured something.
+func TestBenchCommand(t *testing.T) {
+	code, stdout, stderr := runCmd(t, nil, "bench", "--store", "memory", "--duration", "150ms", "--clients", "4", "--tokens", "40", "--json")
+	require.Equal(t, 0, code, "%s", stderr)
+	var results []struct {
+		Mode, Op    string
+		Ops, Errors int
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &results), "%s", stdout)
+	require.Len(t, results, 14, "7 operations, 2 modes")
+	seen := map[string]bool{}
+	for _, r := range results {
+		seen[r.Mode+" "+r.Op] = true
+		assert.Positive(t, r.Ops, "%s %s ran", r.Mode, r.Op)
+		assert.Zero(t, r.Errors, "%s %s", r.Mode, r.Op)
+	}
+	assert.True(t, seen["http authorize"] && seen["in-process create"])
+
+	code, stdout, _ = runCmd(t, nil, "bench", "--store", "memory", "--duration", "50ms", "--clients", "2", "--tokens", "5", "--ops", "create,get")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "create over HTTP:", "the table ends with the HTTP to in-process ratios")
+	code, _, stderr = runCmd(t, nil, "bench", "--ops", "fly")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "unknown")
+}
