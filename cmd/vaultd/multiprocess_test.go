@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -37,10 +38,14 @@ func TestMultiProcessPostgres(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
 	first := startServe(t, dir, env, "--bootstrap-key-file", keyFile)
-	status, body := first.do(t, "POST", "/applications", readKey(t, keyFile),
-		`{"name":"clients","type":"private","permissions":["token:create","token:read","token:update","token:delete"]}`)
+	mgmt := readKey(t, keyFile)
+	status, body := first.do(t, "POST", "/applications", mgmt,
+		`{"name":"clients","type":"private","permissions":["token:create","token:read","token:update","token:delete","reactor:invoke"]}`)
 	require.Equal(t, http.StatusCreated, status, "%s", body)
 	key := jsonField(t, body, "key")
+	status, body = first.do(t, "POST", "/reactors", mgmt, `{"name":"echo","code":"module.exports = async (req) => ({ raw: { n: req.args.n } })"}`)
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	reactor := jsonField(t, body, "id")
 
 	// servers[i] is the running process of slot i; a client reads its
 	// slot's address at each call.
@@ -83,6 +88,30 @@ func TestMultiProcessPostgres(t *testing.T) {
 			}
 		})
 	}
+	// One client invokes the reactor asynchronously: each acknowledged
+	// invocation must end with exactly its result, whichever process ran
+	// it and however many were killed meanwhile.
+	var asyncMu sync.Mutex
+	async := map[string]int{} // request id -> its n
+	wg.Go(func() {
+		for n := 0; ctx.Err() == nil; n++ {
+			status, body, err := drillRequest(context.Background(), &proc{addr: addr(n % 3), client: client}, "POST",
+				"/reactors/"+reactor+"/react-async", key, "", fmt.Sprintf(`{"args":{"n":%d}}`, n))
+			if err != nil || status != http.StatusAccepted {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			var res struct {
+				ID string `json:"asyncReactorRequestId"`
+			}
+			if json.Unmarshal(body, &res) == nil && res.ID != "" {
+				asyncMu.Lock()
+				async[res.ID] = n
+				asyncMu.Unlock()
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
+	})
 	kills := 0
 	for slot := 0; ctx.Err() == nil; slot = (slot + 1) % 3 {
 		time.Sleep(700 * time.Millisecond)
@@ -108,11 +137,30 @@ func TestMultiProcessPostgres(t *testing.T) {
 		require.NoError(t, err)
 		rec.Record(100, in, call, out, rec.Now())
 	}
+	// Every acknowledged asynchronous invocation completes with its own
+	// result: a job of a killed process is taken over once its lease ends.
+	live := &proc{addr: addr(1), client: client}
+	deadline := time.Now().Add(90 * time.Second)
+	for id, n := range async {
+		for {
+			status, body, err := drillRequest(context.Background(), live, "GET", "/reactors/"+reactor+"/results/"+id, key, "", "")
+			require.NoError(t, err)
+			if status == http.StatusOK {
+				var res struct{ Raw struct{ N int } }
+				require.NoError(t, json.Unmarshal(body, &res), "%s", body)
+				require.Equal(t, n, res.Raw.N, "invocation %s has its own result", id)
+				break
+			}
+			require.Equal(t, http.StatusAccepted, status, "invocation %s: %s", id, body)
+			require.True(t, time.Now().Before(deadline), "invocation %s never completed", id)
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 	history := rec.History()
 	res := lincheck.Check(history, 2*time.Minute)
 	assert.Equal(t, porcupine.Ok, res, "the history of %d calls is linearizable", len(history))
-	t.Logf("multi-process drill: 3 vaultd on one database, %d kills, %d calls (%d without an answer), linearizable: %s",
-		kills, calls.Load(), unknown.Load(), res)
+	t.Logf("multi-process drill: 3 vaultd on one database, %d kills, %d calls (%d without an answer), linearizable: %s; "+
+		"%d asynchronous invocations acknowledged, each completed with its own result", kills, calls.Load(), unknown.Load(), res, len(async))
 	for _, p := range servers {
 		require.Equal(t, 0, p.stop(t), fmt.Sprint(p.stderr))
 	}
