@@ -21,6 +21,9 @@ type HTTP struct {
 // refusals (OK false); any other non-2xx status is an error, and so is a
 // request that got no answer (the caller then records the call Unknown).
 func (c HTTP) Apply(ctx context.Context, in Op) (Result, error) {
+	if in.Kind == "txn" {
+		return c.transaction(ctx, in)
+	}
 	var method, path, body, ctype string
 	switch in.Kind {
 	case "create":
@@ -53,8 +56,10 @@ func (c HTTP) Apply(ctx context.Context, in Op) (Result, error) {
 	}
 	switch res.StatusCode {
 	case http.StatusOK, http.StatusCreated, http.StatusNoContent:
-	case http.StatusNotFound, http.StatusConflict:
+	case http.StatusNotFound:
 		return Result{}, nil
+	case http.StatusConflict:
+		return Result{Conflict: true}, nil
 	default:
 		return Result{}, &StatusError{Status: res.StatusCode, Body: string(b)}
 	}
@@ -79,3 +84,69 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("status %d: %s", e.Status, e.Body) }
+
+// transaction runs a txn operation: POST /transactions, a create of each id
+// with BT-TRANSACTION-ID, and the commit; a create refused (409) rolls it
+// back, and the operation failed.
+func (c HTTP) transaction(ctx context.Context, in Op) (Result, error) {
+	status, body, err := c.send(ctx, http.MethodPost, "/transactions", "", "")
+	if err != nil {
+		return Result{}, err
+	}
+	if status != http.StatusCreated {
+		return Result{}, &StatusError{Status: status, Body: string(body)}
+	}
+	var txn struct{ ID string }
+	if err := json.Unmarshal(body, &txn); err != nil {
+		return Result{}, err
+	}
+	for _, id := range in.IDs {
+		status, body, err := c.send(ctx, http.MethodPost, "/tokens", txn.ID,
+			fmt.Sprintf(`{"id":%q,"type":"token","data":"d","metadata":{"v":%q}}`, id, in.Meta))
+		if err != nil {
+			return Result{}, err
+		}
+		switch status {
+		case http.StatusCreated:
+			continue
+		case http.StatusConflict:
+			if _, _, err := c.send(ctx, http.MethodPost, "/transactions/"+txn.ID+"/rollback", "", ""); err != nil {
+				return Result{}, err
+			}
+			return Result{}, nil
+		}
+		return Result{}, &StatusError{Status: status, Body: string(body)}
+	}
+	status, body, err = c.send(ctx, http.MethodPost, "/transactions/"+txn.ID+"/commit", "", "")
+	switch {
+	case err != nil:
+		return Result{}, err
+	case status == http.StatusOK:
+		return Result{OK: true}, nil
+	case status == http.StatusConflict:
+		return Result{}, nil
+	}
+	return Result{}, &StatusError{Status: status, Body: string(body)}
+}
+
+// send makes one request (in transaction txn when set).
+func (c HTTP) send(ctx context.Context, method, path, txn, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("BT-API-KEY", c.Key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if txn != "" {
+		req.Header.Set("BT-TRANSACTION-ID", txn)
+	}
+	res, err := c.Client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}

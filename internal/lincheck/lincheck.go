@@ -15,7 +15,10 @@ package lincheck
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,26 +26,75 @@ import (
 )
 
 // Op is a call: its kind (create, get, update, delete), the token id, and
-// the metadata value written (create, update).
+// the metadata value written (create, update). Kind txn is a token
+// transaction that creates every token of IDs with Meta and commits: all
+// of them appear at one moment, or none does. Group names the ids an
+// operation may touch together (the ids of a transaction share one); the
+// history is checked group by group. An empty Group is the ID.
+//
+// Locked says a token transaction of the history may hold the id's lock
+// while the call runs: the vault then refuses a create, update or delete
+// with a conflict whatever the token's state, so a conflict is no evidence
+// of it (the model allows it, changing nothing).
 type Op struct {
-	Kind string
-	ID   string
-	Meta string
+	Kind   string
+	ID     string
+	IDs    []string
+	Meta   string
+	Group  string
+	Locked bool
 }
 
 // Result is what the call returned: OK (created, updated, deleted, found),
 // and for get the metadata value seen. Unknown marks a write whose answer
 // never came.
 type Result struct {
-	OK      bool
-	Meta    string
-	Unknown bool
+	OK       bool
+	Meta     string
+	Unknown  bool
+	Conflict bool // refused with a conflict (409), not as not found
 }
 
-// state is the model's state of one id.
-type state struct {
+// token is the model's state of one id.
+type token struct {
 	exists bool
 	meta   string
+}
+
+// state is the model's state of one group: its tokens, encoded as a
+// string (comparable, so porcupine's default equality works) of sorted
+// "id=meta" entries of the tokens that exist.
+type state string
+
+func (s state) tokens() map[string]token {
+	m := map[string]token{}
+	if s == "" {
+		return m
+	}
+	for e := range strings.SplitSeq(string(s), "\x00") {
+		id, meta, _ := strings.Cut(e, "=")
+		m[id] = token{exists: true, meta: meta}
+	}
+	return m
+}
+
+func encode(m map[string]token) state {
+	var entries []string
+	for id, t := range m {
+		if t.exists {
+			entries = append(entries, id+"="+t.meta)
+		}
+	}
+	slices.Sort(entries)
+	return state(strings.Join(entries, "\x00"))
+}
+
+// group returns the partition of op.
+func (op Op) group() string {
+	if op.Group != "" {
+		return op.Group
+	}
+	return op.ID
 }
 
 // Model is the sequential specification of tokens, partitioned by id:
@@ -50,54 +102,68 @@ type state struct {
 // id's is.
 var Model = porcupine.NondeterministicModel{
 	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byID := map[string][]porcupine.Operation{}
+		byGroup := map[string][]porcupine.Operation{}
 		var order []string
 		for _, op := range history {
-			id := op.Input.(Op).ID
-			if _, ok := byID[id]; !ok {
-				order = append(order, id)
+			g := op.Input.(Op).group()
+			if _, ok := byGroup[g]; !ok {
+				order = append(order, g)
 			}
-			byID[id] = append(byID[id], op)
+			byGroup[g] = append(byGroup[g], op)
 		}
 		out := make([][]porcupine.Operation, 0, len(order))
-		for _, id := range order {
-			out = append(out, byID[id])
+		for _, g := range order {
+			out = append(out, byGroup[g])
 		}
 		return out
 	},
-	Init: func() []any { return []any{state{}} },
+	Init: func() []any { return []any{state("")} },
 	Step: func(st, input, output any) []any {
 		s, in, out := st.(state), input.(Op), output.(Result)
-		var next state
-		var ok bool // whether the call succeeds from s
+		m := s.tokens()
+		cur := m[in.ID]
+		ok := false // whether the call succeeds from s
+		next := maps.Clone(m)
 		switch in.Kind {
 		case "create":
-			ok, next = !s.exists, state{exists: true, meta: in.Meta}
+			ok, next[in.ID] = !cur.exists, token{exists: true, meta: in.Meta}
 		case "update":
-			ok, next = s.exists, state{exists: true, meta: in.Meta}
+			ok, next[in.ID] = cur.exists, token{exists: true, meta: in.Meta}
 		case "delete":
-			ok, next = s.exists, state{}
+			ok = cur.exists
+			delete(next, in.ID)
 		case "get":
-			if out.OK == s.exists && (!s.exists || out.Meta == s.meta) {
+			if out.OK == cur.exists && (!cur.exists || out.Meta == cur.meta) {
 				return []any{s}
 			}
 			return nil
+		case "txn":
+			ok = true
+			for _, id := range in.IDs {
+				ok = ok && !m[id].exists
+				next[id] = token{exists: true, meta: in.Meta}
+			}
+			if !out.OK && !out.Unknown {
+				return []any{s} // a transaction that failed applied nothing
+			}
 		default:
 			return nil
 		}
 		switch {
+		case in.Locked && out.Conflict && !out.OK && in.Kind != "txn":
+			return []any{s} // perhaps refused by a transaction's lock
 		case out.Unknown && ok:
-			return []any{s, next} // it took effect, or it never did
+			return []any{s, encode(next)} // it took effect, or it never did
 		case out.Unknown, !ok && !out.OK:
 			return []any{s} // refused (not found, conflict): nothing changed
 		case ok && out.OK:
-			return []any{next}
+			return []any{encode(next)}
 		}
 		return nil
 	},
 	DescribeOperation: func(input, output any) string {
 		in, out := input.(Op), output.(Result)
-		return fmt.Sprintf("%s(%s, %q) -> ok=%v unknown=%v %q", in.Kind, in.ID, in.Meta, out.OK, out.Unknown, out.Meta)
+		return fmt.Sprintf("%s(%s%v, %q) -> ok=%v unknown=%v %q", in.Kind, in.ID, in.IDs, in.Meta, out.OK, out.Unknown, out.Meta)
 	},
 }
 
