@@ -565,3 +565,33 @@ func countBucket(t *testing.T, store *memory.Store, bucket string) int {
 	}))
 	return n
 }
+
+// TestWebhookOncePerWebhookOnPostgres runs two vaults on one PostgreSQL
+// schema, each raising events: the outbox lease and the job leases give
+// every event one delivery (the receiver always succeeds, so nothing is
+// retried), whichever process raised it.
+func TestWebhookOncePerWebhookOnPostgres(t *testing.T) {
+	schema := newPostgresSchema(t)
+	r, opts := newReceiver(t, nil)
+	a := openPostgresVaultWith(t, schema, opts...)
+	b := openPostgresVaultWith(t, schema, opts...)
+	ctx := t.Context()
+	createHook(t, a, ctx, r.srv.URL, vault.EventTokenCreated)
+	const n = 40
+	var wg sync.WaitGroup
+	for _, v := range []*vault.Vault{a, b} {
+		wg.Go(func() {
+			for range n / 2 {
+				_, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x"})
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	require.Eventually(t, func() bool { return len(r.deliveries()) >= n }, 30*time.Second, 10*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	ids, _ := decodeDeliveries(t, r.deliveries())
+	assert.Len(t, ids, n, "each event once")
+	slices.Sort(ids)
+	assert.Len(t, slices.Compact(ids), n)
+}
