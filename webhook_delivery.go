@@ -267,7 +267,7 @@ func (v *Vault) webhookJobs() *jobKind {
 // fails; its commit records the outcome (see the top of this file).
 func (v *Vault) runDelivery(ctx context.Context, j *runningJob) (func(tx storage.Tx) error, error) {
 	var pl deliveryPayload
-	if err := json.Unmarshal(j.payload, &pl); err != nil || len(pl.IDs) != len(pl.Events) {
+	if err := json.Unmarshal(j.payload, &pl); err != nil || len(pl.IDs) != len(pl.Events) || len(pl.Events) == 0 {
 		v.log.Warn("a webhook delivery job does not decode: dropped", "job", j.id)
 		return nil, nil
 	}
