@@ -172,8 +172,9 @@
 // store, so it exists if and only if the change committed, and a crash
 // after the commit delays it but does not lose it. Event data holds ids,
 // types and non-sensitive attributes only, never token data, keys,
-// credentials or configuration. Without a handler ([WithEventHandler])
-// nothing is written.
+// credentials or configuration. An event is written when a handler is
+// registered ([WithEventHandler]) or its tenant has a webhook (read in the
+// writing transaction, so exact across processes); otherwise nothing is.
 //
 // A dispatcher goroutine delivers the outbox to the handlers after commit:
 // one event at a time, in commit order per tenant, at least once, each with
@@ -186,6 +187,69 @@
 // delivered. Delivered events are purged after [WithEventRetention] (24 h by
 // default); a deleted tenant's events, tenant.deleted among them, are
 // delivered before its purge removes them.
+//
+// # Webhooks
+//
+// A tenant's webhooks ([Vault.CreateWebhook]; reference section 8.1) get
+// its events by HTTP POST. Decisions:
+//
+//   - A tenant has at most [MaxWebhooks] (5); a sixth is KindConflict. A
+//     webhook has a name (at most 200 characters), a URL, an optional
+//     notify_email, events (known event types, or "*" for all; an unknown
+//     type is KindInvalid at "events[i]") and a status, enabled or
+//     disabled. The permissions are webhook:create, :read, :update and
+//     :delete, for management applications; the reference's webhooks:read
+//     (and :create, :update, :delete) are synonyms. GET /ping answers 200
+//     to any authenticated key.
+//   - Each webhook has a signing key: 32 random bytes (crypto/rand) as
+//     base64url, sealed at rest like connection credentials, a [Secret] in
+//     the Go API (redacted in fmt, JSON and slog), returned in plaintext on
+//     create and on reads by callers holding webhook:read, and never in
+//     events (which carry {webhook: {id, name, url, status, events}}), logs
+//     or errors.
+//   - Each request is a POST of {"event": <the event as stored: id, type,
+//     timestamp, tenant_id, trace_id, data with actor>, "delivered_at":
+//     RFC 3339} with the headers Content-Type: application/json,
+//     BT-SIGNATURE (base64 of HMAC-SHA256 over the exact body, keyed with
+//     the signing key string's bytes), BT-SIGNATURE-VERSION: v1,
+//     BT-EVENT-ID (the event id, the same on every retry) and User-Agent:
+//     vault-webhooks. A 2xx answer is a delivery; any other status, a
+//     timeout ([WithWebhookTimeout], 10 s by default) or a refused or failed
+//     connection is a failure. Redirects are never followed. Logs name only
+//     the webhook id, the event id and the status.
+//   - Delivery is at least once and durable: in the transaction that
+//     advances the outbox past a round's events, the dispatcher inserts one
+//     delivery job per subscribed enabled webhook holding its events (so a
+//     crash loses none, and none is fanned out twice). A job POSTs its
+//     events in order; at the first failure it stops and queues a follow-up
+//     holding the rest, after a capped exponential backoff (2 s doubling to
+//     10 minutes, jittered over the upper half), so delivered events are not
+//     sent again. A process dying mid-job has the job re-run from its first
+//     event once its lease ends: receivers must de-duplicate by
+//     BT-EVENT-ID. Events of one webhook arrive in commit order while
+//     deliveries succeed, but there is no ordering guarantee across
+//     retries (a later batch may arrive while an earlier one waits). Use
+//     delivered_at for replay checks.
+//   - A webhook failing continuously (no success) for
+//     [WithWebhookDisableAfter] (24 h by default; failing_since records
+//     when it began, cleared by a success) is disabled: webhook.disabled
+//     is raised and the hook of [WithWebhookDisabledHook] is called after
+//     the commit (mailing notify_email is the host's job: the vault sends no
+//     mail). Events queued for a webhook disabled or deleted since are
+//     dropped. Enabling it again (PUT with status enabled) clears
+//     failing_since.
+//   - Destinations: by default a URL must be https, carry no user
+//     information, and not name a literal loopback, private, link-local,
+//     multicast or unspecified address (KindInvalid at "url"); every
+//     connection is checked again on the address dialed (a net.Dialer
+//     Control hook), so a name that resolves, or is rebound, to such an
+//     address is refused too. No proxy is used. [WithWebhookHosts] sets an
+//     allow-list: then only the hosts it names are accepted, and those may
+//     use http and resolve to private addresses. [WithWebhookClient] lends
+//     a transport's settings (TLS roots, say); the dial check still applies.
+//   - With several processes on one store, the outbox lease and the job
+//     leases give each event one delivery job per webhook and each job one
+//     process at a time.
 //
 // # Tokens
 //
@@ -626,8 +690,8 @@
 // # Background jobs
 //
 // Work that must outlive the call that asks for it runs on one durable job
-// queue kept in the store (asynchronous reactor invocations today;
-// connection checks, payment retries and webhook deliveries build on it).
+// queue kept in the store (asynchronous reactor invocations, connection
+// checks, payment retries and webhook deliveries).
 // A job is written in the transaction of the change that asks for it, so
 // it exists exactly when that change committed. A process claims a job in a
 // store transaction, which counts the attempt and takes a lease of

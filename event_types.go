@@ -26,7 +26,8 @@ const (
 // reference's section 8.2 that an in-process vault can raise (no proxies,
 // token intents, 3-D Secure, account updater, Google Pay, users or
 // invitations: the vault has none of them), and its own for token
-// transactions, exchanges, connections, connectors, merchants and payments.
+// transactions, exchanges, connections, connectors, merchants, payments and
+// webhooks.
 // Every event's data also holds actor {id, type, name} (see [Actor]).
 var eventCatalogue = []string{
 	EventTokenCreated, EventTokenUpdated, EventTokenDeleted, EventTokenExpired, EventTokenPropertyExpired,
@@ -40,8 +41,12 @@ var eventCatalogue = []string{
 	EventConnectionCreated, EventConnectionUpdated, EventConnectionDeleted, EventConnectionAvailable, EventConnectionFailed,
 	EventMerchantCreated, EventMerchantArchived, EventConnectorCreated, EventConnectorUpdated, EventConnectorArchived,
 	EventPaymentAuthorized, EventPaymentDeclined, EventPaymentFailed, EventPaymentCaptured, EventPaymentVoided, EventPaymentRefunded,
+	EventWebhookCreated, EventWebhookUpdated, EventWebhookDeleted, EventWebhookDisabled,
 }
 
 // EventTypes returns every event type the vault raises, sorted: what a
 // webhook may subscribe to (GET /webhooks/event-types).
 func EventTypes() []string { return slices.Sorted(slices.Values(eventCatalogue)) }
+
+// isEventType reports whether typ is one of EventTypes.
+func isEventType(typ string) bool { return slices.Contains(eventCatalogue, typ) }

@@ -51,7 +51,13 @@ var eventShapes = map[string][]string{
 	vault.EventTenantCreated:         {"tenant.id", "tenant.name"},
 	vault.EventTenantUpdated:         {"tenant.id"},
 	vault.EventTenantDeleted:         {"tenant.id"},
+	vault.EventWebhookCreated:        webhookShape,
+	vault.EventWebhookUpdated:        webhookShape,
+	vault.EventWebhookDeleted:        webhookShape,
+	vault.EventWebhookDisabled:       webhookShape,
 }
+
+var webhookShape = []string{"webhook.events[]", "webhook.id", "webhook.name", "webhook.status", "webhook.url"}
 
 // TestEventCatalogue drives a vault through an operation raising each type
 // of the catalogue and checks every event against its shape: the envelope
@@ -146,9 +152,10 @@ func TestEventCatalogue(t *testing.T) {
 	paymentEvents(t, v)
 
 	require.NoError(t, v.FlushEvents(ctx))
+	all := append(events.all(), webhookEvents(t)...)
 	seen := map[string]bool{}
 	union := map[string][]string{} // every member path of the events of a type
-	for _, e := range events.all() {
+	for _, e := range all {
 		if !slices.Contains(vault.EventTypes(), e.Type) {
 			continue
 		}
@@ -186,6 +193,27 @@ func TestEventCatalogue(t *testing.T) {
 		assert.Equal(t, want, got, "the events of %s have every member of its shape", typ)
 	}
 	assert.Len(t, vault.EventTypes(), len(eventShapes)+len(paymentShapes), "every type of the catalogue has a shape")
+}
+
+// webhookEvents raises every webhook event in a vault of its own (a real
+// clock: the disable span runs out) and returns its events.
+func webhookEvents(t *testing.T) []vault.Event {
+	t.Helper()
+	r, opts := newReceiver(t, func(int) int { return 500 })
+	events := &eventLog{t: t}
+	v := openTestVault(t, append(opts, vault.WithWebhookBackoffForTest(time.Millisecond, 5*time.Millisecond),
+		vault.WithWebhookDisableAfter(20*time.Millisecond), vault.WithEventHandler(events.handle))...)
+	events.v = v
+	ctx := t.Context()
+	w := createHook(t, v, ctx, r.srv.URL, vault.EventTokenCreated)
+	_, err := v.UpdateWebhook(ctx, w.ID, vault.UpdateWebhookRequest{Name: "hook 2", URL: r.srv.URL, Events: []string{vault.EventTokenCreated}})
+	require.NoError(t, err)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "marker-data"})
+	require.NoError(t, err)
+	events.waitOfType(vault.EventWebhookDisabled, 1)
+	require.NoError(t, v.DeleteWebhook(ctx, w.ID))
+	require.NoError(t, v.FlushEvents(ctx))
+	return events.all()
 }
 
 // paymentShapes are the shapes of the orchestration events.

@@ -225,20 +225,32 @@ type outboxTx struct {
 
 // emitTx raises an event in tx: it writes the tenant's next outbox entry, to
 // be delivered once tx commits. It writes nothing when no handler is
-// registered. data must hold only ids, types and non-sensitive attributes.
+// registered and the tenant has no webhook. data must hold only ids, types
+// and non-sensitive attributes.
 // Call it inside the update that makes the change.
 func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, data map[string]any) error {
-	if len(v.events) == 0 {
-		return nil
+	if write, err := v.outboxWanted(tx, tenant); !write || err != nil {
+		return err
 	}
 	return v.writeEvent(ctx, tx, tenant, typ, data, nil)
+}
+
+// outboxWanted reports whether an event of the tenant is written to the
+// outbox: with a Go handler registered, or when the tenant has a webhook,
+// which tx reads (so that the answer is exact whichever process created
+// the webhook).
+func (v *Vault) outboxWanted(tx storage.Tx, tenant string) (bool, error) {
+	if len(v.events) > 0 {
+		return true, nil
+	}
+	return hasWebhooks(tx, tenant)
 }
 
 // emitTokenTx is emitTx with tokenEventData(rec), encoded without building
 // it: the hot path of token writes.
 func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ string, rec *tokenRecord) error {
-	if len(v.events) == 0 {
-		return nil
+	if write, err := v.outboxWanted(tx, tenant); !write || err != nil {
+		return err
 	}
 	return v.writeEvent(ctx, tx, tenant, typ, nil, rec)
 }
@@ -321,11 +333,21 @@ const emitTimeout = 30 * time.Second
 // ctx's cancellation, only its values: the event describes what happened.
 // A failure is logged, never returned.
 func (v *Vault) emit(ctx context.Context, tenant, typ string, data map[string]any) {
-	if len(v.events) == 0 {
-		return
-	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emitTimeout)
 	defer cancel()
+	if len(v.events) == 0 {
+		// Without handlers, only a tenant with webhooks wants it: a read
+		// spares the write transaction otherwise (emitTx decides again).
+		write := false
+		err := v.view(wctx, "Emit", func(tx storage.Tx) error {
+			var err error
+			write, err = hasWebhooks(tx, tenant)
+			return err
+		})
+		if err != nil || !write {
+			return
+		}
+	}
 	err := v.update(wctx, "Emit", func(tx storage.Tx) error { return v.emitTx(ctx, tx, tenant, typ, data) })
 	switch {
 	case errors.Is(err, ErrClosed):

@@ -754,9 +754,6 @@ func exchangeTokenError(op string, err error) error {
 
 // emitExchange raises exchange.completed or exchange.failed.
 func (v *Vault) emitExchange(ctx context.Context, tenant string, run *exchangeRun, tok *Token, elapsed time.Duration, err error) {
-	if len(v.events) == 0 {
-		return
-	}
 	data := map[string]any{
 		"exchange":     map[string]any{"id": run.ex.ID, "name": run.ex.Name},
 		"source_token": map[string]any{"id": run.source.ID},

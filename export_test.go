@@ -95,3 +95,10 @@ func SealedVersionsForTest(bucket string, stored []byte) ([]uint32, bool, error)
 func WithOutboxTimingForTest(poll, lease, grace time.Duration) Option {
 	return func(c *config) { c.outboxTiming = outboxTiming{poll: poll, leaseTTL: lease, grace: grace} }
 }
+
+// WithWebhookBackoffForTest shortens the backoff of webhook follow-ups.
+func WithWebhookBackoffForTest(base, ceiling time.Duration) Option {
+	return func(c *config) { c.webhooks.backoffBase, c.webhooks.backoffCap = base, ceiling }
+}
+
+// WebhookEventTypesForTest are the event types a webhook may subscribe to.

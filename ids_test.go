@@ -194,7 +194,17 @@ func TestOversizedIDs(t *testing.T) {
 			_, err := v.Exchange(ctx, exchange.ID, id)
 			return err
 		}, kind: vault.KindInvalid, path: "token_id"},
-		"GetConnection":    {call: func(ctx context.Context, id string) error { _, err := v.GetConnection(ctx, id); return err }, kind: vault.KindNotFound},
+		"GetConnection": {call: func(ctx context.Context, id string) error { _, err := v.GetConnection(ctx, id); return err }, kind: vault.KindNotFound},
+		"GetWebhook":    {call: func(ctx context.Context, id string) error { _, err := v.GetWebhook(ctx, id); return err }, kind: vault.KindNotFound},
+		"UpdateWebhook": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateWebhook(ctx, id, vault.UpdateWebhookRequest{Name: "n", URL: "https://hooks.invalid/x", Events: []string{"*"}})
+			return err
+		}, kind: vault.KindNotFound},
+		"DeleteWebhook": {call: func(ctx context.Context, id string) error { return v.DeleteWebhook(ctx, id) }, kind: vault.KindNotFound},
+		"ListWebhooks (start)": {call: func(ctx context.Context, id string) error {
+			_, err := v.ListWebhooks(ctx, vault.ListWebhooksRequest{Start: id})
+			return err
+		}, kind: vault.KindInvalid, path: "start"},
 		"DeleteConnection": {call: func(ctx context.Context, id string) error { return v.DeleteConnection(ctx, id) }, kind: vault.KindNotFound},
 		"UpdateConnection": {call: func(ctx context.Context, id string) error {
 			_, err := v.UpdateConnection(ctx, id, vault.UpdateConnectionRequest{ConnectionFormulaID: "mock-card", Method: "card", DisplayName: "n",

@@ -168,6 +168,9 @@ type runningJob struct {
 	payload []byte    // the opened payload, valid while the job runs
 	created time.Time // when it was enqueued
 	cancel  context.CancelCauseFunc
+	// afterCommit, if the run sets it, runs once the job finished with its
+	// commit applied.
+	afterCommit func()
 }
 
 var (
@@ -511,6 +514,9 @@ func (v *Vault) runClaimed(ctx context.Context, k *jobKind, rj *runningJob) {
 	err := v.settleJob(rj, k, commit, runErr)
 	if err != nil && !errors.Is(err, errLeaseLost) && !errors.Is(err, keys.ErrTenantDeleted) {
 		v.log.Warn("finishing a job failed", "kind", k.name, "job", rj.id, "err", err)
+	}
+	if err == nil && runErr == nil && rj.afterCommit != nil {
+		rj.afterCommit()
 	}
 }
 

@@ -16,8 +16,10 @@ import (
 	"github.com/tokenvault/vault/storage"
 )
 
-// The outbox dispatcher (see events.go for the outbox itself). A vault with
-// event handlers runs one dispatcher goroutine. In rounds, it takes the
+// The outbox dispatcher (see events.go for the outbox itself). Every vault
+// runs one dispatcher goroutine (events go to Go handlers and to webhooks).
+// In rounds, it looks whether any entry waits (a read: an idle vault
+// writes nothing), takes the
 // "outbox" lease (so that, of several processes sharing a store, one
 // delivers), reads in one snapshot the tenants whose delivered cursor is
 // behind their sequence and up to outboxBatch entries of each after the
@@ -54,8 +56,8 @@ type outboxTiming struct {
 	poll, leaseTTL, grace time.Duration
 }
 
-// outbox is the dispatcher's state shared with the rest of the vault. A
-// vault without handlers has none (nil); its methods are no-ops then.
+// outbox is the dispatcher's state shared with the rest of the vault. Its
+// methods are no-ops on a nil outbox.
 type outbox struct {
 	timing outboxTiming
 	wake   chan struct{} // capacity 1: a round is wanted
@@ -108,6 +110,9 @@ type pendingEvent struct {
 	tenant string
 	seq    uint64
 	e      *Event
+	// For a tenant with webhooks: the entry as stored, its id and type.
+	raw      []byte
+	id, kind string
 }
 
 // delivery is a round's events handed to the handler goroutine.
@@ -173,6 +178,14 @@ func (d *dispatcher) run(ctx context.Context) {
 // reports whether entries are left.
 func (d *dispatcher) round(ctx context.Context) (bool, error) {
 	v := d.v
+	if !d.held || !v.now().Before(d.renewAfter) {
+		// Before taking or renewing the lease, a read: an idle vault
+		// writes nothing.
+		idle, err := d.idle(ctx)
+		if err != nil || idle {
+			return false, err
+		}
+	}
 	if err := d.keepLease(ctx); err != nil || !d.held {
 		return false, err
 	}
@@ -204,6 +217,10 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 		}
 		for _, b := range behind {
 			tenant, st := b.tenant, b.st
+			hooks, err := hasWebhooks(tx, tenant)
+			if err != nil {
+				return err
+			}
 			n := 0
 			err = tx.Scan(outboxBucket, storage.ScanOptions{Prefix: tenantPrefix(tenant), Start: outboxKey(tenant, st.Delivered+1), Limit: outboxBatch},
 				func(k, val []byte) error {
@@ -211,12 +228,20 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 					if err != nil {
 						return nil
 					}
-					e, err := decodeEvent(val)
-					if err != nil {
-						v.log.Warn("an outbox entry does not decode: skipped", "tenant", tenant, "seq", seq)
-						e = nil
+					p := pendingEvent{tenant: tenant, seq: seq}
+					if len(v.events) > 0 {
+						if p.e, err = decodeEvent(val); err != nil {
+							v.log.Warn("an outbox entry does not decode: skipped", "tenant", tenant, "seq", seq)
+						}
 					}
-					batch = append(batch, pendingEvent{tenant: tenant, seq: seq, e: e})
+					if hooks {
+						if p.id, p.kind, err = eventHead(p.e, val); err == nil {
+							p.raw = bytes.Clone(val)
+						} else if len(v.events) == 0 {
+							v.log.Warn("an outbox entry does not decode: skipped", "tenant", tenant, "seq", seq)
+						}
+					}
+					batch = append(batch, p)
 					n++
 					return nil
 				})
@@ -238,7 +263,10 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 	if len(batch) == 0 && len(drained) == 0 {
 		return false, nil
 	}
-	done := d.deliver(ctx, batch)
+	done := len(batch)
+	if len(v.events) > 0 {
+		done = d.deliver(ctx, batch)
+	}
 	cursors := maps.Clone(drained)
 	for _, p := range batch[:done] {
 		cursors[p.tenant] = max(cursors[p.tenant], p.seq)
@@ -246,7 +274,27 @@ func (d *dispatcher) round(ctx context.Context) (bool, error) {
 	if done < len(batch) {
 		more = true
 	}
-	return more, d.advance(cursors)
+	fan, err := v.prepareFanOut(ctx, batch[:done])
+	if err != nil {
+		return more, err
+	}
+	return more, d.advance(cursors, fan)
+}
+
+// idle reports whether no tenant's outbox has an entry to deliver.
+func (d *dispatcher) idle(ctx context.Context) (bool, error) {
+	idle := true
+	err := d.v.view(ctx, "DeliverEvents", func(tx storage.Tx) error {
+		idle = true
+		return tx.Scan(outboxStateBucket, storage.ScanOptions{}, func(_, val []byte) error {
+			if st, err := decodeOutboxState(val); err == nil && st.Delivered < st.Seq {
+				idle = false
+				return storage.StopScan
+			}
+			return nil
+		})
+	})
+	return idle, err
 }
 
 // deliver hands batch to the handler goroutine and waits until it is done,
@@ -338,15 +386,20 @@ func cloneEventValue(val any) any {
 }
 
 // advance moves the delivered cursors forward (never back) in one
-// transaction, and tells FlushEvents. It runs after Close began too, so that
-// what was delivered is not delivered again.
-func (d *dispatcher) advance(cursors map[string]uint64) error {
+// transaction, and tells FlushEvents. In the same transaction it fans the
+// events it moves past out to the tenants' webhooks (fan), so that an event
+// gets its delivery jobs exactly when the cursor passes it: never twice,
+// and never lost to a crash. It runs after Close began too, so that what
+// was delivered is not delivered again.
+func (d *dispatcher) advance(cursors map[string]uint64, fan *fanOut) error {
 	if len(cursors) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), emitTimeout)
 	defer cancel()
+	jobs := false
 	err := d.v.store.Update(ctx, func(tx storage.Tx) error {
+		jobs = false
 		for _, tenant := range slices.Sorted(maps.Keys(cursors)) { // one lock order
 			st, found, err := getOutboxState(tx, tenant)
 			if err != nil {
@@ -355,7 +408,13 @@ func (d *dispatcher) advance(cursors map[string]uint64) error {
 			if !found || st.Delivered >= cursors[tenant] {
 				continue
 			}
-			st.Delivered = min(cursors[tenant], st.Seq)
+			to := min(cursors[tenant], st.Seq)
+			n, err := d.v.fanOutTx(tx, fan, tenant, st.Delivered, to)
+			if err != nil {
+				return err
+			}
+			jobs = jobs || n > 0
+			st.Delivered = to
 			if err := tx.Put(outboxStateBucket, tenantPrefix(tenant), st.encode()); err != nil {
 				return err
 			}
@@ -364,6 +423,9 @@ func (d *dispatcher) advance(cursors map[string]uint64) error {
 	})
 	if err != nil {
 		return d.v.storeErr("DeliverEvents", err)
+	}
+	if jobs {
+		d.v.jobs.signal()
 	}
 	d.v.outbox.advanced()
 	return nil
@@ -412,17 +474,14 @@ func (d *dispatcher) letGo() {
 }
 
 // FlushEvents waits until every event committed before the call has been
-// delivered to the handlers, by this process or by whichever process sharing
-// the store holds the outbox lease. It returns nil at once when no handler
-// is registered, an error matching the context's when ctx ends first
-// (KindTimeout or KindUnavailable), and [ErrClosed] after Close. Safe for
-// concurrent use; an event handler must not call it (it would wait for
-// itself).
+// delivered to the handlers (and handed to the delivery jobs of the
+// tenants' webhooks, which POST them after), by this process or by
+// whichever process sharing the store holds the outbox lease. It returns
+// an error matching the context's when ctx ends first (KindTimeout or
+// KindUnavailable), and [ErrClosed] after Close. Safe for concurrent use;
+// an event handler must not call it (it would wait for itself).
 func (v *Vault) FlushEvents(ctx context.Context) error {
 	const op = "FlushEvents"
-	if len(v.events) == 0 {
-		return nil
-	}
 	targets := map[string]uint64{}
 	err := v.view(ctx, op, func(tx storage.Tx) error {
 		clear(targets)

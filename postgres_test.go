@@ -72,7 +72,7 @@ func newPostgresSchema(t *testing.T) string {
 func TestNoPlaintextInPostgres(t *testing.T) {
 	schema := newPostgresSchema(t)
 	v := openPostgresVault(t, schema)
-	createSecrets(t, v)
+	secrets := createSecrets(t, v)
 	app, err := v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: "a", Type: vault.AppPrivate, Permissions: []string{vault.PermTokenRead}})
 	require.NoError(t, err)
 

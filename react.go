@@ -415,18 +415,12 @@ func (v *Vault) React(ctx context.Context, id string, req ReactRequest) (*ReactR
 // has no change to commit the event with (a synchronous one). elapsed < 0
 // leaves elapsed_ms out.
 func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) {
-	if len(v.events) == 0 {
-		return
-	}
 	v.emit(ctx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
 }
 
 // emitInvocationTx raises the event emitInvocation does inside tx, the
 // transaction that records the invocation's change (an asynchronous job's).
 func (v *Vault) emitInvocationTx(ctx context.Context, tx storage.Tx, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) error {
-	if len(v.events) == 0 {
-		return nil
-	}
 	return v.emitTx(ctx, tx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
 }
 

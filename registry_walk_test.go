@@ -106,6 +106,11 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 	require.NoError(t, err)
 	_, err = v.CreateConnector(host, merchant.GUID, simulatorConnector("connector"))
 	require.NoError(t, err)
+	// A webhook (hooks.invalid never resolves: its delivery jobs stay queued).
+	_, err = v.CreateWebhook(host, vault.CreateWebhookRequest{Name: "w", URL: "https://hooks.invalid/x", Events: []string{"*"}})
+	require.NoError(t, err)
+	_, err = v.CreateToken(host, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "delivered to the webhook"})
+	require.NoError(t, err)
 	require.NoError(t, v.Check(ctx))
 
 	require.NoError(t, v.RotateKeys(ctx, nil))
@@ -122,7 +127,7 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 		}
 		return nil
 	}))
-	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges", "connections", "connectors"} {
+	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges", "connections", "connectors", "webhooks"} {
 		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
 	}
 

@@ -32,7 +32,7 @@ const (
 // secretFields are the names of the fields that hold secrets in the root
 // package's exported types (keys, nonces, reactor configuration, replayed
 // response bodies).
-var secretFields = map[string]bool{"Key": true, "SessionKey": true, "Nonce": true, "Configuration": true, "Body": true}
+var secretFields = map[string]bool{"Key": true, "SessionKey": true, "SigningKey": true, "Nonce": true, "Configuration": true, "Body": true}
 
 // fill sets every secret field reachable from v (a pointer) to marker,
 // allocating pointers and one element of each slice of structs on the way.
@@ -135,6 +135,7 @@ func TestSecretCanary(t *testing.T) {
 		&vault.Reactor{}, &vault.CreateReactorRequest{}, &vault.UpdateReactorRequest{},
 		&vault.IdempotentResponse{},
 		&vault.Page[*vault.Application]{}, &vault.Page[*vault.Reactor]{},
+		&vault.Webhook{}, &vault.Page[*vault.Webhook]{},
 	}
 	for _, v := range values {
 		typ := reflect.TypeOf(v).Elem()

@@ -8,6 +8,7 @@ import (
 	"github.com/tokenvault/vault/gateway"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
@@ -37,7 +38,7 @@ type Vault struct {
 
 	defaultTenant  string
 	events         []func(ctx context.Context, e Event)
-	outbox         *outbox // the event dispatcher's; nil without handlers
+	outbox         *outbox // the event dispatcher's
 	eventRetention time.Duration
 	settings       settingsCache
 	instance       string // identifies this process in leases
@@ -47,6 +48,8 @@ type Vault struct {
 	reactors       *reactorRuntime
 	jobs           *jobQueue
 	gateways       *catalogue
+	webhooks       webhookOptions
+	hookClient     *http.Client // webhook deliveries
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -79,6 +82,7 @@ type config struct {
 	jobKinds       []*jobKind // kinds added by this package's tests
 	gateways       []gateway.Adapter
 	formulas       []gateway.Definition
+	webhooks       webhookOptions
 }
 
 // Option configures a Vault at Open.
@@ -135,6 +139,9 @@ func Open(path string, opts ...Option) (*Vault, error) {
 		return nil, newError(KindInvalid, op, "the event retention must not be negative")
 	case slices.ContainsFunc(cfg.events, func(fn func(context.Context, Event)) bool { return fn == nil }):
 		return nil, newError(KindInvalid, op, "an event handler must not be nil")
+	}
+	if err := checkWebhookOptions(op, &cfg.webhooks); err != nil {
+		return nil, err
 	}
 
 	store := cfg.store
@@ -194,9 +201,8 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL,
 		eventRetention: cfg.eventRetention}
-	if len(v.events) > 0 {
-		v.outbox = newOutbox(cfg.outboxTiming)
-	}
+	v.outbox = newOutbox(cfg.outboxTiming)
+	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
 	v.bg, v.cancel = context.WithCancel(context.Background())
 	if cfg.jobLease < 0 || (cfg.jobLease > 0 && cfg.jobLease < minJobLease) {
 		v.cancel()
@@ -217,14 +223,13 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	v.gateways = newCatalogue(defaultAdapters(), &cfg)
 	v.jobs.addKind(v.connectionJobs())
 	v.jobs.addKind(v.paymentJobs())
+	v.jobs.addKind(v.webhookJobs())
 	for _, k := range cfg.jobKinds {
 		v.jobs.addKind(k)
 	}
 	v.startJobs()
 	v.startSweeper(cfg.sweepEvery)
-	if v.outbox != nil {
-		v.startOutbox()
-	}
+	v.startOutbox()
 	return v, nil
 }
 
@@ -270,15 +275,12 @@ func (v *Vault) view(ctx context.Context, op string, fn func(tx storage.Tx) erro
 }
 
 // update runs fn in a read-write transaction, mapping errors for op. fn may run
-// more than once (see storage.Store). With event handlers, fn gets a Tx that
-// records whether it raised an event, and the dispatcher is woken once the
+// more than once (see storage.Store). fn gets a Tx that records whether it
+// raised an event, and the dispatcher is woken once the
 // transaction has committed.
 func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) error) error {
 	if v.closed.Load() {
 		return ErrClosed
-	}
-	if v.outbox == nil {
-		return v.storeErr(op, v.store.Update(ctx, fn))
 	}
 	wrote := false
 	err := v.store.Update(ctx, func(tx storage.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,10 +27,16 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var secrets = []string{"4242424242424242", "123-45-6789", "123456789", "Sensitive Value", "s3cr3t-c0nfig",
 	"xchg-hmac-k3y-77", "sk_live_c0nnSecret", "c0nn-merchant-91", "co-api-k3y-91", "co-passw0rd-91", "sim_v4ultKey99"}
 
-func createSecrets(t *testing.T, v *vault.Vault) {
+// createSecrets stores every kind of secret and returns what to look for:
+// secrets and the random ones it was handed (a webhook's signing key).
+func createSecrets(t *testing.T, v *vault.Vault) []string {
 	t.Helper()
 	ctx := t.Context()
-	_, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCard,
+	// A webhook first, so that every change after writes its event to the
+	// outbox (hooks.invalid never resolves: its deliveries fail).
+	hook, err := v.CreateWebhook(ctx, vault.CreateWebhookRequest{Name: "h", URL: "https://hooks.invalid/x", Events: []string{"*"}})
+	require.NoError(t, err)
+	_, err = v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCard,
 		Data:          map[string]any{"number": "4242424242424242", "expiration_month": 12, "expiration_year": 2030, "cvc": "987"},
 		SearchIndexes: []string{"{{ data.number }}", "{{ data.number | last4 }}"}, FingerprintExpression: "{{ data.number }}"})
 	require.NoError(t, err)
@@ -54,13 +61,14 @@ func createSecrets(t *testing.T, v *vault.Vault) {
 		Config: &vault.ConnectorConfigRequest{Password: ptr(vault.NewSecret("co-passw0rd-91")),
 			Vault: map[string]vault.Secret{"api_key": vault.NewSecret("sim_v4ultKey99")}}})
 	require.NoError(t, err)
+	return append(slices.Clone(secrets), hook.SigningKey.Reveal())
 }
 
 func TestNoPlaintextInBoltFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vault.db")
 	v, err := vault.Open(path, vault.WithSweepInterval(0))
 	require.NoError(t, err)
-	createSecrets(t, v)
+	secrets := createSecrets(t, v)
 	require.NoError(t, v.Close())
 
 	raw, err := os.ReadFile(path)
@@ -83,7 +91,7 @@ func TestNoPlaintextInStore(t *testing.T) {
 	store := memory.New()
 	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
 	require.NoError(t, err)
-	createSecrets(t, v)
+	secrets := createSecrets(t, v)
 	dump := dumpAll(t, store)
 	for _, s := range secrets {
 		assert.False(t, bytes.Contains(dump, []byte(s)), "the store holds %q in plaintext", s)

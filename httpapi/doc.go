@@ -82,6 +82,12 @@
 //	POST   /orchestration/transactions/{id}/void       VoidPayment            200 payment
 //	POST   /orchestration/transactions/{id}/refunds    RefundPayment          201 refund
 //	GET    /orchestration/transactions/{id}/refunds    GetPayment             200 limit/cursor page of refunds
+//	POST   /webhooks                             CreateWebhook                201 webhook (with signing_key)
+//	GET    /webhooks                             ListWebhooks                 200 cursor page (start, size)
+//	GET    /webhooks/{id}                        GetWebhook                   200 webhook (with signing_key)
+//	PUT    /webhooks/{id}                        UpdateWebhook                200 webhook
+//	DELETE /webhooks/{id}                        DeleteWebhook                204
+//	GET    /ping                                 (any authenticated key)      200 {}
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204

@@ -99,6 +99,14 @@ func (h *handler) routes(cfg config) {
 	// /api/provisioning/ (ixopay.go).
 	h.ixopayRoutes()
 
+	// Webhooks (reference §8.1).
+	h.handle("POST /webhooks", h.createWebhook)
+	h.handle("GET /webhooks", h.listWebhooks)
+	h.handle("GET /webhooks/{id}", h.getWebhook)
+	h.handle("PUT /webhooks/{id}", h.updateWebhook)
+	h.handle("DELETE /webhooks/{id}", h.deleteWebhook)
+	h.handle("GET /ping", h.ping)
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)

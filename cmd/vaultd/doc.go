@@ -14,7 +14,10 @@
 // --path ($VAULT_PATH, default ./vault.db), --postgres-dsn
 // ($VAULT_POSTGRES_DSN), --postgres-schema ($VAULT_POSTGRES_SCHEMA),
 // --bootstrap-key-file ($VAULT_BOOTSTRAP_KEY_FILE), --drain-timeout
-// ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL), the
+// ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL),
+// --allow-host (repeatable; $VAULT_ALLOW_HOSTS, comma-separated: the webhook
+// destination hosts allowed, which may then use http and private
+// addresses; only they are accepted once set), the
 // limits on clients (see Limits), and for backup --key ($VAULT_API_KEY) and
 // --out. The master key comes from
 // $VAULT_MASTER_KEY or, for a vault file, the key file PATH.key, created

@@ -11,11 +11,44 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/httpapi"
 )
+
+// hostList is a repeatable flag of host names; the first one given on the
+// command line replaces the environment's list.
+type hostList struct {
+	hosts []string
+	set   bool
+}
+
+func (h *hostList) String() string { return strings.Join(h.hosts, ",") }
+
+func (h *hostList) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("a host must not be empty")
+	}
+	if !h.set {
+		h.hosts, h.set = nil, true
+	}
+	h.hosts = append(h.hosts, strings.TrimSpace(s))
+	return nil
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
 
 // serve runs the server until SIGINT or SIGTERM, then drains it.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
@@ -40,6 +73,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	allowHosts := hostList{hosts: splitList(getenv("VAULT_ALLOW_HOSTS"))}
+	fl.Var(&allowHosts, "allow-host", "a webhook destination host to allow (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
+		"once set, only these hosts are accepted, and they may use http and private addresses")
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
@@ -67,6 +103,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
+	}
+	if len(allowHosts.hosts) > 0 {
+		reactorOpts = append(reactorOpts, vault.WithWebhookHosts(allowHosts.hosts...))
 	}
 	// The listener comes first: a port that is taken fails the start
 	// before a new vault is created, so no bootstrap key is spent on a
