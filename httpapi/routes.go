@@ -102,6 +102,7 @@ func (h *handler) routes(cfg config) {
 	// Webhooks (reference §8.1).
 	h.handle("POST /webhooks", h.createWebhook)
 	h.handle("GET /webhooks", h.listWebhooks)
+	h.handle("GET /webhooks/event-types", h.webhookEventTypes)
 	h.handle("GET /webhooks/{id}", h.getWebhook)
 	h.handle("PUT /webhooks/{id}", h.updateWebhook)
 	h.handle("DELETE /webhooks/{id}", h.deleteWebhook)

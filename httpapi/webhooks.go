@@ -79,3 +79,10 @@ func (h *handler) deleteWebhook(c *call) (int, any, error) {
 func (h *handler) ping(*call) (int, any, error) {
 	return http.StatusOK, map[string]any{}, nil
 }
+
+// webhookEventTypes serves GET /webhooks/event-types: the array of event
+// types a webhook may subscribe to (vault.EventTypes), for any
+// authenticated caller: the list describes the API, not a tenant's data.
+func (h *handler) webhookEventTypes(*call) (int, any, error) {
+	return http.StatusOK, vault.EventTypes(), nil
+}

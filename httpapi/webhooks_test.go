@@ -124,3 +124,20 @@ func FuzzUpdateWebhookBody(f *testing.F) {
 func FuzzListWebhooksQuery(f *testing.F) {
 	fuzzQuery(f, "/webhooks", "mgmt", "size=2", "start=aWFi", "start=%00", "size=1&start=")
 }
+
+// TestWebhookEventTypesRoute lists the catalogue to any authenticated
+// caller, and to no one without a key.
+func TestWebhookEventTypesRoute(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, k := range []string{"mgmt", "private", "public"} {
+		res, body := f.do(t, http.MethodGet, "/webhooks/event-types", key(k), "")
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s: %s", k, body)
+		var types []string
+		require.NoError(t, json.Unmarshal(body, &types))
+		assert.Equal(t, vault.EventTypes(), types)
+		assert.Contains(t, types, vault.EventTokenCreated)
+		assert.Contains(t, types, vault.EventWebhookDisabled)
+	}
+	res, _ := f.do(t, http.MethodGet, "/webhooks/event-types", nil, "")
+	assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+}
