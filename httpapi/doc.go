@@ -84,7 +84,7 @@
 //	GET    /orchestration/transactions/{id}/refunds    GetPayment             200 limit/cursor page of refunds
 //	POST   /webhooks                             CreateWebhook                201 webhook (with signing_key)
 //	GET    /webhooks                             ListWebhooks                 200 cursor page (start, size)
-//	GET    /webhooks/event-types                 EventTypes                  200 array of event types
+//	GET    /webhooks/event-types                 EventTypes                   200 array of event types
 //	GET    /webhooks/{id}                        GetWebhook                   200 webhook (with signing_key)
 //	PUT    /webhooks/{id}                        UpdateWebhook                200 webhook
 //	DELETE /webhooks/{id}                        DeleteWebhook                204
