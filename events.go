@@ -226,8 +226,12 @@ type outboxTx struct {
 // emitTx raises an event in tx: it writes the tenant's next outbox entry, to
 // be delivered once tx commits. It writes nothing when no handler is
 // registered. data must hold only ids, types and non-sensitive attributes.
-// Call it inside the update that makes the change.
+// Call it inside the update that makes the change. It writes the change's
+// audit entry (audit.go) first, handlers or not.
 func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, data map[string]any) error {
+	if err := v.auditEventTx(ctx, tx, tenant, typ, data, nil, ""); err != nil {
+		return err
+	}
 	if len(v.events) == 0 {
 		return nil
 	}
@@ -237,10 +241,26 @@ func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, d
 // emitTokenTx is emitTx with tokenEventData(rec), encoded without building
 // it: the hot path of token writes.
 func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ string, rec *tokenRecord) error {
+	if err := v.auditEventTx(ctx, tx, tenant, typ, nil, rec, ""); err != nil {
+		return err
+	}
 	if len(v.events) == 0 {
 		return nil
 	}
 	return v.writeEvent(ctx, tx, tenant, typ, nil, rec)
+}
+
+// emitTokenGoneTx raises token.deleted or token.expired, {token: {id}},
+// for a token of type tokenType (for its audit entry).
+func (v *Vault) emitTokenGoneTx(ctx context.Context, tx storage.Tx, tenant, typ, id, tokenType string) error {
+	data := map[string]any{"token": map[string]any{"id": id}}
+	if err := v.auditEventTx(ctx, tx, tenant, typ, data, nil, tokenType); err != nil {
+		return err
+	}
+	if len(v.events) == 0 {
+		return nil
+	}
+	return v.writeEvent(ctx, tx, tenant, typ, data, nil)
 }
 
 // eventBuffers hold encoded entries while they are written: a store keeps
@@ -322,6 +342,7 @@ const emitTimeout = 30 * time.Second
 // A failure is logged, never returned.
 func (v *Vault) emit(ctx context.Context, tenant, typ string, data map[string]any) {
 	if len(v.events) == 0 {
+		v.auditEventLater(ctx, tenant, typ, data) // no transaction to write it in: batched, as reads are
 		return
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emitTimeout)
