@@ -262,19 +262,31 @@ func (v *Vault) auditTx(ctx context.Context, tx storage.Tx, tenant, entity, id, 
 	}
 	a := v.principal(ctx).Actor()
 	now := v.now().UTC()
-	return auditTable.write(tx, tenant, nil, &auditRecord{ID: auditID(now), ActorID: a.ID, ActorType: a.Type,
+	return auditTable.write(tx, tenant, nil, &auditRecord{ID: v.auditID(now), ActorID: a.ID, ActorType: a.Type,
 		EntityType: entity, EntityID: id, Operation: op, Message: msg, CreatedAt: now})
 }
 
 // auditID returns a version 7 UUID whose timestamp is t (the vault's
-// clock, which tests may set) and whose other bits come from uuid.NewV7.
-func auditID(t time.Time) string {
-	u := uuid.Must(uuid.NewV7())
-	ms := uint64(t.UnixMilli())
+// clock, which tests may set), with a 12-bit sequence in rand_a (RFC 9562
+// method 1) so that ids made in one millisecond keep their order; a
+// sequence that runs out moves the timestamp on.
+func (v *Vault) auditID(t time.Time) string {
+	want := uint64(max(t.UnixMilli(), 0)) << 12
+	var ts uint64
+	for {
+		last := v.auditSeq.Load()
+		ts = max(want, last+1)
+		if v.auditSeq.CompareAndSwap(last, ts) {
+			break
+		}
+	}
+	u := uuid.Must(uuid.NewRandom()) // rand_b
+	ms, seq := ts>>12, ts&0xfff
 	for i := 5; i >= 0; i-- {
 		u[i] = byte(ms)
 		ms >>= 8
 	}
+	u[6], u[7] = 0x70|byte(seq>>8), byte(seq)
 	return u.String()
 }
 
@@ -293,6 +305,7 @@ func auditBound(t time.Time) string {
 // auditItem is a read or use waiting in the queue.
 type auditItem struct {
 	tenant  string
+	entry   string // the entry's id
 	actor   Actor
 	trace   string
 	entity  string
@@ -334,6 +347,7 @@ func (v *Vault) auditLater(ctx context.Context, tenant, entity, id, op, msg stri
 	}
 	it := auditItem{tenant: tenant, actor: p.Actor(), trace: TraceID(ctx), entity: entity, id: id, op: op, msg: msg,
 		at: v.now().UTC(), event: event && len(v.events) > 0}
+	it.entry = v.auditID(it.at)
 	if v.auditOff && !it.event {
 		return
 	}
@@ -464,7 +478,7 @@ func (v *Vault) writeAuditBatch(ctx context.Context, batch []auditItem) {
 		for i := range batch {
 			it := &batch[i]
 			if !v.auditOff {
-				err := auditTable.write(tx, it.tenant, nil, &auditRecord{ID: auditID(it.at), ActorID: it.actor.ID, ActorType: it.actor.Type,
+				err := auditTable.write(tx, it.tenant, nil, &auditRecord{ID: it.entry, ActorID: it.actor.ID, ActorType: it.actor.Type,
 					EntityType: it.entity, EntityID: it.id, Operation: it.op, Message: it.msg, CreatedAt: it.at})
 				if err != nil {
 					return err

@@ -756,6 +756,7 @@ func exchangeTokenError(op string, err error) error {
 // emitExchange raises exchange.completed or exchange.failed.
 func (v *Vault) emitExchange(ctx context.Context, tenant string, run *exchangeRun, tok *Token, elapsed time.Duration, err error) {
 	if len(v.events) == 0 {
+		v.auditLater(ctx, tenant, auditOps[EventExchangeCompleted].entity, run.ex.ID, AuditInvoke, auditOps[EventExchangeCompleted].msg, false)
 		return
 	}
 	data := map[string]any{

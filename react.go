@@ -416,6 +416,9 @@ func (v *Vault) React(ctx context.Context, id string, req ReactRequest) (*ReactR
 // leaves elapsed_ms out.
 func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) {
 	if len(v.events) == 0 {
+		if typ == EventReactorInvoked {
+			v.auditLater(ctx, tenant, auditOps[typ].entity, reactorID, AuditInvoke, auditOps[typ].msg, false)
+		}
 		return
 	}
 	v.emit(ctx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
@@ -425,6 +428,9 @@ func (v *Vault) emitInvocation(ctx context.Context, typ, tenant, reactorID, name
 // transaction that records the invocation's change (an asynchronous job's).
 func (v *Vault) emitInvocationTx(ctx context.Context, tx storage.Tx, typ, tenant, reactorID, name, requestID, invocationType string, elapsed time.Duration, err error) error {
 	if len(v.events) == 0 {
+		if typ == EventReactorInvoked {
+			return v.auditTx(ctx, tx, tenant, auditOps[typ].entity, reactorID, AuditInvoke, auditOps[typ].msg)
+		}
 		return nil
 	}
 	return v.emitTx(ctx, tx, tenant, typ, invocationEventData(reactorID, name, requestID, invocationType, elapsed, err))
