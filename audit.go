@@ -662,6 +662,16 @@ type AuditEntityType struct {
 	Value       string `json:"value"`
 }
 
+// ListAuditEntityTypes returns [AuditEntityTypes]. The caller needs
+// log:read. Errors: KindForbidden.
+func (v *Vault) ListAuditEntityTypes(ctx context.Context) ([]AuditEntityType, error) {
+	p := v.principal(ctx)
+	if err := p.require("ListAuditEntityTypes", PermLogRead); err != nil {
+		return nil, err
+	}
+	return AuditEntityTypes(), nil
+}
+
 // AuditEntityTypes returns the entity types the vault logs: the token
 // types and the management resources, ordered by value.
 func AuditEntityTypes() []AuditEntityType {

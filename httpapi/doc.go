@@ -80,6 +80,8 @@
 //	POST   /orchestration/transactions/{id}/void       VoidPayment            200 payment
 //	POST   /orchestration/transactions/{id}/refunds    RefundPayment          201 refund
 //	GET    /orchestration/transactions/{id}/refunds    GetPayment             200 limit/cursor page of refunds
+//	GET    /logs                                 ListAuditLog                 200 cursor page
+//	GET    /logs/entity-types                    ListAuditEntityTypes         200 array
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204
@@ -107,7 +109,10 @@
 // /exchange-templates take name, a pattern matched against the whole name
 // with the wildcards * and ?, or, without wildcards, against any part of
 // it, ignoring case; GET /exchanges and GET /exchange-templates take
-// source_token_type; GET /permissions takes application_type. Unknown query parameters and body
+// source_token_type; GET /permissions takes application_type; GET /logs
+// takes entity_type, entity_id (with entity_type), start_date and end_date
+// (RFC 3339, or YYYY-MM-DD for that midnight UTC; both inclusive), start (the
+// cursor of pagination.next) and size, and answers newest first. Unknown query parameters and body
 // fields are ignored, as the hosted platform ignores them.
 //
 // The rows from POST /createMerchant to GET /getConnectorSettings are the
