@@ -262,25 +262,28 @@ func (v *Vault) auditTx(ctx context.Context, tx storage.Tx, tenant, entity, id, 
 	}
 	a := v.principal(ctx).Actor()
 	now := v.now().UTC()
-	return auditTable.write(tx, tenant, nil, &auditRecord{ID: v.auditID(now), ActorID: a.ID, ActorType: a.Type,
+	return auditTable.write(tx, tenant, nil, &auditRecord{ID: v.auditW.id(now), ActorID: a.ID, ActorType: a.Type,
 		EntityType: entity, EntityID: id, Operation: op, Message: msg, CreatedAt: now})
 }
 
-// auditID returns a version 7 UUID whose timestamp is t (the vault's
-// clock, which tests may set), with a 12-bit sequence in rand_a (RFC 9562
-// method 1) so that ids made in one millisecond keep their order; a
-// sequence that runs out moves the timestamp on.
-func (v *Vault) auditID(t time.Time) string {
+// id returns a version 7 UUID whose timestamp is t (the vault's clock,
+// which tests may set), with a 12-bit sequence in rand_a (RFC 9562 method
+// 1) so that ids made in one millisecond keep their order (a sequence that
+// runs out moves the timestamp on), and the writer's random node in rand_b:
+// ids are unique in the process by (time, sequence), and across processes
+// sharing a store by the node's 62 random bits. It reads no randomness: it
+// runs on every read.
+func (w *auditWriter) id(t time.Time) string {
 	want := uint64(max(t.UnixMilli(), 0)) << 12
 	var ts uint64
 	for {
-		last := v.auditSeq.Load()
+		last := w.seq.Load()
 		ts = max(want, last+1)
-		if v.auditSeq.CompareAndSwap(last, ts) {
+		if w.seq.CompareAndSwap(last, ts) {
 			break
 		}
 	}
-	u := uuid.Must(uuid.NewRandom()) // rand_b
+	u := w.node
 	ms, seq := ts>>12, ts&0xfff
 	for i := 5; i >= 0; i-- {
 		u[i] = byte(ms)
@@ -321,10 +324,12 @@ type auditWriter struct {
 	queue   chan auditItem
 	flushes chan chan struct{}
 	dropped atomic.Uint64
+	seq     atomic.Uint64 // the last (millisecond << 12 | sequence) an id took
+	node    uuid.UUID     // rand_b of every id (bytes 8 to 15; the rest is overwritten)
 }
 
 func newAuditWriter() *auditWriter {
-	return &auditWriter{queue: make(chan auditItem, auditQueue), flushes: make(chan chan struct{})}
+	return &auditWriter{queue: make(chan auditItem, auditQueue), flushes: make(chan chan struct{}), node: uuid.New()}
 }
 
 // auditRead queues the entry of a read or use of rec by the caller of ctx
@@ -347,7 +352,7 @@ func (v *Vault) auditLater(ctx context.Context, tenant, entity, id, op, msg stri
 	}
 	it := auditItem{tenant: tenant, actor: p.Actor(), trace: TraceID(ctx), entity: entity, id: id, op: op, msg: msg,
 		at: v.now().UTC(), event: event && len(v.events) > 0}
-	it.entry = v.auditID(it.at)
+	it.entry = w.id(it.at)
 	if v.auditOff && !it.event {
 		return
 	}

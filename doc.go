@@ -187,6 +187,43 @@
 // default); a deleted tenant's events, tenant.deleted among them, are
 // delivered before its purge removes them.
 //
+// # Audit log
+//
+// Every token create, read, update and delete, every use of a token (as a
+// reactor's argument, an exchange's source, a payment's card), and every
+// change of an application, key, reactor, reactor formula, exchange,
+// exchange template, connection, merchant, connector, payment, session or
+// tenant writes an [AuditEntry]: who (the application, or the system for
+// the host and background work such as expiry), what (the entity type:
+// the token's type for tokens, else the resource), which (the entity id),
+// the operation (create, read, update, delete, use, invoke) and a fixed
+// message ("Token retrieved"). Entries hold ids, types and those fixed
+// strings only: never token data, metadata, configuration, keys or names
+// callers chose. [Vault.ListAuditLog] and [Vault.AuditLog] read them,
+// newest first, with log:read; [WithAuditLog](false) turns the log off.
+//
+// A change writes its entry in its own store transaction (from the call
+// that raises its event, with or without event handlers), so the entry
+// exists if and only if the change committed. A read has no transaction to
+// write in: its entry goes to a bounded in-memory queue (16,384 entries),
+// written by a background goroutine in one transaction per batch (1,024
+// entries, or every 50 ms), which also raises the token.read event of each
+// token read. A read pays one channel send; if the queue stays full for
+// 5 ms (the store cannot keep up) the entry is dropped, counted by
+// [Vault.AuditDropped] and logged. Close writes what is queued before it
+// closes the store; [Vault.FlushAuditLog] waits for the entries of the
+// reads made so far. So the entries of the last 50 ms of reads may be lost
+// in a crash; the entries of changes never are.
+//
+// Entries are kept for [WithAuditRetention] (24 h, the hosted platform's
+// quota, by default) and purged by the sweeper, batch by batch; a deleted
+// tenant's entries go with its other records. They are stored under a
+// version 7 UUID of the vault's clock (append-only per tenant: a date range
+// is a key range), with an entity index (type, id, entry id) for
+// "everything that happened to this token"; a query by entity type alone
+// scans the date range, up to 1,000 entries per page (a page may then come
+// back short, with a cursor).
+//
 // # Tokens
 //
 // Token types, their validation and defaults follow the hosted platform

@@ -41,8 +41,7 @@ type Vault struct {
 	eventRetention time.Duration
 	auditOff       bool
 	auditRetention time.Duration
-	auditW         *auditWriter  // the writer of read entries and token.read events; nil when neither is wanted
-	auditSeq       atomic.Uint64 // the last (millisecond << 12 | sequence) an audit entry id took (auditID)
+	auditW         *auditWriter // the writer of read entries and token.read events; nil when neither is wanted
 	settings       settingsCache
 	instance       string // identifies this process in leases
 	txnTTL         time.Duration
