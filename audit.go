@@ -533,6 +533,15 @@ type AuditQuery struct {
 	Size       int
 }
 
+// maxAuditEntityType is the longest entity type a query may name: every
+// type the vault logs is shorter, and with an id of maxIDBytes the entity
+// index key fits the store's key limit.
+const maxAuditEntityType = 100
+
+// An entity index key (tenant, type, id and entry id, each escaped byte for
+// byte) fits a storage key.
+const _ = uint(storage.MaxKeyLen - 2*(36+2) - 2*(maxAuditEntityType+2) - 2*(maxIDBytes+2) - 2*(36+2) - 2)
+
 // auditScanBudget bounds the entries a page looks at when filtering by
 // entity type alone: a page may come back short (or empty) with a cursor.
 const auditScanBudget = 1000
@@ -568,6 +577,10 @@ func (v *Vault) ListAuditLog(ctx context.Context, q AuditQuery) (*Page[*AuditEnt
 		return nil, err
 	}
 	size := pageSize(q.Size)
+	page := &Page[*AuditEntry]{Data: []*AuditEntry{}, Pagination: Pagination{PageSize: size}}
+	if len(q.EntityType) > maxAuditEntityType || !storableID(q.EntityID) {
+		return page, nil // names no entity: no entry
+	}
 	// Ids of [lo, hi) are the entries of the date range.
 	lo, hi := "", ""
 	if !q.StartDate.IsZero() {
@@ -579,7 +592,6 @@ func (v *Vault) ListAuditLog(ctx context.Context, q AuditQuery) (*Page[*AuditEnt
 	if after != "" && (hi == "" || after < hi) {
 		hi = after
 	}
-	page := &Page[*AuditEntry]{Data: []*AuditEntry{}, Pagination: Pagination{PageSize: size}}
 	err := v.view(ctx, op, func(tx storage.Tx) error {
 		page.Data, page.Pagination.Next = page.Data[:0], ""
 		var prefix []byte
