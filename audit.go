@@ -480,8 +480,21 @@ func (v *Vault) writeAuditBatch(ctx context.Context, batch []auditItem) {
 	wrote := false
 	err := v.store.Update(ctx, func(tx storage.Tx) error {
 		ot := &outboxTx{Tx: tx}
+		live := map[string]bool{} // tenants not deleted since the read: a purged one would keep its entries
 		for i := range batch {
 			it := &batch[i]
+			ok, seen := live[it.tenant]
+			if !seen {
+				t, err := tenantTable.get(tx, "", it.tenant)
+				if err != nil && !errors.Is(err, errRecordNotFound) {
+					return err
+				}
+				ok = err == nil && t.DeletedAt == nil
+				live[it.tenant] = ok
+			}
+			if !ok {
+				continue
+			}
 			if !v.auditOff {
 				err := auditTable.write(tx, it.tenant, nil, &auditRecord{ID: it.entry, ActorID: it.actor.ID, ActorType: it.actor.Type,
 					EntityType: it.entity, EntityID: it.id, Operation: it.op, Message: it.msg, CreatedAt: it.at})
@@ -733,18 +746,26 @@ func (v *Vault) sweepAudit(ctx context.Context) error {
 	if v.auditOff {
 		return nil
 	}
+	// The tenants with an entry past the retention, found in one read-only
+	// transaction: a sweep writes only where there is work.
+	cutoff := auditBound(v.now().Add(-v.auditRetention))
 	var tenants []string
 	err := v.view(ctx, "SweepAudit", func(tx storage.Tx) error {
 		tenants = tenants[:0]
 		return tenantTable.scan(tx, "", "", false, func(t *tenantRecord) error {
-			tenants = append(tenants, t.ID)
-			return nil
+			prefix := tenantPrefix(t.ID)
+			due := false
+			err := tx.Scan(auditBucket, storage.ScanOptions{Prefix: prefix, End: keyenc.AppendString(bytesClone(prefix), cutoff), Limit: 1},
+				func(_, _ []byte) error { due = true; return nil })
+			if due {
+				tenants = append(tenants, t.ID)
+			}
+			return err
 		})
 	})
 	if err != nil {
 		return err
 	}
-	cutoff := auditBound(v.now().Add(-v.auditRetention))
 	for _, tenant := range tenants {
 		for {
 			n := 0
