@@ -15,6 +15,7 @@ import (
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/gateway/simulator"
+	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/memory"
 )
 
@@ -558,4 +559,57 @@ func TestAuditReadsUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Len(t, entriesOf(t, v, vault.TypeToken, tok.ID), 801)
+}
+
+// gatedStore holds every read-write transaction while its gate is shut.
+type gatedStore struct {
+	*memory.Store
+	mu   sync.Mutex
+	gate chan struct{} // nil: open
+}
+
+func (s *gatedStore) shut() { s.mu.Lock(); s.gate = make(chan struct{}); s.mu.Unlock() }
+
+func (s *gatedStore) open() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gate != nil {
+		close(s.gate)
+		s.gate = nil
+	}
+}
+
+func (s *gatedStore) Update(ctx context.Context, fn func(storage.Tx) error) error {
+	s.mu.Lock()
+	gate := s.gate
+	s.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	return s.Store.Update(ctx, fn)
+}
+
+// TestAuditQueueFullDrops: with the store stuck, reads go on (each waits
+// at most briefly once the queue is full) and the entries they could not
+// queue are counted; the others are written once the store moves again.
+func TestAuditQueueFullDrops(t *testing.T) {
+	store := &gatedStore{Store: memory.New()}
+	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
+	require.NoError(t, err)
+	defer v.Close()
+	defer store.open()
+	ctx := t.Context()
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "x"})
+	require.NoError(t, err)
+	store.shut()
+	reads := 0
+	for v.AuditDropped() < 3 {
+		require.Less(t, reads, 40000, "the queue never filled")
+		_, err := v.GetToken(ctx, tok.ID)
+		require.NoError(t, err)
+		reads++
+	}
+	dropped := int(v.AuditDropped())
+	store.open()
+	assert.Len(t, entriesOf(t, v, vault.TypeToken, tok.ID), 1+reads-dropped)
 }
