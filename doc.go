@@ -250,6 +250,43 @@
 //   - With several processes on one store, the outbox lease and the job
 //     leases give each event one delivery job per webhook and each job one
 //     process at a time.
+// # Audit log
+//
+// Every token create, read, update and delete, every use of a token (as a
+// reactor's argument, an exchange's source, a payment's card), and every
+// change of an application, key, reactor, reactor formula, exchange,
+// exchange template, connection, merchant, connector, payment, session or
+// tenant writes an [AuditEntry]: who (the application, or the system for
+// the host and background work such as expiry), what (the entity type:
+// the token's type for tokens, else the resource), which (the entity id),
+// the operation (create, read, update, delete, use, invoke) and a fixed
+// message ("Token retrieved"). Entries hold ids, types and those fixed
+// strings only: never token data, metadata, configuration, keys or names
+// callers chose. [Vault.ListAuditLog] and [Vault.AuditLog] read them,
+// newest first, with log:read; [WithAuditLog](false) turns the log off.
+//
+// A change writes its entry in its own store transaction (from the call
+// that raises its event, with or without event handlers), so the entry
+// exists if and only if the change committed. A read has no transaction to
+// write in: its entry goes to a bounded in-memory queue (16,384 entries),
+// written by a background goroutine in one transaction per batch (1,024
+// entries, or every 50 ms), which also raises the token.read event of each
+// token read. A read pays one channel send; if the queue stays full for
+// 5 ms (the store cannot keep up) the entry is dropped, counted by
+// [Vault.AuditDropped] and logged. Close writes what is queued before it
+// closes the store; [Vault.FlushAuditLog] waits for the entries of the
+// reads made so far. So the entries of the last 50 ms of reads may be lost
+// in a crash; the entries of changes never are.
+//
+// Entries are kept for [WithAuditRetention] (24 h, the hosted platform's
+// quota, by default) and purged by the sweeper, batch by batch; a deleted
+// tenant's entries go with its other records. They are stored under a
+// version 7 UUID of the vault's clock (append-only per tenant: a date range
+// is a key range) and have no entity index: one would be a random key per
+// token create, and cost a third of the throughput of creates on bolt. A
+// query by entity scans the date range, newest first, up to 10,000 entries
+// per page (a page may then come back short, with a cursor): give
+// start_date and end_date to keep it short.
 //
 // # Tokens
 //

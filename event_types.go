@@ -30,7 +30,7 @@ const (
 // webhooks.
 // Every event's data also holds actor {id, type, name} (see [Actor]).
 var eventCatalogue = []string{
-	EventTokenCreated, EventTokenUpdated, EventTokenDeleted, EventTokenExpired, EventTokenPropertyExpired,
+	EventTokenCreated, EventTokenUpdated, EventTokenDeleted, EventTokenExpired, EventTokenPropertyExpired, EventTokenRead,
 	EventTransactionCommitted, EventTransactionRolledBack,
 	EventReactorCreated, EventReactorUpdated, EventReactorDeleted, EventReactorInvoked, EventReactorCompleted, EventReactorFailed,
 	EventExchangeCreated, EventExchangeUpdated, EventExchangeDeleted, EventExchangeCompleted, EventExchangeFailed,

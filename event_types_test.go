@@ -28,6 +28,7 @@ var eventShapes = map[string][]string{
 	vault.EventTokenDeleted:          {"token.id"},
 	vault.EventTokenExpired:          {"token.id"},
 	vault.EventTokenPropertyExpired:  {"token.id", "token.property_name"},
+	vault.EventTokenRead:             {"token.id", "token.type"},
 	vault.EventTransactionCommitted:  {"transaction.id"},
 	vault.EventTransactionRolledBack: {"transaction.id"},
 	vault.EventReactorCreated:        {"reactor.created_at", "reactor.id", "reactor.name"},
@@ -76,6 +77,8 @@ func TestEventCatalogue(t *testing.T) {
 		Data: map[string]any{"number": secret, "expiration_month": 7, "expiration_year": 2031, "cvc": "123"}})
 	require.NoError(t, err)
 	_, err = v.UpdateToken(ctx, card.ID, vault.UpdateTokenRequest{Metadata: json.RawMessage(`{"k":"w"}`)})
+	require.NoError(t, err)
+	_, err = v.GetToken(ctx, card.ID) // token.read, raised by the batched audit writer
 	require.NoError(t, err)
 	soon := now.Add(time.Minute)
 	short, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeToken, Data: "marker-data", ExpiresAt: &soon})
@@ -151,6 +154,7 @@ func TestEventCatalogue(t *testing.T) {
 	// Connections, merchants, connectors, payments.
 	paymentEvents(t, v)
 
+	require.NoError(t, v.FlushAuditLog(ctx))
 	require.NoError(t, v.FlushEvents(ctx))
 	all := append(events.all(), webhookEvents(t)...)
 	seen := map[string]bool{}

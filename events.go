@@ -226,9 +226,13 @@ type outboxTx struct {
 // emitTx raises an event in tx: it writes the tenant's next outbox entry, to
 // be delivered once tx commits. It writes nothing when no handler is
 // registered and the tenant has no webhook. data must hold only ids, types
-// and non-sensitive attributes.
+// and non-sensitive attributes. It writes the change's audit entry
+// (audit.go) first, handlers and webhooks or not.
 // Call it inside the update that makes the change.
 func (v *Vault) emitTx(ctx context.Context, tx storage.Tx, tenant, typ string, data map[string]any) error {
+	if err := v.auditEventTx(ctx, tx, tenant, typ, data, nil, ""); err != nil {
+		return err
+	}
 	if write, err := v.outboxWanted(tx, tenant); !write || err != nil {
 		return err
 	}
@@ -249,10 +253,26 @@ func (v *Vault) outboxWanted(tx storage.Tx, tenant string) (bool, error) {
 // emitTokenTx is emitTx with tokenEventData(rec), encoded without building
 // it: the hot path of token writes.
 func (v *Vault) emitTokenTx(ctx context.Context, tx storage.Tx, tenant, typ string, rec *tokenRecord) error {
+	if err := v.auditEventTx(ctx, tx, tenant, typ, nil, rec, ""); err != nil {
+		return err
+	}
 	if write, err := v.outboxWanted(tx, tenant); !write || err != nil {
 		return err
 	}
 	return v.writeEvent(ctx, tx, tenant, typ, nil, rec)
+}
+
+// emitTokenGoneTx raises token.deleted or token.expired, {token: {id}},
+// for a token of type tokenType (for its audit entry).
+func (v *Vault) emitTokenGoneTx(ctx context.Context, tx storage.Tx, tenant, typ, id, tokenType string) error {
+	data := map[string]any{"token": map[string]any{"id": id}}
+	if err := v.auditEventTx(ctx, tx, tenant, typ, data, nil, tokenType); err != nil {
+		return err
+	}
+	if write, err := v.outboxWanted(tx, tenant); !write || err != nil {
+		return err
+	}
+	return v.writeEvent(ctx, tx, tenant, typ, data, nil)
 }
 
 // eventBuffers hold encoded entries while they are written: a store keeps
@@ -344,7 +364,13 @@ func (v *Vault) emit(ctx context.Context, tenant, typ string, data map[string]an
 			write, err = hasWebhooks(tx, tenant)
 			return err
 		})
-		if err != nil || !write {
+		if err == nil && !write {
+			// No transaction to write the audit entry in: batched, as
+			// reads are.
+			v.auditEventLater(ctx, tenant, typ, data)
+			return
+		}
+		if err != nil {
 			return
 		}
 	}

@@ -236,7 +236,10 @@ func (v *Vault) CreateExchangeTemplate(ctx context.Context, req CreateExchangeTe
 		if _, err := liveTenant(tx, op, p.TenantID); err != nil {
 			return err
 		}
-		return exchangeTemplateTable.insert(tx, p.TenantID, rec)
+		if err := exchangeTemplateTable.insert(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditExchangeTemplate, rec.ID, AuditCreate, "Exchange template created")
 	}); err != nil {
 		return nil, err
 	}
@@ -332,7 +335,10 @@ func (v *Vault) UpdateExchangeTemplate(ctx context.Context, id string, req Updat
 		}
 		now := v.now().UTC()
 		rec.ID, rec.CreatedBy, rec.CreatedAt, rec.ModifiedBy, rec.ModifiedAt = old.ID, old.CreatedBy, old.CreatedAt, p.ApplicationID, &now
-		return exchangeTemplateTable.replace(tx, p.TenantID, old, rec)
+		if err := exchangeTemplateTable.replace(tx, p.TenantID, old, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditExchangeTemplate, rec.ID, AuditUpdate, "Exchange template updated")
 	})
 	if err != nil {
 		return nil, err
@@ -361,6 +367,9 @@ func (v *Vault) DeleteExchangeTemplate(ctx context.Context, id string) error {
 		if used {
 			return newError(KindConflict, op, "the exchange template is used by exchanges")
 		}
-		return exchangeTemplateTable.remove(tx, p.TenantID, rec)
+		if err := exchangeTemplateTable.remove(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditExchangeTemplate, rec.ID, AuditDelete, "Exchange template deleted")
 	})
 }

@@ -603,6 +603,7 @@ func (v *Vault) loadExchange(ctx context.Context, op string, p Principal, exchan
 	if run.source.Type != run.t.SourceTokenType {
 		return nil, invalidField(op, "token_id", "is a %s token; the exchange takes %s tokens", run.source.Type, run.t.SourceTokenType)
 	}
+	v.auditRead(ctx, run.source, AuditUse, msgTokenExchange)
 	return run, nil
 }
 

@@ -60,6 +60,9 @@ func (v *Vault) sweep(ctx context.Context) (int, error) {
 	if _, err := v.sweepOutbox(ctx); err != nil {
 		return 0, err
 	}
+	if err := v.sweepAudit(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, sweep := range []func(context.Context) (int, error){v.sweepTokens, v.sweepCVCs, v.sweepReactorResults, v.sweepDeadJobs} {
 		n, err := sweep(ctx)
@@ -212,7 +215,7 @@ func (v *Vault) sweepTokens(ctx context.Context) (int, error) {
 		if err := tokenTable.remove(tx, tenant, r); err != nil {
 			return false, err
 		}
-		return true, v.emitTx(ctx, tx, tenant, EventTokenExpired, map[string]any{"token": map[string]any{"id": r.ID}})
+		return true, v.emitTokenGoneTx(ctx, tx, tenant, EventTokenExpired, r.ID, r.Type)
 	}, nil)
 }
 

@@ -330,7 +330,10 @@ func (v *Vault) CreateReactorFormula(ctx context.Context, req CreateReactorFormu
 		if _, err := liveTenant(tx, op, p.TenantID); err != nil {
 			return err
 		}
-		return reactorFormulaTable.insert(tx, p.TenantID, rec)
+		if err := reactorFormulaTable.insert(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditReactorFormula, rec.ID, AuditCreate, "Reactor formula created")
 	}); err != nil {
 		return nil, err
 	}
@@ -421,7 +424,10 @@ func (v *Vault) UpdateReactorFormula(ctx context.Context, id string, req UpdateR
 		}
 		now := v.now().UTC()
 		rec.ID, rec.CreatedBy, rec.CreatedAt, rec.ModifiedBy, rec.ModifiedAt = old.ID, old.CreatedBy, old.CreatedAt, p.ApplicationID, &now
-		return reactorFormulaTable.replace(tx, p.TenantID, old, rec)
+		if err := reactorFormulaTable.replace(tx, p.TenantID, old, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditReactorFormula, rec.ID, AuditUpdate, "Reactor formula updated")
 	})
 	if err != nil {
 		return nil, err
@@ -450,6 +456,9 @@ func (v *Vault) DeleteReactorFormula(ctx context.Context, id string) error {
 		if used {
 			return newError(KindConflict, op, "the reactor formula is used by reactors")
 		}
-		return reactorFormulaTable.remove(tx, p.TenantID, rec)
+		if err := reactorFormulaTable.remove(tx, p.TenantID, rec); err != nil {
+			return err
+		}
+		return v.auditTx(ctx, tx, p.TenantID, auditReactorFormula, rec.ID, AuditDelete, "Reactor formula deleted")
 	})
 }

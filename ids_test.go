@@ -76,6 +76,18 @@ func TestOversizedIDs(t *testing.T) {
 			}
 			return err
 		}},
+		"ListAuditLog": {call: func(ctx context.Context, id string) error {
+			for _, q := range []vault.AuditQuery{{EntityType: vault.TypeToken, EntityID: id}, {EntityType: id}, {EntityType: id, EntityID: id}} {
+				page, err := v.ListAuditLog(ctx, q)
+				if err != nil {
+					return err
+				}
+				if len(page.Data) != 0 {
+					t.Error("ListAuditLog found an entry of an oversized id")
+				}
+			}
+			return nil
+		}},
 		"token transaction (BT-TRANSACTION-ID)": {call: func(ctx context.Context, id string) error {
 			_, err := v.GetToken(vault.WithTransaction(ctx, id), "some-token")
 			return err

@@ -560,6 +560,7 @@ func (v *Vault) paymentCard(ctx context.Context, op string, p *Principal, tenant
 		details = &CardDetails{}
 	}
 	card := gateway.Card{Number: data.Number, ExpMonth: data.ExpirationMonth, ExpYear: data.ExpirationYear, CVC: data.CVC}
+	v.auditLater(ctx, tenant, rec.Type, rec.ID, AuditUse, msgTokenPayment, false)
 	return card, details, nil
 }
 

@@ -397,6 +397,9 @@ func (v *Vault) searchTokens(ctx context.Context, op, perm string, branches [][]
 		}
 		page.Data = append(page.Data, tok)
 	}
+	for _, h := range hits {
+		v.auditRead(ctx, h.rec, AuditRead, msgTokenSearched)
+	}
 	return page, nil
 }
 

@@ -408,7 +408,7 @@ func (v *Vault) DeleteToken(ctx context.Context, id string) error {
 		if w.txn != nil { // a staged change raises its event at commit
 			return nil
 		}
-		return v.emitTx(ctx, tx, p.TenantID, EventTokenDeleted, map[string]any{"token": map[string]any{"id": rec.ID}})
+		return v.emitTokenGoneTx(ctx, tx, p.TenantID, EventTokenDeleted, rec.ID, rec.Type)
 	})
 	if err != nil {
 		return wrapErr(op, err)

@@ -323,5 +323,12 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		}
 		values[r] = m
 	}
+	aop, msg := AuditRead, msgTokenDetoken
+	if perm == PermTokenUse {
+		aop, msg = AuditUse, msgTokenReactor
+	}
+	for _, rec := range recs {
+		v.auditRead(ctx, rec, aop, msg)
+	}
 	return values, nil
 }

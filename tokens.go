@@ -287,7 +287,11 @@ func (v *Vault) GetToken(ctx context.Context, id string) (*Token, error) {
 		return nil, err
 	}
 	tok, err := v.shapeToken(ctx, p.TenantID, tk, rec, tf, nil, "")
-	return tok, wrapErr(op, err)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	v.auditRead(ctx, rec, AuditRead, msgTokenRetrieved)
+	return tok, nil
 }
 
 // openTokenData decrypts a token's data, as JSON, with its cvc while

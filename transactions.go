@@ -233,7 +233,11 @@ func (v *Vault) emitStaged(ctx context.Context, tx storage.Tx, tenant string, s 
 	case s.Deleted && s.Created: // created and deleted in the transaction: nothing happened
 		return nil
 	case s.Deleted:
-		return v.emitTx(ctx, tx, tenant, EventTokenDeleted, map[string]any{"token": map[string]any{"id": s.Token}})
+		typ := ""
+		if s.Record != nil {
+			typ = s.Record.Type
+		}
+		return v.emitTokenGoneTx(ctx, tx, tenant, EventTokenDeleted, s.Token, typ)
 	case s.Created:
 		return v.emitTokenTx(ctx, tx, tenant, EventTokenCreated, s.Record)
 	default:

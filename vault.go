@@ -40,6 +40,9 @@ type Vault struct {
 	events         []func(ctx context.Context, e Event)
 	outbox         *outbox // the event dispatcher's
 	eventRetention time.Duration
+	auditOff       bool
+	auditRetention time.Duration
+	auditW         *auditWriter // the writer of read entries and token.read events; nil when neither is wanted
 	settings       settingsCache
 	instance       string // identifies this process in leases
 	txnTTL         time.Duration
@@ -74,6 +77,8 @@ type config struct {
 	events   []func(ctx context.Context, e Event)
 
 	eventRetention time.Duration
+	auditOff       bool
+	auditRetention *time.Duration
 	outboxTiming   outboxTiming
 	sweepEvery     time.Duration
 	txnTTL         time.Duration
@@ -137,6 +142,8 @@ func Open(path string, opts ...Option) (*Vault, error) {
 		return nil, newError(KindInvalid, op, "logger and clock must not be nil")
 	case cfg.eventRetention < 0:
 		return nil, newError(KindInvalid, op, "the event retention must not be negative")
+	case cfg.auditRetention != nil && *cfg.auditRetention < 0:
+		return nil, newError(KindInvalid, op, "the audit retention must not be negative")
 	case slices.ContainsFunc(cfg.events, func(fn func(context.Context, Event)) bool { return fn == nil }):
 		return nil, newError(KindInvalid, op, "an event handler must not be nil")
 	}
@@ -200,9 +207,13 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 		return nil, wrapErr(op, err)
 	}
 	v := &Vault{store: store, keys: kr, log: cfg.log, now: cfg.now, events: cfg.events, instance: newInstanceID(), txnTTL: cfg.txnTTL,
-		eventRetention: cfg.eventRetention}
+		eventRetention: cfg.eventRetention, auditOff: cfg.auditOff, auditRetention: DefaultAuditRetention}
+	if cfg.auditRetention != nil {
+		v.auditRetention = *cfg.auditRetention
+	}
 	v.outbox = newOutbox(cfg.outboxTiming)
 	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
+	v.auditW = newAuditWriter() // read entries, and token.read for handlers and webhooks
 	v.bg, v.cancel = context.WithCancel(context.Background())
 	if cfg.jobLease < 0 || (cfg.jobLease > 0 && cfg.jobLease < minJobLease) {
 		v.cancel()
@@ -229,6 +240,7 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v.startJobs()
 	v.startSweeper(cfg.sweepEvery)
+	v.startAudit()
 	v.startOutbox()
 	return v, nil
 }

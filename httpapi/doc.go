@@ -89,6 +89,8 @@
 //	PUT    /webhooks/{id}                        UpdateWebhook                200 webhook
 //	DELETE /webhooks/{id}                        DeleteWebhook                204
 //	GET    /ping                                 (any authenticated key)      200 {}
+//	GET    /logs                                 ListAuditLog                 200 cursor page
+//	GET    /logs/entity-types                    ListAuditEntityTypes         200 array
 //	GET    /tenants/self                         GetTenant                    200 tenant
 //	PUT    /tenants/self                         UpdateTenant                 200 tenant
 //	DELETE /tenants/self                         DeleteTenant                 204
@@ -116,7 +118,10 @@
 // /exchange-templates take name, a pattern matched against the whole name
 // with the wildcards * and ?, or, without wildcards, against any part of
 // it, ignoring case; GET /exchanges and GET /exchange-templates take
-// source_token_type; GET /permissions takes application_type. Unknown query parameters and body
+// source_token_type; GET /permissions takes application_type; GET /logs
+// takes entity_type, entity_id (with entity_type), start_date and end_date
+// (RFC 3339, or YYYY-MM-DD for that midnight UTC; both inclusive), start (the
+// cursor of pagination.next) and size, and answers newest first. Unknown query parameters and body
 // fields are ignored, as the hosted platform ignores them.
 //
 // The rows from POST /createMerchant to GET /getConnectorSettings are the

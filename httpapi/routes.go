@@ -108,6 +108,10 @@ func (h *handler) routes(cfg config) {
 	h.handle("DELETE /webhooks/{id}", h.deleteWebhook)
 	h.handle("GET /ping", h.ping)
 
+	// Audit log (reference §8.3).
+	h.handle("GET /logs", h.listAuditLog)
+	h.handle("GET /logs/entity-types", h.listAuditEntityTypes)
+
 	// Tenant (reference §3.7).
 	h.handle("GET /tenants/self", h.getTenant)
 	h.handle("PUT /tenants/self", h.updateTenant)
