@@ -250,6 +250,7 @@
 //   - With several processes on one store, the outbox lease and the job
 //     leases give each event one delivery job per webhook and each job one
 //     process at a time.
+//
 // # Audit log
 //
 // Every token create, read, update and delete, every use of a token (as a
