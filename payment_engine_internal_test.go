@@ -66,21 +66,8 @@ func TestRecordAnswerAfterAnotherWrite(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			g := &gated{Simulator: simulator.New(), entered: make(chan struct{}), release: make(chan struct{})}
-			v, err := OpenMemory(WithSweepInterval(0), WithGatewayAdapter(g))
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = v.Close() })
+			v, card, conn := payVault(t, "gated-card", WithGatewayAdapter(g))
 			ctx := t.Context()
-			card, err := v.CreateToken(ctx, CreateTokenRequest{Type: TypeCard,
-				Data: map[string]any{"number": simulator.CardApproved, "expiration_month": 12, "expiration_year": 2034}})
-			require.NoError(t, err)
-			conn, err := v.CreateConnection(ctx, CreateConnectionRequest{ConnectionFormulaID: "gated-card", Method: "card", DisplayName: "Gated",
-				Fields:            []ConnectionField{{Key: "api_key", Value: NewSecret(simulator.TestAPIKey)}},
-				AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
-			require.NoError(t, err)
-			require.Eventually(t, func() bool {
-				c, err := v.GetConnection(ctx, conn.ID)
-				return err == nil && c.Status == ConnectionAvailable
-			}, 10*time.Second, 5*time.Millisecond)
 
 			type result struct {
 				p   *Payment
@@ -119,21 +106,8 @@ func TestRecordAnswerAfterAnotherWrite(t *testing.T) {
 // a payment: each operation queues its resolver job with its attempt and
 // removes it once answered, so no job is left to run for nothing.
 func TestSettledOperationsLeaveNoResolverJob(t *testing.T) {
-	v, err := OpenMemory(WithSweepInterval(0))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = v.Close() })
+	v, card, conn := payVault(t, "mock-card")
 	ctx := t.Context()
-	card, err := v.CreateToken(ctx, CreateTokenRequest{Type: TypeCard,
-		Data: map[string]any{"number": simulator.CardApproved, "expiration_month": 12, "expiration_year": 2034}})
-	require.NoError(t, err)
-	conn, err := v.CreateConnection(ctx, CreateConnectionRequest{ConnectionFormulaID: "mock-card", Method: "card", DisplayName: "Sim",
-		Fields:            []ConnectionField{{Key: "api_key", Value: NewSecret(simulator.TestAPIKey)}},
-		AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		c, err := v.GetConnection(ctx, conn.ID)
-		return err == nil && c.Status == ConnectionAvailable
-	}, 10*time.Second, 5*time.Millisecond)
 	resolvers := func() (n int) {
 		require.NoError(t, v.view(ctx, "Test", func(tx storage.Tx) error {
 			return jobTable.scan(tx, v.defaultTenant, "", false, func(j *jobRecord) error {
@@ -155,4 +129,26 @@ func TestSettledOperationsLeaveNoResolverJob(t *testing.T) {
 	_, err = v.RefundPayment(ctx, p.ID, RefundPaymentRequest{Amount: 300})
 	require.NoError(t, err)
 	assert.Zero(t, resolvers(), "after the refund")
+}
+
+// payVault opens a memory vault with opts, a card the Simulator approves,
+// and an available connection on formula.
+func payVault(t *testing.T, formula string, opts ...Option) (*Vault, *Token, *Connection) {
+	t.Helper()
+	v, err := OpenMemory(append([]Option{WithSweepInterval(0)}, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	ctx := t.Context()
+	card, err := v.CreateToken(ctx, CreateTokenRequest{Type: TypeCard,
+		Data: map[string]any{"number": simulator.CardApproved, "expiration_month": 12, "expiration_year": 2034}})
+	require.NoError(t, err)
+	conn, err := v.CreateConnection(ctx, CreateConnectionRequest{ConnectionFormulaID: formula, Method: "card", DisplayName: formula,
+		Fields:            []ConnectionField{{Key: "api_key", Value: NewSecret(simulator.TestAPIKey)}},
+		AcceptedCountries: []string{"US"}, AcceptedCurrencies: []string{"USD"}})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		c, err := v.GetConnection(ctx, conn.ID)
+		return err == nil && c.Status == ConnectionAvailable
+	}, 10*time.Second, 5*time.Millisecond)
+	return v, card, conn
 }

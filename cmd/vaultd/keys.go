@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -15,37 +11,15 @@ import (
 
 // rotate runs Vault.RotateKeys with a progress bar on stderr.
 func rotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
-	fl := newFlags("keys rotate", stderr, getenv)
-	store := fl.store()
-	level := fl.string("log-level", "VAULT_LOG_LEVEL", "warn", "debug, info, warn or error")
-	if code, ok := fl.parse(args); !ok {
+	v, log, store, ctx, stop, code, ok := openStopped(ctx, "keys rotate", args, stderr, getenv,
+		"A vault file is open in one process at a time, and a running vaultd serve holds it:\n"+
+			"stop the server, run vaultd keys rotate, then start the server again.\n"+
+			"(A vault kept in PostgreSQL rotates while its servers serve.)")
+	if !ok {
 		return code
 	}
-	log, err := newLogger(stderr, *level)
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultd keys rotate:", err)
-		return exitUsage
-	}
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-
-	v, err := store.open(ctx, log, true)
-	if errors.Is(err, errLocked) {
-		fmt.Fprintf(stderr, "vaultd keys rotate: %v.\n"+
-			"A vault file is open in one process at a time, and a running vaultd serve holds it:\n"+
-			"stop the server, run vaultd keys rotate, then start the server again.\n"+
-			"(A vault kept in PostgreSQL rotates while its servers serve.)\n", err)
-		return exitError
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "vaultd keys rotate:", err)
-		return exitError
-	}
-	defer func() {
-		if err := v.Close(); err != nil {
-			log.Error("vault not closed cleanly", slog.String("error", err.Error()))
-		}
-	}()
+	defer closeVault(v, log)
 
 	bar := progressbar.NewOptions(-1,
 		progressbar.OptionSetWriter(stderr),
@@ -57,7 +31,7 @@ func rotate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 	)
 	records, sized := 0, false
 	start := time.Now()
-	err = v.RotateKeys(ctx, func(done, total int) {
+	err := v.RotateKeys(ctx, func(done, total int) {
 		if !sized {
 			bar.ChangeMax(total)
 			sized = true

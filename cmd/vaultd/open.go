@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/storage/bolt"
@@ -73,4 +76,45 @@ func (s storeFlags) open(ctx context.Context, log *slog.Logger, mustExist bool, 
 		return nil, fmt.Errorf("opening the vault %s: %w", *s.path, err)
 	}
 	return v, nil
+}
+
+// openStopped parses the flags of a command that works on a vault no
+// server holds (keys rotate, check), opens it, and returns it with its
+// logger and a context ended by SIGINT or SIGTERM; ok false means the
+// command must return code (a usage error, a vault a server holds, no
+// vault). A bbolt file is open in one process at a time; live says what
+// to do with one a server holds.
+func openStopped(ctx context.Context, name string, args []string, stderr io.Writer, getenv env, live string) (
+	v *vault.Vault, log *slog.Logger, store storeFlags, sigCtx context.Context, stop func(), code int, ok bool) {
+	fl := newFlags(name, stderr, getenv)
+	store = fl.store()
+	level := fl.string("log-level", "VAULT_LOG_LEVEL", "warn", "debug, info, warn or error")
+	if code, ok := fl.parse(args); !ok {
+		return nil, nil, store, nil, nil, code, false
+	}
+	log, err := newLogger(stderr, *level)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd "+name+":", err)
+		return nil, nil, store, nil, nil, exitUsage, false
+	}
+	sigCtx, stop = signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	v, err = store.open(sigCtx, log, true)
+	if errors.Is(err, errLocked) {
+		fmt.Fprintf(stderr, "vaultd %s: %v.\n%s\n", name, err, live)
+		stop()
+		return nil, nil, store, nil, nil, exitError, false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vaultd %s: %v\n", name, err)
+		stop()
+		return nil, nil, store, nil, nil, exitError, false
+	}
+	return v, log, store, sigCtx, stop, 0, true
+}
+
+// closeVault closes v, logging a failure.
+func closeVault(v *vault.Vault, log *slog.Logger) {
+	if err := v.Close(); err != nil {
+		log.Error("vault not closed cleanly", slog.String("error", err.Error()))
+	}
 }
