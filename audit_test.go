@@ -371,19 +371,7 @@ func TestAuditOff(t *testing.T) {
 	_, err = v.GetToken(t.Context(), tok.ID)
 	require.NoError(t, err)
 	assert.Empty(t, entriesOf(t, v, "", ""))
-	assert.Zero(t, bucketKeys(t, store, "audit")+bucketKeys(t, store, "audit.entity"))
-}
-
-func bucketKeys(t *testing.T, store *memory.Store, bucket string) int {
-	t.Helper()
-	n := 0
-	require.NoError(t, store.ForEach(func(b string, _, _ []byte) error {
-		if b == bucket {
-			n++
-		}
-		return nil
-	}))
-	return n
+	assert.Zero(t, countBucket(t, store, "audit")+countBucket(t, store, "audit.entity"))
 }
 
 func TestAuditTenantPurge(t *testing.T) {
@@ -400,7 +388,7 @@ func TestAuditTenantPurge(t *testing.T) {
 	_, err = v.GetToken(host, tok.ID)
 	require.NoError(t, err)
 	require.NoError(t, v.FlushAuditLog(ctx))
-	before := bucketKeys(t, store, "audit")
+	before := countBucket(t, store, "audit")
 	require.GreaterOrEqual(t, before, 3) // tenant.created, the create and the read
 	require.NoError(t, v.DeleteTenant(host, tenant.ID))
 	_, err = vault.SweepForTest(ctx, v)
