@@ -102,14 +102,14 @@ func (inv *invocation) hashObject(h hash.Hash, newHash func() hash.Hash) goja.Va
 	done := false
 	inv.setFunc(o, "update", 0, func(call goja.FunctionCall) goja.Value {
 		if done {
-			panic(inv.newError("Error", "Digest already called"))
+			panic(inv.nodeError("Error", "ERR_CRYPTO_HASH_FINALIZED", "Digest already called"))
 		}
 		h.Write(inv.bytesOf(call.Argument(0), call.Argument(1), "data"))
 		return o
 	})
 	inv.setFunc(o, "digest", 0, func(call goja.FunctionCall) goja.Value {
 		if done {
-			panic(inv.newError("Error", "Digest already called"))
+			panic(inv.nodeError("Error", "ERR_CRYPTO_HASH_FINALIZED", "Digest already called"))
 		}
 		done = true
 		return inv.encodeBytes(h.Sum(nil), call.Argument(0))
@@ -117,7 +117,7 @@ func (inv *invocation) hashObject(h hash.Hash, newHash func() hash.Hash) goja.Va
 	if newHash != nil {
 		inv.setFunc(o, "copy", 0, func(goja.FunctionCall) goja.Value {
 			if done {
-				panic(inv.newError("Error", "Digest already called"))
+				panic(inv.nodeError("Error", "ERR_CRYPTO_HASH_FINALIZED", "Digest already called"))
 			}
 			// Go's hashes implement encoding.BinaryMarshaler for this.
 			src, ok := h.(encoding.BinaryMarshaler)

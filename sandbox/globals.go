@@ -161,6 +161,15 @@ func (inv *invocation) newError(ctor, msg string) *goja.Object {
 	return o
 }
 
+// nodeError makes an error as Node's internal errors are: an instance of
+// ctor (Error, TypeError, RangeError) whose code property is code, such as
+// ERR_INVALID_ARG_TYPE.
+func (inv *invocation) nodeError(ctor, code, msg string) *goja.Object {
+	e := inv.newError(ctor, msg)
+	_ = e.Set("code", code)
+	return e
+}
+
 // rangeError throws a RangeError, as V8 does for an allocation it refuses.
 func (inv *invocation) rangeError(msg string) {
 	panic(inv.newError("RangeError", msg))

@@ -46,9 +46,7 @@ func (inv *invocation) requireFunc() goja.Value {
 		name := call.Argument(0).String()
 		load, ok := modules[name]
 		if !ok {
-			e := inv.newError("Error", "module "+name+" is not available in the reactor sandbox")
-			_ = e.Set("code", "MODULE_NOT_FOUND")
-			panic(e)
+			panic(inv.nodeError("Error", "MODULE_NOT_FOUND", "module "+name+" is not available in the reactor sandbox"))
 		}
 		name = strings.TrimPrefix(name, "node:") // one instance for crypto and node:crypto
 		if v, ok := inv.modules[name]; ok {
