@@ -189,11 +189,19 @@
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
 //     byteLength and allocUnsafe; Buffer is also a global;
 //   - uuid: v4, validate, version, NIL;
-//   - node-fetch and axios: see HTTP; console.
+//   - node-fetch and axios: see HTTP; console;
+//   - path (also node:path): Node's path.posix, written in JavaScript
+//     (lib/path.js, a port of Node's own); resolve starts from "/", as there
+//     is no working directory.
+//
+// Modules written in JavaScript (lib/*.js) are compiled once per process and
+// run in a runtime only when a reactor first requires them. Every module is
+// checked against Node 20 itself by the golden snippets of testdata/node
+// (TestNodeGolden; the repository README says how to regenerate them).
 //
 // Anything else throws an Error "module X is not available in the reactor
 // sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
-// path, http and every npm package of the node-bt list not named above.
+// http and every npm package of the node-bt list not named above.
 // Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
 // functions, queueMicrotask and global; process is not defined.
 //
@@ -255,7 +263,7 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no streams, events, util, url, querystring, path, zlib); process, URL,
+// (no streams, events, util, url, querystring, zlib); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // axios interceptors, cancellation and streams; async generators (goja);

@@ -34,15 +34,19 @@ func init() {
 		"node-fetch":  func(inv *invocation) goja.Value { return inv.httpModule().Get("nodeFetch") },
 		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
+		"path":        jsModule("path"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path"} {
 		modules["node:"+n] = modules[n]
 	}
 }
 
 // requireFunc returns the require passed to the module wrapper.
 func (inv *invocation) requireFunc() goja.Value {
-	return inv.function("require", 1, func(call goja.FunctionCall) goja.Value {
+	if inv.require != nil {
+		return inv.require
+	}
+	inv.require = inv.function("require", 1, func(call goja.FunctionCall) goja.Value {
 		name := call.Argument(0).String()
 		load, ok := modules[name]
 		if !ok {
@@ -59,6 +63,7 @@ func (inv *invocation) requireFunc() goja.Value {
 		inv.modules[name] = v
 		return v
 	})
+	return inv.require
 }
 
 // bufferModule instantiates goja_nodejs's buffer module once per runtime.

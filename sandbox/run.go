@@ -117,6 +117,7 @@ type invocation struct {
 	logsTrunc bool
 
 	modules    map[string]goja.Value // require cache
+	require    goja.Value            // the require of the reactor and of lib modules
 	sdk        *sdkRefs
 	httpMod    *goja.Object  // fetch, Headers, Response, node-fetch and axios
 	bufferFrom goja.Callable // goja_nodejs's Buffer.from, unguarded
