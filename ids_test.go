@@ -141,6 +141,10 @@ func TestOversizedIDs(t *testing.T) {
 			_, err := v.ReactAsync(ctx, id, vault.ReactRequest{})
 			return err
 		}, kind: vault.KindNotFound},
+		"ReactAsyncWithCallback": {call: func(ctx context.Context, id string) error {
+			_, err := v.ReactAsyncWithCallback(ctx, id, vault.ReactRequest{})
+			return err
+		}, kind: vault.KindNotFound},
 		"GetReactResult (reactor)": {call: func(ctx context.Context, id string) error {
 			_, err := v.GetReactResult(ctx, id, "r")
 			return err

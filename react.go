@@ -30,8 +30,9 @@ const (
 // ReactRequest invokes a reactor. Args is any JSON value (usually an
 // object) whose strings may hold token references such as
 // "{{ <token id> }}" or "{{ token: <id> | json: '$.data.number' }}"; the
-// reactor gets it detokenized as req.args (nil: {}). CallbackURL is
-// deprecated on the hosted platform and ignored.
+// reactor gets it detokenized as req.args (nil: {}). CallbackURL is for
+// [Vault.ReactAsyncWithCallback] only: the outcome is POSTed there, signed
+// (see react_callback.go); the other invocations refuse it.
 //
 // A ReactRequest never prints its args.
 type ReactRequest struct {
@@ -384,6 +385,11 @@ func (v *Vault) React(ctx context.Context, id string, req ReactRequest) (*ReactR
 	p := v.principal(ctx)
 	if err := requireInvoke(op, &p); err != nil {
 		return nil, err
+	}
+	if req.CallbackURL != "" {
+		fe := fieldErrors{}
+		fe.add(callbackURLField, "%s", callbackSyncRefusal)
+		return nil, fe.err(op)
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tokenvault/vault/internal/keyenc"
+	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
 )
 
@@ -99,6 +100,8 @@ type reactorJob struct {
 	Caller      jobCaller  `json:"caller"`
 	TraceID     string     `json:"trace_id,omitempty"`
 	Result      []byte     `json:"result,omitempty"`
+	CallbackURL string     `json:"callback_url,omitempty"`
+	CallbackKey []byte     `json:"callback_key,omitempty"` // sealed
 	Failure     []byte     `json:"failure,omitempty"`
 	Interrupted bool       `json:"interrupted,omitempty"` // failed: its processes kept dying
 	CreatedAt   time.Time  `json:"created_at"`
@@ -116,7 +119,7 @@ var (
 		id:      func(r *reactorJob) string { return r.ID },
 		indexes: []*index[reactorJob]{reactorJobByExpiry},
 		sealed: func(r *reactorJob) []sealedField {
-			return []sealedField{{sealFieldResult, &r.Result, r.ID}, {sealFieldFailure, &r.Failure, r.ID}}
+			return []sealedField{{sealFieldResult, &r.Result, r.ID}, {sealFieldFailure, &r.Failure, r.ID}, {sealFieldCallbackKey, &r.CallbackKey, r.ID}}
 		},
 	})
 	reactorJobByExpiry = &index[reactorJob]{bucket: "reactor_jobs.expiry", global: true, terms: func(r *reactorJob) [][]byte {
@@ -130,36 +133,65 @@ var (
 // an error and stores nothing); the reactor runs later on a worker of any
 // process sharing the store, with the asynchronous time limit, the code and
 // configuration it has then. Raises reactor.invoked now, and
-// reactor.completed or reactor.failed when the job ends.
+// reactor.completed or reactor.failed when the job ends. A request with a
+// CallbackURL is refused (KindInvalid): [Vault.ReactAsyncWithCallback]
+// takes it and returns the key that signs the callback.
 func (v *Vault) ReactAsync(ctx context.Context, id string, req ReactRequest) (string, error) {
 	const op = "ReactAsync"
+	if req.CallbackURL != "" {
+		fe := fieldErrors{}
+		fe.add(callbackURLField, "%s", callbackNeedsKeyError)
+		return "", fe.err(op)
+	}
+	r, err := v.reactAsync(ctx, op, id, req)
+	if err != nil {
+		return "", err
+	}
+	return r.ID, nil
+}
+
+// reactAsync queues an asynchronous invocation.
+func (v *Vault) reactAsync(ctx context.Context, op, id string, req ReactRequest) (*AsyncReaction, error) {
 	p := v.principal(ctx)
 	if err := requireInvoke(op, &p); err != nil {
-		return "", err
+		return nil, err
+	}
+	if err := v.checkCallbackURL(op, req.CallbackURL); err != nil {
+		return nil, err
 	}
 	tk, _, err := v.tenantContext(ctx, p.TenantID)
 	if err != nil {
-		return "", wrapErr(op, err)
+		return nil, wrapErr(op, err)
 	}
 	inv, err := v.loadInvocation(ctx, op, p.TenantID, id, tk)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	args, err := v.reactorArgs(ctx, op, p, inv, req.Args)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	jobID := uuid.NewString()
 	queued, err := v.newJob(tk, p.TenantID, reactorQueueKind, jobID, args)
 	clear(args)
 	if err != nil {
-		return "", wrapErr(op, err)
+		return nil, wrapErr(op, err)
+	}
+	out := &AsyncReaction{ID: jobID}
+	var callbackKey []byte
+	if req.CallbackURL != "" {
+		key := newSigningKey()
+		if callbackKey, err = tk.Seal([]byte(key), keysAD(p.TenantID, reactorJobKind, jobID, sealFieldCallbackKey)); err != nil {
+			return nil, wrapErr(op, err)
+		}
+		out.CallbackSigningKey = NewSecret(key)
 	}
 	now := queued.CreatedAt
 	job := &reactorJob{
 		ID: jobID, ReactorID: id, ReactorName: inv.name, Status: ReactPending,
 		Caller: jobCaller{Principal: p, Host: p.host}, TraceID: TraceID(ctx),
 		CreatedAt: now, ExpiresAt: now.Add(v.reactors.resultTTL),
+		CallbackURL: req.CallbackURL, CallbackKey: callbackKey,
 	}
 	err = v.update(ctx, op, func(tx storage.Tx) error {
 		if err := reactorJobTable.insert(tx, p.TenantID, job); err != nil {
@@ -171,10 +203,10 @@ func (v *Vault) ReactAsync(ctx context.Context, id string, req ReactRequest) (st
 		return v.emitInvocationTx(ctx, tx, EventReactorInvoked, p.TenantID, id, inv.name, jobID, invocationAsync, -1, nil)
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	v.jobs.signal()
-	return jobID, nil
+	return out, nil
 }
 
 // GetReactResult returns the state of an asynchronous invocation of the
@@ -207,12 +239,18 @@ func (v *Vault) GetReactResult(ctx context.Context, reactorID, requestID string)
 	if job.ReactorID != reactorID || !job.Caller.sameAs(p) || !v.now().Before(job.ExpiresAt) {
 		return nil, newError(KindNotFound, op, "reactor result not found")
 	}
+	return v.reactResult(ctx, tk, p.TenantID, job)
+}
+
+// reactResult opens an invocation's outcome.
+func (v *Vault) reactResult(ctx context.Context, tk *keys.TenantKeys, tenant string, job *reactorJob) (*ReactResult, error) {
+	const op = "GetReactResult"
 	res := &ReactResult{
 		ID: job.ID, ReactorID: job.ReactorID, Status: job.Status, CreatedAt: job.CreatedAt, StartedAt: job.StartedAt,
 		CompletedAt: job.CompletedAt, ElapsedMS: job.ElapsedMS, ExpiresAt: job.ExpiresAt,
 	}
 	if job.Result != nil {
-		plain, err := v.openSealed(ctx, tk, job.Result, keysAD(p.TenantID, reactorJobKind, job.ID, sealFieldResult))
+		plain, err := v.openSealed(ctx, tk, job.Result, keysAD(tenant, reactorJobKind, job.ID, sealFieldResult))
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
@@ -223,7 +261,7 @@ func (v *Vault) GetReactResult(ctx context.Context, reactorID, requestID string)
 		}
 	}
 	if job.Failure != nil {
-		plain, err := v.openSealed(ctx, tk, job.Failure, keysAD(p.TenantID, reactorJobKind, job.ID, sealFieldFailure))
+		plain, err := v.openSealed(ctx, tk, job.Failure, keysAD(tenant, reactorJobKind, job.ID, sealFieldFailure))
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
@@ -345,6 +383,9 @@ func (v *Vault) runReactorJob(ctx context.Context, rj *runningJob) (func(tx stor
 		if job == nil || err != nil {
 			return err
 		}
+		if err := v.callbackJob(tx, rj.tenant, job); err != nil {
+			return err
+		}
 		return v.emitInvocationTx(ctx, tx, typ, rj.tenant, job.ReactorID, job.ReactorName, job.ID, invocationAsync, elapsed, runErr)
 	}, nil
 }
@@ -371,6 +412,9 @@ func (v *Vault) reactorJobDead(tx storage.Tx, rj *runningJob, _ error) error {
 		next.Status, next.Interrupted, next.CompletedAt, next.ExpiresAt = ReactFailed, true, &now, now.Add(v.reactors.resultTTL)
 	})
 	if job == nil || err != nil {
+		return err
+	}
+	if err := v.callbackJob(tx, rj.tenant, job); err != nil {
 		return err
 	}
 	failure := runtimeFailure("", interruptedDetail)

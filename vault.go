@@ -235,6 +235,7 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	v.jobs.addKind(v.connectionJobs())
 	v.jobs.addKind(v.paymentJobs())
 	v.jobs.addKind(v.webhookJobs())
+	v.jobs.addKind(v.reactorCallbacks())
 	for _, k := range cfg.jobKinds {
 		v.jobs.addKind(k)
 	}

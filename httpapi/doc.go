@@ -308,7 +308,10 @@
 //     sends none when react is called without a request), which invokes
 //     the reactor with empty args. args is passed on as raw JSON, so numbers
 //     keep every digit up to the reactor. callback_url, shut down on the
-//     hosted platform in 2025, is accepted and ignored. The SDK 5.x sends
+//     hosted platform in 2025, is kept for react-async: the outcome is
+//     POSTed there, signed like a webhook delivery with the key returned
+//     as "callbackSigningKey" in the 202 body (see the vault package's
+//     ReactAsyncWithCallback); react refuses it (400). The SDK 5.x sends
 //     its request as the whole body (the node22 shape); a node22 body
 //     without "args" reaches the reactor as empty args, since the vault runs
 //     the node-bt contract only.

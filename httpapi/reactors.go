@@ -149,6 +149,8 @@ func (h *handler) react(c *call) (int, any, error) {
 // the SDK.
 type asyncReactResponse struct {
 	ID string `json:"asyncReactorRequestId"`
+	// CallbackSigningKey signs the POST to the request's callback_url.
+	CallbackSigningKey string `json:"callbackSigningKey,omitempty"`
 }
 
 // reactAsync serves POST /reactors/{id}/react-async: 202 with the request
@@ -158,8 +160,11 @@ func (h *handler) reactAsync(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	id, err := h.v.ReactAsync(c.ctx, c.id("id"), req)
-	return http.StatusAccepted, asyncReactResponse{ID: id}, err
+	r, err := h.v.ReactAsyncWithCallback(c.ctx, c.id("id"), req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, asyncReactResponse{ID: r.ID, CallbackSigningKey: r.CallbackSigningKey.Reveal()}, nil
 }
 
 // pendingResult is the body of the result of an asynchronous invocation

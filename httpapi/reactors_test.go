@@ -2,8 +2,13 @@ package httpapi_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -318,7 +323,11 @@ func TestReact(t *testing.T) {
 		},
 		{
 			Name: "unknown fields are ignored", Method: "POST", URL: "/reactors/{echo_reactor}/react", Headers: key("invoker"),
-			Body: `{"args":{"a":"b"},"callback_url":"https://example.com/cb","other":1}`, Status: http.StatusOK, JSON: map[string]any{"raw.args.a": "b"},
+			Body: `{"args":{"a":"b"},"other":1}`, Status: http.StatusOK, JSON: map[string]any{"raw.args.a": "b"},
+		},
+		{
+			Name: "callback_url is for react-async", Method: "POST", URL: "/reactors/{echo_reactor}/react", Headers: key("invoker"),
+			Body: `{"args":{"a":"b"},"callback_url":"https://example.com/cb"}`, Status: http.StatusBadRequest, Fields: []string{"callback_url"},
 		},
 		{
 			Name: "tokenize output", Method: "POST", URL: "/reactors/{tokenizer_reactor}/react", Headers: key("invoker"),
@@ -572,6 +581,44 @@ func reactAsync(t *testing.T, f *fixture, keyName, reactor, body string) string 
 	require.Len(t, out, 1, "only asyncReactorRequestId: %s", b)
 	require.NotEmpty(t, out["asyncReactorRequestId"])
 	return out["asyncReactorRequestId"]
+}
+
+func TestReactAsyncCallback(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	bodies := make(chan []byte, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- r
+		bodies <- b
+	}))
+	t.Cleanup(srv.Close)
+	f := newReactorFixture(t, []vault.Option{vault.WithWebhookHosts("127.0.0.1"), vault.WithWebhookClient(srv.Client())})
+	res, b := f.do(t, "POST", "/reactors/"+f.vars["echo_reactor"]+"/react-async", key("invoker"),
+		`{"args":{"a":"b"},"callback_url":"`+srv.URL+`/cb"}`)
+	require.Equal(t, http.StatusAccepted, res.StatusCode, "%s", b)
+	var out map[string]string
+	require.NoError(t, json.Unmarshal(b, &out))
+	require.NotEmpty(t, out["asyncReactorRequestId"])
+	signingKey := out["callbackSigningKey"]
+	require.NotEmpty(t, signingKey, "%s", b)
+	var r *http.Request
+	select {
+	case r = <-got:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no callback")
+	}
+	body := <-bodies
+	mac := hmac.New(sha256.New, []byte(signingKey))
+	mac.Write(body)
+	assert.Equal(t, base64.StdEncoding.EncodeToString(mac.Sum(nil)), r.Header.Get("BT-SIGNATURE"))
+	assert.Equal(t, "v1", r.Header.Get("BT-SIGNATURE-VERSION"))
+	assert.Equal(t, out["asyncReactorRequestId"], r.Header.Get("BT-EVENT-ID"))
+	assert.Equal(t, "/cb", r.URL.Path)
+	assert.Equal(t, "b", field(decodeJSON(t, body), "response.raw.args.a"), "%s", body)
+
+	res, b = f.do(t, "POST", "/reactors/"+f.vars["echo_reactor"]+"/react-async", key("invoker"), `{"callback_url":"https://10.0.0.1/cb"}`)
+	assert.Equal(t, http.StatusBadRequest, res.StatusCode, "%s", b)
+	assert.Contains(t, string(b), "callback_url")
 }
 
 func TestReactAsync(t *testing.T) {
