@@ -206,6 +206,10 @@ var auditOps = map[string]auditOp{
 	EventTenantCreated:         {"tenant", "tenant", "id", AuditCreate, "Tenant created"},
 	EventTenantUpdated:         {"tenant", "tenant", "id", AuditUpdate, "Tenant updated"},
 	EventTenantDeleted:         {"tenant", "tenant", "id", AuditDelete, "Tenant deleted"},
+	EventWebhookCreated:        {"webhook", "webhook", "id", AuditCreate, "Webhook created"},
+	EventWebhookUpdated:        {"webhook", "webhook", "id", AuditUpdate, "Webhook updated"},
+	EventWebhookDeleted:        {"webhook", "webhook", "id", AuditDelete, "Webhook deleted"},
+	EventWebhookDisabled:       {"webhook", "webhook", "id", AuditUpdate, "Webhook disabled"},
 }
 
 // Management changes that raise no event write their entries with auditTx.
@@ -686,7 +690,7 @@ func (v *Vault) ListAuditEntityTypes(ctx context.Context) ([]AuditEntityType, er
 // types and the management resources, ordered by value.
 func AuditEntityTypes() []AuditEntityType {
 	values := []string{"application", "connection", "connector", auditExchangeTemplate, "exchange", "merchant", "payment",
-		"reactor", auditReactorFormula, "session", "tenant", "transaction"}
+		"reactor", auditReactorFormula, "session", "tenant", "transaction", "webhook"}
 	for _, t := range TokenTypes() {
 		values = append(values, t.Name)
 	}

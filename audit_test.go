@@ -138,7 +138,8 @@ func TestAuditManagementChanges(t *testing.T) {
 	ctx := t.Context()
 	mgmt := appContext(t, v, vault.AppManagement, []string{vault.PermApplicationCreate, vault.PermApplicationUpdate, vault.PermApplicationDelete,
 		vault.PermReactorCreate, vault.PermReactorUpdate, vault.PermReactorDelete, vault.PermExchangeCreate, vault.PermExchangeUpdate,
-		vault.PermExchangeDelete, vault.PermLogRead, vault.PermTenantUpdate}, nil)
+		vault.PermExchangeDelete, vault.PermLogRead, vault.PermTenantUpdate, vault.PermWebhookCreate, vault.PermWebhookUpdate,
+		vault.PermWebhookDelete}, nil)
 	me := "application:" + appOf(mgmt)
 	for name, tc := range map[string]struct {
 		do     func(t *testing.T) (entityType, id string)
@@ -183,6 +184,14 @@ func TestAuditManagementChanges(t *testing.T) {
 			require.NoError(t, v.DeleteExchange(mgmt, ex.ID))
 			return "exchange", ex.ID
 		}, []string{"create Exchange created", "delete Exchange deleted"}, me},
+		"webhook": {func(t *testing.T) (string, string) {
+			w, err := v.CreateWebhook(mgmt, vault.CreateWebhookRequest{Name: "w", URL: "https://hooks.example.com/x", Events: []string{vault.EventTokenCreated}})
+			require.NoError(t, err)
+			_, err = v.UpdateWebhook(mgmt, w.ID, vault.UpdateWebhookRequest{Name: "w2", URL: "https://hooks.example.com/x", Events: []string{"*"}})
+			require.NoError(t, err)
+			require.NoError(t, v.DeleteWebhook(mgmt, w.ID))
+			return "webhook", w.ID
+		}, []string{"create Webhook created", "update Webhook updated", "delete Webhook deleted"}, me},
 		"tenant": {func(t *testing.T) (string, string) {
 			_, err := v.UpdateTenantSettings(mgmt, map[string]string{})
 			require.NoError(t, err)
