@@ -367,6 +367,13 @@ module.exports = async function ({ args, bt }) {
     found: found.data.length, listed: listed.data.length > 0, tokenized: typeof tokenized.note, detokenized,
     denied, missing, gone } };
 };`})
+	require.NotNil(t, r.Application)
+	assert.Equal(t, btApp.ID, r.Application.ID)
+	assert.Equal(t, "bt", r.Application.Name, "the reactor shows its application")
+	assert.Equal(t, vault.AppPrivate, r.Application.Type)
+	assert.Equal(t, btApp.Rules, r.Application.Rules)
+	assert.True(t, r.Application.Key.IsZero(), "never a key")
+	assert.Empty(t, r.Application.Keys)
 	resp, err := v.React(invoker, r.ID, vault.ReactRequest{Args: map[string]any{"name": "Jane", "pci": pciToken.ID}})
 	require.NoError(t, err)
 	raw := rawOf(t, resp).(map[string]any)

@@ -49,12 +49,14 @@ type ReactorFormulaRef struct {
 // prints its configuration nor its code: fmt's verbs and slog show only the
 // id and name.
 type Reactor struct {
-	ID            string              `json:"id"`
-	TenantID      string              `json:"tenant_id"`
-	Name          string              `json:"name"`
-	Code          string              `json:"code"`
-	Configuration Secrets             `json:"configuration"`
-	Application   *ReactorApplication `json:"application,omitempty"`
+	ID            string  `json:"id"`
+	TenantID      string  `json:"tenant_id"`
+	Name          string  `json:"name"`
+	Code          string  `json:"code"`
+	Configuration Secrets `json:"configuration"`
+	// Application is the application whose rights req.bt has, as GET
+	// /applications/{id} shows it but without its keys.
+	Application *Application `json:"application,omitempty"`
 	// Formula is set for reactors made from a legacy reactor formula; Code
 	// is then the formula's.
 	Formula    *ReactorFormulaRef `json:"formula,omitempty"`
@@ -272,18 +274,39 @@ func visibleConfig(p *Principal, config map[string]string) map[string]string {
 	return config
 }
 
-func (r *reactorRecord) public(tenant, code string, config map[string]string) *Reactor {
+func (r *reactorRecord) public(tenant string, links reactorLinks, config map[string]string) *Reactor {
 	out := &Reactor{
-		ID: r.ID, TenantID: tenant, Name: r.Name, Code: code, Configuration: config,
+		ID: r.ID, TenantID: tenant, Name: r.Name, Code: links.code, Configuration: config, Application: links.app,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, ModifiedBy: r.ModifiedBy, ModifiedAt: r.ModifiedAt,
-	}
-	if r.AppID != "" {
-		out.Application = &ReactorApplication{ID: r.AppID}
 	}
 	if r.FormulaID != "" {
 		out.Formula = &ReactorFormulaRef{ID: r.FormulaID}
 	}
 	return out
+}
+
+// reactorLinks is what a reactor shows of the records it links to: the
+// code it runs, and its application.
+type reactorLinks struct {
+	code string
+	app  *Application
+}
+
+// linksOf reads the code and the application of a reactor. An application
+// deleted since is shown by its id and tenant only, its other fields empty.
+func linksOf(tx storage.Tx, tenant string, r *reactorRecord) (reactorLinks, error) {
+	code, err := reactorCode(tx, tenant, r)
+	if err != nil || r.AppID == "" {
+		return reactorLinks{code: code}, err
+	}
+	app, err := applicationTable.get(tx, tenant, r.AppID)
+	if errors.Is(err, errRecordNotFound) {
+		return reactorLinks{code: code, app: &Application{ID: r.AppID, TenantID: tenant}}, nil
+	}
+	if err != nil {
+		return reactorLinks{}, err
+	}
+	return reactorLinks{code: code, app: app.public(tenant)}, nil
 }
 
 // reactorCode returns the code a reactor runs: its own, or its formula's.
@@ -343,13 +366,13 @@ func (v *Vault) CreateReactor(ctx context.Context, req CreateReactorRequest) (*R
 	if rec.Config, err = sealConfig(tk, p.TenantID, reactorKind, rec.ID, spec.config); err != nil {
 		return nil, wrapErr(op, err)
 	}
-	code := spec.code
+	var links reactorLinks
 	err = v.update(ctx, op, func(tx storage.Tx) error {
 		if err := checkReactorRefs(tx, op, p.TenantID, spec); err != nil {
 			return err
 		}
 		var err error
-		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+		if links, err = linksOf(tx, p.TenantID, rec); err != nil {
 			return err
 		}
 		if err := reactorTable.insert(tx, p.TenantID, rec); err != nil {
@@ -360,7 +383,7 @@ func (v *Vault) CreateReactor(ctx context.Context, req CreateReactorRequest) (*R
 	if err != nil {
 		return nil, err
 	}
-	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+	return rec.public(p.TenantID, links, visibleConfig(&p, spec.config)), nil
 }
 
 // GetReactor returns a reactor with its configuration. The caller needs
@@ -376,13 +399,13 @@ func (v *Vault) GetReactor(ctx context.Context, id string) (*Reactor, error) {
 		return nil, wrapErr(op, err)
 	}
 	var rec *reactorRecord
-	var code string
+	var links reactorLinks
 	err = v.view(ctx, op, func(tx storage.Tx) error {
 		var err error
 		if rec, err = getReactor(tx, op, p.TenantID, id); err != nil {
 			return err
 		}
-		code, err = reactorCode(tx, p.TenantID, rec)
+		links, err = linksOf(tx, p.TenantID, rec)
 		return err
 	})
 	if err != nil {
@@ -392,7 +415,7 @@ func (v *Vault) GetReactor(ctx context.Context, id string) (*Reactor, error) {
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	return rec.public(p.TenantID, code, config), nil
+	return rec.public(p.TenantID, links, config), nil
 }
 
 func getReactor(tx storage.Tx, op, tenant, id string) (*reactorRecord, error) {
@@ -420,8 +443,8 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 		return nil, wrapErr(op, err)
 	}
 	type item struct {
-		rec  *reactorRecord
-		code string
+		rec   *reactorRecord
+		links reactorLinks
 	}
 	var all []item
 	err = v.view(ctx, op, func(tx storage.Tx) error {
@@ -430,8 +453,8 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 			if len(req.IDs) > 0 && !slices.Contains(req.IDs, r.ID) || req.Name != "" && !matchName(req.Name, r.Name) {
 				return nil
 			}
-			code, err := reactorCode(tx, p.TenantID, r)
-			all = append(all, item{r, code})
+			links, err := linksOf(tx, p.TenantID, r)
+			all = append(all, item{r, links})
 			return err
 		})
 	})
@@ -444,7 +467,7 @@ func (v *Vault) ListReactors(ctx context.Context, req ListReactorsRequest) (*Pag
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		return it.rec.public(p.TenantID, it.code, config), nil
+		return it.rec.public(p.TenantID, it.links, config), nil
 	})
 }
 
@@ -480,7 +503,7 @@ func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorR
 		return nil, wrapErr(op, err)
 	}
 	var rec *reactorRecord
-	var code string
+	var links reactorLinks
 	err = v.update(ctx, op, func(tx storage.Tx) error {
 		old, err := getReactor(tx, op, p.TenantID, id)
 		if err != nil {
@@ -490,7 +513,7 @@ func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorR
 			return err
 		}
 		rec = v.changedReactor(p, old, spec, sealed)
-		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+		if links, err = linksOf(tx, p.TenantID, rec); err != nil {
 			return err
 		}
 		if err := reactorTable.replace(tx, p.TenantID, old, rec); err != nil {
@@ -501,7 +524,7 @@ func (v *Vault) UpdateReactor(ctx context.Context, id string, req UpdateReactorR
 	if err != nil {
 		return nil, err
 	}
-	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+	return rec.public(p.TenantID, links, visibleConfig(&p, spec.config)), nil
 }
 
 // changedReactor is old with the fields of spec.
@@ -539,7 +562,7 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 	}
 	var rec *reactorRecord
 	var spec *reactorSpec
-	var code string
+	var links reactorLinks
 	err = v.update(ctx, op, func(tx storage.Tx) error {
 		old, err := getReactor(tx, op, p.TenantID, id)
 		if err != nil {
@@ -587,7 +610,7 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 			return err
 		}
 		rec = v.changedReactor(p, old, spec, sealed)
-		if code, err = reactorCode(tx, p.TenantID, rec); err != nil {
+		if links, err = linksOf(tx, p.TenantID, rec); err != nil {
 			return err
 		}
 		if err := reactorTable.replace(tx, p.TenantID, old, rec); err != nil {
@@ -598,7 +621,7 @@ func (v *Vault) PatchReactor(ctx context.Context, id string, patch json.RawMessa
 	if err != nil {
 		return nil, err
 	}
-	return rec.public(p.TenantID, code, visibleConfig(&p, spec.config)), nil
+	return rec.public(p.TenantID, links, visibleConfig(&p, spec.config)), nil
 }
 
 // decodePatchedReactor reads the merged document of a patch, with a field

@@ -300,6 +300,17 @@
 //     (400).
 //   - ProblemDetails carry no "instance": the request path may hold a token
 //     id, which an alias can derive from token data.
+//   - A reactor's "application" is the Application object (as GET
+//     /applications/{id} shows it, without keys), as seed 002 shows it;
+//     requests still name it by {"id"}. "runtime" is always returned as
+//     {"image": "node-bt"}: the vault runs the node-bt contract in process.
+//     A request's runtime may be absent, null or {"image": "node-bt"};
+//     node22, or any node22 option (dependencies, resolutions, timeout,
+//     resources, warm_concurrency, permissions, async), is a 400 naming the
+//     field (runtime.image, runtime.timeout, ...), never silently dropped:
+//     the limits are the vault's (vault.WithReactorLimits). There is no
+//     "state" or "requested": node-bt provisioning is synchronous, so a
+//     reactor is invokable once its create returns.
 //   - PATCH /reactors/{id} answers 204 with no body, as the reference says
 //     and the SDK expects (its patch returns nothing); PUT answers 200 with
 //     the reactor. POST /reactors and /reactor-formulas answer 201.

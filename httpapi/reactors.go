@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tokenvault/vault"
@@ -15,6 +17,9 @@ func (h *handler) createReactor(c *call) (int, any, error) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkRuntime(c.body); err != nil {
+		return 0, nil, err
+	}
 	r, err := h.v.CreateReactor(c.ctx, req)
 	return http.StatusCreated, reactorBody(r), err
 }
@@ -22,17 +27,60 @@ func (h *handler) createReactor(c *call) (int, any, error) {
 // reactorJSON is a reactor as the REST API returns it: with its
 // configuration in plaintext, where vault.Reactor's JSON redacts it
 // (vault.Secrets). The vault has left it out already for callers without
-// reactor:read.
+// reactor:read. Runtime is always {"image": "node-bt"}: the one runtime the
+// vault runs (see checkRuntime).
 type reactorJSON struct {
 	*vault.Reactor
 	Configuration map[string]string `json:"configuration"`
+	Runtime       reactorRuntime    `json:"runtime"`
 }
+
+// reactorRuntime is the runtime object of reference 6.1, as far as the
+// vault has one.
+type reactorRuntime struct {
+	Image string `json:"image"`
+}
+
+// runtimeNodeBT is the image of the runtime the vault runs.
+const runtimeNodeBT = "node-bt"
 
 func reactorBody(r *vault.Reactor) any {
 	if r == nil {
 		return nil
 	}
-	return reactorJSON{Reactor: r, Configuration: r.Configuration.Reveal()}
+	return reactorJSON{Reactor: r, Configuration: r.Configuration.Reveal(), Runtime: reactorRuntime{Image: runtimeNodeBT}}
+}
+
+// checkRuntime checks the runtime object of a reactor body (reference 6.1).
+// The vault runs the node-bt contract in process, whose limits are the
+// vault's (vault.WithReactorLimits), so the only runtime it accepts is
+// absent, null, or {"image": "node-bt"}; node22 and every node22 option
+// (dependencies, resolutions, timeout, resources, warm_concurrency,
+// permissions, async) are refused with a 400 naming the field, rather than
+// dropped.
+func checkRuntime(body []byte) error {
+	var doc struct {
+		Runtime json.RawMessage `json:"runtime"`
+	}
+	if json.Unmarshal(body, &doc) != nil || len(doc.Runtime) == 0 || string(doc.Runtime) == "null" {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(doc.Runtime, &fields); err != nil {
+		return fieldError("runtime", "must be an object")
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	for _, name := range names {
+		if name == "image" {
+			var image string
+			if json.Unmarshal(fields[name], &image) != nil || image != runtimeNodeBT {
+				return fieldError("runtime.image", "must be node-bt: the vault runs reactors in process with the node-bt contract; node22 is not available")
+			}
+			continue
+		}
+		return fieldError("runtime."+name, "is a node22 option: the vault runs node-bt only, whose limits the vault sets (WithReactorLimits)")
+	}
+	return nil
 }
 
 // listReactors serves GET /reactors: an offset page, optionally of the
@@ -71,6 +119,9 @@ func (h *handler) updateReactor(c *call) (int, any, error) {
 	if err := c.decode(&req); err != nil {
 		return 0, nil, err
 	}
+	if err := checkRuntime(c.body); err != nil {
+		return 0, nil, err
+	}
 	r, err := h.v.UpdateReactor(c.ctx, c.id("id"), req)
 	return http.StatusOK, reactorBody(r), err
 }
@@ -80,6 +131,9 @@ func (h *handler) updateReactor(c *call) (int, any, error) {
 // as the reference documents and the SDK expects (its patch returns void).
 func (h *handler) patchReactor(c *call) (int, any, error) {
 	if err := checkMergePatch(c.body); err != nil {
+		return 0, nil, err
+	}
+	if err := checkRuntime(c.body); err != nil {
 		return 0, nil, err
 	}
 	_, err := h.v.PatchReactor(c.ctx, c.id("id"), json.RawMessage(c.body))

@@ -126,7 +126,33 @@ func TestReactorCRUD(t *testing.T) {
 		{
 			Name: "create with an application", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
 			Body:   `{"name":"With app","code":"module.exports = async () => ({})","application":{"id":"{private_app}","name":"ignored"}}`,
-			Status: http.StatusCreated, JSON: map[string]any{"application.id": "{private_app}"},
+			Status: http.StatusCreated, JSON: map[string]any{"application.id": "{private_app}", "application.name": "private",
+				"application.type": vault.AppPrivate, "runtime.image": "node-bt"},
+			NotContains: []string{`"keys"`, `"key"`},
+		},
+		{
+			Name: "create with the node-bt runtime", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
+			Body:   `{"name":"node-bt","code":"module.exports = async () => ({})","runtime":{"image":"node-bt"}}`,
+			Status: http.StatusCreated, JSON: map[string]any{"runtime.image": "node-bt"},
+		},
+		{
+			Name: "create with the node22 runtime", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
+			Body:   `{"name":"node22","code":"module.exports = async () => ({})","runtime":{"image":"node22"}}`,
+			Status: http.StatusBadRequest, Fields: []string{"runtime.image"},
+		},
+		{
+			Name: "create with a node22 option", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
+			Body:   `{"name":"timeout","code":"module.exports = async () => ({})","runtime":{"image":"node-bt","timeout":30}}`,
+			Status: http.StatusBadRequest, Fields: []string{"runtime.timeout"},
+		},
+		{
+			Name: "create with a runtime that is not an object", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
+			Body:   `{"name":"bad","code":"module.exports = async () => ({})","runtime":"node22"}`,
+			Status: http.StatusBadRequest, Fields: []string{"runtime"},
+		},
+		{
+			Name: "patch with node22 dependencies", Method: "PATCH", URL: "/reactors/{echo_reactor}", Headers: mergePatch("mgmt"),
+			Body: `{"runtime":{"dependencies":{"stripe":"18.4.0"}}}`, Status: http.StatusBadRequest, Fields: []string{"runtime.dependencies"},
 		},
 		{
 			Name: "create with a management application", Method: "POST", URL: "/reactors", Headers: key("mgmt"),
