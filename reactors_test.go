@@ -141,7 +141,8 @@ func TestReactorCRUD(t *testing.T) {
 	body, err := json.Marshal(got)
 	require.NoError(t, err)
 	assert.JSONEq(t, fmt.Sprintf(`{"id":%q,"tenant_id":%q,"name":"Charge Card","code":%q,"configuration":{"API_KEY":"[REDACTED]","MODE":"[REDACTED]"},
-		"application":{"id":%q},"created_at":%q}`, r.ID, r.TenantID, echoReactor, app.ID, r.CreatedAt.Format(time.RFC3339Nano)), string(body))
+		"application":{"id":%q,"tenant_id":%q,"name":"bt","type":"private","permissions":["token:read"],"created_at":%q},"created_at":%q}`,
+		r.ID, r.TenantID, echoReactor, app.ID, r.TenantID, app.CreatedAt.Format(time.RFC3339Nano), r.CreatedAt.Format(time.RFC3339Nano)), string(body))
 
 	for _, name := range []string{"Alpha", "alphabet soup", "Beta"} {
 		mustCreateReactor(t, ctx, v, vault.CreateReactorRequest{Name: name, Code: echoReactor})
