@@ -109,11 +109,14 @@ func (j *jobRecord) due() *time.Time {
 
 var (
 	jobTable = register(&table[jobRecord]{
-		bucket:  "jobs",
-		kind:    jobKindAD,
-		schema:  1,
-		id:      func(j *jobRecord) string { return j.ID },
-		indexes: []*index[jobRecord]{jobByDue, jobByExpiry},
+		bucket:    "jobs",
+		kind:      jobKindAD,
+		schema:    jobSchema,
+		id:        func(j *jobRecord) string { return j.ID },
+		indexes:   []*index[jobRecord]{jobByDue, jobByExpiry},
+		marshal:   marshalJob,
+		unmarshal: unmarshalJob,
+		upgrade:   upgradeJob,
 		sealed: func(j *jobRecord) []sealedField {
 			return []sealedField{{sealFieldPayload, &j.Payload, j.ID}}
 		},

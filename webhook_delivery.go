@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -225,33 +225,86 @@ type deliveryPayload struct {
 	Events  []json.RawMessage `json:"events"`
 }
 
-// encodeDelivery encodes a delivery job's payload (the entries are JSON
-// already: they are copied, not re-encoded).
+// deliveryBinary starts a delivery payload in the binary form:
+//
+//	0x01 | uvarint len | webhook | uvarint attempt | uvarint n | n × (uvarint len | id | uvarint len | entry)
+//
+// Payloads of earlier versions are JSON (they start with '{') and are
+// still read.
+const deliveryBinary = 0x01
+
+// encodeDelivery encodes a delivery job's payload (the entries are copied,
+// not re-encoded).
 func encodeDelivery(webhook string, attempt int, events []deliveryEvent) []byte {
-	size := 64 + len(webhook)
+	size := 1 + 3*binary.MaxVarintLen32 + len(webhook)
 	for _, e := range events {
-		size += len(e.id) + len(e.raw) + 4
+		size += len(e.id) + len(e.raw) + 2*binary.MaxVarintLen32
 	}
 	b := make([]byte, 0, size)
-	b = append(b, `{"webhook":`...)
-	b = appendJSONString(b, webhook)
-	b = append(b, `,"attempt":`...)
-	b = strconv.AppendInt(b, int64(attempt), 10)
-	b = append(b, `,"ids":[`...)
-	for i, e := range events {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, e.id)
+	b = append(b, deliveryBinary)
+	b = append(binary.AppendUvarint(b, uint64(len(webhook))), webhook...)
+	b = binary.AppendUvarint(b, uint64(attempt))
+	b = binary.AppendUvarint(b, uint64(len(events)))
+	for _, e := range events {
+		b = append(binary.AppendUvarint(b, uint64(len(e.id))), e.id...)
+		b = append(binary.AppendUvarint(b, uint64(len(e.raw))), e.raw...)
 	}
-	b = append(b, `],"events":[`...)
-	for i, e := range events {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, e.raw...)
+	return b
+}
+
+var errDeliveryPayload = errors.New("malformed delivery payload")
+
+// decodeDelivery decodes a delivery job's payload; its events share b.
+func decodeDelivery(b []byte) (deliveryPayload, error) {
+	var pl deliveryPayload
+	if len(b) > 0 && b[0] == '{' {
+		err := json.Unmarshal(b, &pl)
+		return pl, err
 	}
-	return append(b, "]}"...)
+	if len(b) == 0 || b[0] != deliveryBinary {
+		return pl, errDeliveryPayload
+	}
+	b = b[1:]
+	next := func() ([]byte, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, false
+		}
+		out := b[k : k+int(n)]
+		b = b[k+int(n):]
+		return out, true
+	}
+	number := func() (uint64, bool) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, false
+		}
+		b = b[k:]
+		return n, true
+	}
+	webhook, ok := next()
+	if !ok {
+		return pl, errDeliveryPayload
+	}
+	attempt, ok1 := number()
+	n, ok2 := number()
+	if !ok1 || !ok2 || attempt > 1<<31 || n > uint64(len(b)) {
+		return pl, errDeliveryPayload
+	}
+	pl.Webhook, pl.Attempt = string(webhook), int(attempt)
+	pl.IDs, pl.Events = make([]string, 0, n), make([]json.RawMessage, 0, n)
+	for range n {
+		id, ok1 := next()
+		raw, ok2 := next()
+		if !ok1 || !ok2 {
+			return deliveryPayload{}, errDeliveryPayload
+		}
+		pl.IDs, pl.Events = append(pl.IDs, string(id)), append(pl.Events, raw)
+	}
+	if len(b) != 0 {
+		return deliveryPayload{}, errDeliveryPayload
+	}
+	return pl, nil
 }
 
 // webhookJobs is the job queue's kind of webhook deliveries.
@@ -266,13 +319,13 @@ func (v *Vault) webhookJobs() *jobKind {
 // runDelivery POSTs a job's events to its webhook, in order, until one
 // fails; its commit records the outcome (see the top of this file).
 func (v *Vault) runDelivery(ctx context.Context, j *runningJob) (func(tx storage.Tx) error, error) {
-	var pl deliveryPayload
-	if err := json.Unmarshal(j.payload, &pl); err != nil || len(pl.IDs) != len(pl.Events) || len(pl.Events) == 0 {
+	pl, err := decodeDelivery(j.payload)
+	if err != nil || len(pl.IDs) != len(pl.Events) || len(pl.Events) == 0 {
 		v.log.Warn("a webhook delivery job does not decode: dropped", "job", j.id)
 		return nil, nil
 	}
 	var rec *webhookRecord
-	err := v.view(ctx, "DeliverWebhook", func(tx storage.Tx) error {
+	err = v.view(ctx, "DeliverWebhook", func(tx storage.Tx) error {
 		var err error
 		rec, err = webhookTable.get(tx, j.tenant, pl.Webhook)
 		return err
