@@ -142,3 +142,21 @@ func FuzzDeliveryPayload(f *testing.F) {
 		}
 	})
 }
+
+func TestEventHead(t *testing.T) {
+	for _, e := range []*Event{
+		{ID: "0193a1b2-0000-7000-8000-000000000001", Type: EventTokenCreated, TenantID: "t"},
+		{ID: `odd"id`, Type: `ty\pe`, TenantID: "t"}, // escaped: read by the JSON decoder
+	} {
+		raw, err := appendEvent(nil, e)
+		require.NoError(t, err)
+		id, typ, err := eventHead(nil, raw)
+		require.NoError(t, err)
+		require.Equal(t, e.ID, id)
+		require.Equal(t, e.Type, typ)
+	}
+	for _, raw := range []string{`{"id":"","type":"x"}`, `not json`, `{"type":"x"}`} {
+		_, _, err := eventHead(nil, []byte(raw))
+		require.Error(t, err, raw)
+	}
+}

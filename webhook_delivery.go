@@ -200,6 +200,18 @@ func eventHead(e *Event, raw []byte) (id, typ string, err error) {
 	if e != nil {
 		return e.ID, e.Type, nil
 	}
+	// Entries are written by appendEventHead: {"id":"…","type":"…",…. An
+	// id and a type without escapes are read in place.
+	if rest, ok := bytes.CutPrefix(raw, []byte(`{"id":"`)); ok {
+		if i := bytes.IndexByte(rest, '"'); i > 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			id, rest := rest[:i], rest[i+1:]
+			if rest, ok := bytes.CutPrefix(rest, []byte(`,"type":"`)); ok {
+				if i := bytes.IndexByte(rest, '"'); i > 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+					return string(id), string(rest[:i]), nil
+				}
+			}
+		}
+	}
 	var head struct {
 		ID   string `json:"id"`
 		Type string `json:"type"`
