@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,9 +38,14 @@ func TestMultiProcessPostgres(t *testing.T) {
 	env := []string{"VAULT_POSTGRES_DSN=" + dsn, "VAULT_POSTGRES_SCHEMA=" + newSchema(t, dsn), "VAULT_MASTER_KEY=" + randomKey(t)}
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	first := startServe(t, dir, env, "--bootstrap-key-file", keyFile)
+	allow := []string{"--allow-host", "127.0.0.1"}
+	first := startServe(t, dir, env, append(allow, "--bootstrap-key-file", keyFile)...)
 	mgmt := readKey(t, keyFile)
-	status, body := first.do(t, "POST", "/applications", mgmt,
+	hooks := newHookLog(t)
+	status, body := first.do(t, "POST", "/webhooks", mgmt,
+		`{"name":"drill","url":"`+hooks.srv.URL+`/hook","events":["token.created","token.updated"]}`)
+	require.Equal(t, http.StatusCreated, status, "%s", body)
+	status, body = first.do(t, "POST", "/applications", mgmt,
 		`{"name":"clients","type":"private","permissions":["token:create","token:read","token:update","token:delete","reactor:invoke"]}`)
 	require.Equal(t, http.StatusCreated, status, "%s", body)
 	key := jsonField(t, body, "key")
@@ -50,13 +56,16 @@ func TestMultiProcessPostgres(t *testing.T) {
 	// servers[i] is the running process of slot i; a client reads its
 	// slot's address at each call.
 	var mu sync.RWMutex
-	servers := []*proc{first, startServe(t, dir, env), startServe(t, dir, env)}
+	servers := []*proc{first, startServe(t, dir, env, allow...), startServe(t, dir, env, allow...)}
 	addr := func(i int) string { mu.RLock(); defer mu.RUnlock(); return servers[i].addr }
 
 	rec := lincheck.NewRecorder()
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
 	defer cancel()
 	var writes, unknown, calls atomic.Int64
+	var sentMu sync.Mutex
+	acked := map[string]string{} // the meta of each acknowledged create or update -> the event type it raises
+	sent := map[string]bool{}    // the meta of every create or update sent, answered or not
 	client := &http.Client{Timeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	for c := range 9 {
@@ -71,6 +80,14 @@ func TestMultiProcessPostgres(t *testing.T) {
 				call := rec.Now()
 				out, err := h.Apply(context.Background(), in)
 				ret := rec.Now()
+				if in.Meta != "" && !errors.Is(err, syscall.ECONNREFUSED) {
+					sentMu.Lock()
+					sent[in.Meta] = true
+					if err == nil && out.OK {
+						acked[in.Meta] = "token." + map[string]string{"create": "created", "update": "updated"}[in.Kind]
+					}
+					sentMu.Unlock()
+				}
 				if errors.Is(err, syscall.ECONNREFUSED) {
 					time.Sleep(20 * time.Millisecond) // a dead port: the call never reached a vault
 					continue
@@ -121,7 +138,7 @@ func TestMultiProcessPostgres(t *testing.T) {
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 		p.wait(t)
 		kills++
-		next := startServe(t, dir, env)
+		next := startServe(t, dir, env, allow...)
 		mu.Lock()
 		servers[slot] = next
 		mu.Unlock()
@@ -156,12 +173,129 @@ func TestMultiProcessPostgres(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
+	// Every acknowledged create and update reaches the webhook, whichever
+	// process wrote it and whichever was killed before delivering it (its
+	// jobs are taken over once their lease ends): delivery is at least
+	// once, and de-duplicated by event id each write is one event.
+	deadline = time.Now().Add(90 * time.Second)
+	for {
+		missing := hooks.missing(acked)
+		if missing == 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "%d acknowledged writes never delivered", missing)
+		time.Sleep(100 * time.Millisecond)
+	}
+	deliveries, events, twice := hooks.counts()
+	for meta, typ := range hooks.events() {
+		require.True(t, sent[meta], "event %s for meta %s: no such write was sent", typ, meta)
+	}
+	require.Zero(t, hooks.doubled(), "a write raised two events")
 	history := rec.History()
 	res := lincheck.Check(history, 2*time.Minute)
 	assert.Equal(t, porcupine.Ok, res, "the history of %d calls is linearizable", len(history))
 	t.Logf("multi-process drill: 3 vaultd on one database, %d kills, %d calls (%d without an answer), linearizable: %s; "+
-		"%d asynchronous invocations acknowledged, each completed with its own result", kills, calls.Load(), unknown.Load(), res, len(async))
+		"%d asynchronous invocations acknowledged, each completed with its own result; %d acknowledged writes, every one "+
+		"delivered to the webhook: %d deliveries of %d events (%d delivered more than once, de-duplicated by BT-EVENT-ID)",
+		kills, calls.Load(), unknown.Load(), res, len(async), len(acked), deliveries, events, twice)
 	for _, p := range servers {
 		require.Equal(t, 0, p.stop(t), fmt.Sprint(p.stderr))
 	}
+}
+
+// hookLog is a webhook receiver that records the deliveries of token
+// events: per event id, its type, its token's metadata "v" and how often it
+// came.
+type hookLog struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	seen map[string]*hookEvent // event id ->
+}
+
+type hookEvent struct {
+	typ, meta string
+	times     int
+}
+
+func newHookLog(t *testing.T) *hookLog {
+	h := &hookLog{seen: map[string]*hookEvent{}}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Event struct {
+				ID   string `json:"id"`
+				Type string `json:"type"`
+				Data struct {
+					Token struct {
+						Metadata map[string]string `json:"metadata"`
+					} `json:"token"`
+				} `json:"data"`
+			} `json:"event"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.Event.ID != r.Header.Get("BT-EVENT-ID") {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		e := h.seen[body.Event.ID]
+		if e == nil {
+			e = &hookEvent{typ: body.Event.Type, meta: body.Event.Data.Token.Metadata["v"]}
+			h.seen[body.Event.ID] = e
+		}
+		e.times++
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// missing counts the acknowledged writes (meta -> event type) no delivery
+// has shown yet.
+func (h *hookLog) missing(acked map[string]string) int {
+	got := h.events()
+	n := 0
+	for meta, typ := range acked {
+		if got[meta] != typ {
+			n++
+		}
+	}
+	return n
+}
+
+// events maps each delivered meta to its event type.
+func (h *hookLog) events() map[string]string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]string{}
+	for _, e := range h.seen {
+		out[e.meta] = e.typ
+	}
+	return out
+}
+
+// doubled counts the metas that came under more than one event id.
+func (h *hookLog) doubled() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := map[string]int{}
+	n := 0
+	for _, e := range h.seen {
+		if ids[e.meta]++; ids[e.meta] == 2 {
+			n++
+		}
+	}
+	return n
+}
+
+// counts returns the deliveries, the distinct events, and the events
+// delivered more than once.
+func (h *hookLog) counts() (deliveries, events, twice int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range h.seen {
+		deliveries += e.times
+		if e.times > 1 {
+			twice++
+		}
+	}
+	return deliveries, len(h.seen), twice
 }
