@@ -328,6 +328,15 @@
 //     ([CreateTokenRequest]) still take any JSON-encodable value.
 //   - Tenant settings are cached for up to one second, so a settings change
 //     made by another process sharing the store applies within a second.
+//   - Token ids: a token created without an id gets a version 7 UUID
+//     (time-ordered: its first 48 bits are the creation time in
+//     milliseconds, the other 74 random), where the hosted platform gives
+//     a version 4 one. Records are stored in id order, so new tokens append
+//     to the end of the tenant's key range instead of dirtying a random page
+//     of a large tree on every insert; bolt writes stay cheap at a million
+//     tokens. An id is a reference, not a secret (access rules protect the
+//     data), but it does reveal when the token was made: give your own ids
+//     (or an alias) where that matters.
 //
 // # Masks
 //
@@ -508,6 +517,14 @@
 // Results, which may hold revealed data, are sealed, kept for
 // [DefaultReactorResultTTL] ([WithReactorResultTTL]) and readable only by
 // the application or session that invoked the reactor (and the host).
+//
+// With a callback URL ([Vault.ReactAsyncWithCallback]; REST callback_url
+// in the react-async body) the outcome is also POSTed there when the
+// invocation ends: the body is the [ReactResult], signed like a webhook
+// delivery (BT-SIGNATURE, BT-SIGNATURE-VERSION v1, BT-EVENT-ID the request
+// id) with a key made for that invocation alone and returned once, under
+// the webhooks' destination rules, retried by the job queue 10 times at
+// most. A synchronous invocation refuses a callback URL.
 //
 // Events: reactor.created, reactor.updated, reactor.deleted carry the
 // reactor's id, name and dates; reactor.invoked, reactor.completed (with

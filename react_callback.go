@@ -63,8 +63,8 @@ type AsyncReaction struct {
 
 // ReactAsyncWithCallback is [Vault.ReactAsync] for a request that may have
 // a CallbackURL: the outcome is POSTed there once the invocation ends,
-// signed with the returned key (see the package documentation of reactor
-// callbacks in react_callback.go, and README "Reactors"). The URL must
+// signed with the returned key (see the package documentation, "Reactors:
+// asynchronous invocations"). The URL must
 // pass the webhooks' destination rules: the error is
 // callback_url otherwise (KindInvalid).
 func (v *Vault) ReactAsyncWithCallback(ctx context.Context, id string, req ReactRequest) (*AsyncReaction, error) {
