@@ -64,9 +64,8 @@ type AsyncReaction struct {
 // ReactAsyncWithCallback is [Vault.ReactAsync] for a request that may have
 // a CallbackURL: the outcome is POSTed there once the invocation ends,
 // signed with the returned key (see the package documentation, "Reactors:
-// asynchronous invocations"). The URL must
-// pass the webhooks' destination rules: the error is
-// callback_url otherwise (KindInvalid).
+// asynchronous invocations"). A URL the webhooks' destination rules refuse
+// is KindInvalid at the field callback_url.
 func (v *Vault) ReactAsyncWithCallback(ctx context.Context, id string, req ReactRequest) (*AsyncReaction, error) {
 	return v.reactAsync(ctx, "ReactAsync", id, req)
 }
