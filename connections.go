@@ -393,7 +393,7 @@ func (v *Vault) writeConnection(ctx context.Context, tx storage.Tx, p Principal,
 		if err != nil {
 			return err
 		}
-		if err := jobTable.insert(tx, p.TenantID, job); err != nil {
+		if err := insertJob(tx, p.TenantID, job); err != nil {
 			return err
 		}
 	}

@@ -29,6 +29,7 @@ const (
 	jobTagLastError
 	jobTagCreatedAt
 	jobTagDeadAt
+	jobTagDetached
 )
 
 func marshalJob(j *jobRecord) []byte {
@@ -50,6 +51,9 @@ func marshalJob(j *jobRecord) []byte {
 	w.Time(jobTagCreatedAt, j.CreatedAt)
 	if j.DeadAt != nil {
 		w.Time(jobTagDeadAt, *j.DeadAt)
+	}
+	if j.Detached {
+		w.Bytes(jobTagDetached, []byte{1})
 	}
 	return w.B
 }
@@ -91,6 +95,8 @@ func unmarshalJob(b []byte) (*jobRecord, error) {
 			j.CreatedAt, err = binrec.Time(p)
 		case jobTagDeadAt:
 			j.DeadAt, err = timePtr(p)
+		case jobTagDetached:
+			j.Detached, err = binrec.Bool(p)
 		}
 		return err
 	})

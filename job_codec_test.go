@@ -37,6 +37,7 @@ func randomJobRecord(rng *rand.Rand) *jobRecord {
 		d := at()
 		j.DeadAt = &d
 	}
+	j.Detached = rng.IntN(2) == 0
 	return j
 }
 

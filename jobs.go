@@ -1,7 +1,9 @@
 package vault
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -84,10 +86,13 @@ func WithJobLease(d time.Duration) Option { return func(c *config) { c.jobLease 
 
 // jobRecord is a job as stored.
 type jobRecord struct {
-	ID        string     `json:"id"`
-	Kind      string     `json:"kind"`
-	State     string     `json:"state"`
-	Payload   []byte     `json:"payload,omitempty"` // sealed
+	ID      string `json:"id"`
+	Kind    string `json:"kind"`
+	State   string `json:"state"`
+	Payload []byte `json:"payload,omitempty"` // sealed; only in records of earlier versions, see Detached
+	// Detached: the payload is the record of the same id in jobs.payload
+	// (see insertJob).
+	Detached  bool       `json:"detached,omitempty"`
 	Attempts  int        `json:"attempts,omitempty"`
 	NextRun   time.Time  `json:"next_run"`
 	Lease     *lease     `json:"lease,omitempty"`      // while running
@@ -236,7 +241,7 @@ func (v *Vault) startJobs() {
 }
 
 // newJob seals payload into a new pending job of the tenant, due now, for
-// the caller to insert (jobTable.insert) in the transaction of the change
+// the caller to insert (insertJob) in the transaction of the change
 // that asks for it, and to signal the queue once it committed.
 func (v *Vault) newJob(tk *keys.TenantKeys, tenant, kind, id string, payload []byte) (*jobRecord, error) {
 	sealed, err := tk.Seal(payload, keysAD(tenant, jobKindAD, id, sealFieldPayload))
@@ -543,6 +548,13 @@ func (v *Vault) runJobAttempt(ctx context.Context, rj *runningJob, k *jobKind) (
 			return err
 		}
 		sealed = j.Payload
+		if j.Detached {
+			pl, err := jobPayloadTable.get(tx, rj.tenant, rj.id)
+			if err != nil {
+				return err
+			}
+			sealed = pl.Payload
+		}
 		return nil
 	})
 	if err != nil {
@@ -598,7 +610,7 @@ func (v *Vault) settleAttempt(rj *runningJob, k *jobKind, commit func(tx storage
 					return err
 				}
 			}
-			return jobTable.remove(tx, rj.tenant, j)
+			return removeJob(tx, rj.tenant, j)
 		}
 		if j.Attempts >= k.attempts {
 			return v.deadLetter(tx, k, j, rj, runErr, now)
@@ -730,6 +742,60 @@ func (v *Vault) sweepDeadJobs(ctx context.Context) (int, error) {
 		if j.DeadAt == nil || now.Before(j.DeadAt.Add(deadJobRetention)) {
 			return false, nil
 		}
-		return true, jobTable.remove(tx, tenant, j)
+		return true, removeJob(tx, tenant, j)
 	}, nil)
+}
+
+// jobPayload is the sealed payload of a job, stored apart from the job
+// record: a job's record is rewritten by its claim, every lease renewal and
+// its settle, its payload (a delivery job's events, tens of kilobytes) is
+// written once and read once.
+type jobPayload struct {
+	ID      string
+	Payload []byte // sealed
+}
+
+var jobPayloadTable = register(&table[jobPayload]{
+	bucket: "jobs.payload",
+	kind:   jobKindAD,
+	schema: 1,
+	id:     func(p *jobPayload) string { return p.ID },
+	sealed: func(p *jobPayload) []sealedField {
+		return []sealedField{{sealFieldPayload, &p.Payload, p.ID}}
+	},
+	marshal: func(p *jobPayload) []byte {
+		b := append(make([]byte, 0, 2+binary.MaxVarintLen16+len(p.ID)+len(p.Payload)), envelopeV1, 1)
+		b = append(binary.AppendUvarint(b, uint64(len(p.ID))), p.ID...)
+		return append(b, p.Payload...)
+	},
+	unmarshal: func(b []byte) (*jobPayload, error) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, errJobRecord
+		}
+		return &jobPayload{ID: string(b[k : k+int(n)]), Payload: bytes.Clone(b[k+int(n):])}, nil
+	},
+})
+
+// insertJob inserts a new job (from newJob) in tx, its payload detached.
+func insertJob(tx storage.Tx, tenant string, j *jobRecord) error {
+	if j.Payload == nil {
+		return jobTable.insert(tx, tenant, j)
+	}
+	if err := jobPayloadTable.insert(tx, tenant, &jobPayload{ID: j.ID, Payload: j.Payload}); err != nil {
+		return err
+	}
+	rec := *j
+	rec.Payload, rec.Detached = nil, true
+	return jobTable.insert(tx, tenant, &rec)
+}
+
+// removeJob deletes a job with its payload.
+func removeJob(tx storage.Tx, tenant string, j *jobRecord) error {
+	if j.Detached {
+		if err := tx.Delete(jobPayloadTable.bucket, jobPayloadTable.key(tenant, j.ID)); err != nil {
+			return err
+		}
+	}
+	return jobTable.remove(tx, tenant, j)
 }

@@ -46,7 +46,7 @@ func enqueueTestJob(t testing.TB, v *Vault, kind, id string, payload []byte) {
 	require.NoError(t, err)
 	j, err := v.newJob(tk, v.defaultTenant, kind, id, payload)
 	require.NoError(t, err)
-	require.NoError(t, v.update(ctx, "Enqueue", func(tx storage.Tx) error { return jobTable.insert(tx, v.defaultTenant, j) }))
+	require.NoError(t, v.update(ctx, "Enqueue", func(tx storage.Tx) error { return insertJob(tx, v.defaultTenant, j) }))
 	v.jobs.signal()
 }
 
@@ -158,6 +158,7 @@ func TestJobRetriesWithBackoffThenDeadLetters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
 	assert.Zero(t, countBucket(t, v, jobTable.bucket))
+	assert.Zero(t, countBucket(t, v, jobPayloadTable.bucket), "the dead job's payload went with it")
 	require.NoError(t, v.Check(t.Context()))
 }
 
@@ -165,7 +166,17 @@ func mustPayload(t *testing.T, v *Vault, rj *runningJob) []byte {
 	t.Helper()
 	tk, err := v.keys.Tenant(t.Context(), rj.tenant)
 	require.NoError(t, err)
-	plain, err := v.openSealed(t.Context(), tk, jobOf(t, v, rj.id).Payload, keysAD(rj.tenant, jobKindAD, rj.id, sealFieldPayload))
+	sealed := jobOf(t, v, rj.id).Payload
+	if sealed == nil {
+		require.NoError(t, v.store.View(t.Context(), func(tx storage.Tx) error {
+			pl, err := jobPayloadTable.get(tx, rj.tenant, rj.id)
+			if err == nil {
+				sealed = pl.Payload
+			}
+			return err
+		}))
+	}
+	plain, err := v.openSealed(t.Context(), tk, sealed, keysAD(rj.tenant, jobKindAD, rj.id, sealFieldPayload))
 	require.NoError(t, err)
 	return plain
 }
@@ -397,4 +408,38 @@ func fixedProvider(t testing.TB) keys.Provider {
 	p, err := keys.NewLocal(kek)
 	require.NoError(t, err)
 	return p
+}
+
+// TestJobPayloadDetached checks that a job's payload is stored apart from
+// its record, reaches the run, and goes with the job; and that a job of an
+// earlier version, its payload inline, still runs with it.
+func TestJobPayloadDetached(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	k := &jobKind{name: "test.detached", workers: 1, attempts: 3,
+		run: func(_ context.Context, j *runningJob) (func(tx storage.Tx) error, error) {
+			mu.Lock()
+			got[j.id] = string(j.payload) // a copy: the payload is wiped after the run
+			mu.Unlock()
+			return nil, nil
+		}}
+	v := openKindVault(t, &testClock{t: time.Now()}, k)
+	enqueueTestJob(t, v, "test.detached", "new", []byte("payload-new"))
+	j := jobOf(t, v, "new")
+	assert.True(t, j.Detached)
+	assert.Nil(t, j.Payload, "the record holds no payload")
+	assert.Equal(t, 1, countBucket(t, v, "jobs.payload"))
+
+	tk, err := v.keys.Tenant(t.Context(), v.defaultTenant)
+	require.NoError(t, err)
+	legacy, err := v.newJob(tk, v.defaultTenant, "test.detached", "old", []byte("payload-old"))
+	require.NoError(t, err)
+	require.NoError(t, v.update(t.Context(), "Enqueue", func(tx storage.Tx) error { return jobTable.insert(tx, v.defaultTenant, legacy) }))
+
+	for _, rj := range claimKind(t, v, v.instance, "test.detached", 2) {
+		v.runClaimed(t.Context(), k, rj)
+	}
+	assert.Equal(t, map[string]string{"new": "payload-new", "old": "payload-old"}, got, "each run had its payload")
+	assert.Equal(t, 0, countBucket(t, v, "jobs.payload"), "the payload went with its job")
+	assert.Equal(t, 0, countBucket(t, v, "jobs"))
 }

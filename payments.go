@@ -716,5 +716,5 @@ func dropResolver(tx storage.Tx, tenant, id string) error {
 	if err != nil || j.State != jobPending {
 		return err
 	}
-	return jobTable.remove(tx, tenant, j)
+	return removeJob(tx, tenant, j)
 }

@@ -197,7 +197,7 @@ func (v *Vault) reactAsync(ctx context.Context, op, id string, req ReactRequest)
 		if err := reactorJobTable.insert(tx, p.TenantID, job); err != nil {
 			return err
 		}
-		if err := jobTable.insert(tx, p.TenantID, queued); err != nil {
+		if err := insertJob(tx, p.TenantID, queued); err != nil {
 			return err
 		}
 		return v.emitInvocationTx(ctx, tx, EventReactorInvoked, p.TenantID, id, inv.name, jobID, invocationAsync, -1, nil)

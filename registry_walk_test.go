@@ -127,7 +127,7 @@ func testEveryTableIsRotatedAndPurged(t *testing.T, events *eventLog) {
 		}
 		return nil
 	}))
-	for _, bucket := range []string{"tokens", "reactors", "jobs", "idempotency", "txns.staged", "exchanges", "connections", "connectors", "webhooks"} {
+	for _, bucket := range []string{"tokens", "reactors", "jobs.payload", "idempotency", "txns.staged", "exchanges", "connections", "connectors", "webhooks"} {
 		assert.True(t, sealedTables[bucket], "no sealed %s record was seen: the test made none", bucket)
 	}
 

@@ -186,7 +186,7 @@ func (v *Vault) fanOutTx(tx storage.Tx, fan *fanOut, tenant string, from, to uin
 		if err != nil {
 			return 0, err
 		}
-		if err := jobTable.insert(tx, tenant, job); err != nil {
+		if err := insertJob(tx, tenant, job); err != nil {
 			return 0, err
 		}
 		n++
@@ -432,7 +432,7 @@ func (v *Vault) runDelivery(ctx context.Context, j *runningJob) (func(tx storage
 		}
 		if next != nil && upd.Status == WebhookEnabled {
 			queued = true
-			return jobTable.insert(tx, j.tenant, next)
+			return insertJob(tx, j.tenant, next)
 		}
 		return nil
 	}, nil
