@@ -2,9 +2,15 @@ package vault_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -110,4 +116,37 @@ func ExampleVault_ReactAsync() {
 		time.Sleep(5 * time.Millisecond)
 	}
 	// Output: completed 6
+}
+
+func ExampleVault_ReactAsyncWithCallback() {
+	// A receiver that verifies the signature of the callback, on an
+	// https server the vault is told to trust (here a local test server).
+	key := make(chan string, 1)
+	done := make(chan string, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte(<-key))
+		mac.Write(body)
+		want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		var res vault.ReactResult
+		_ = json.Unmarshal(body, &res)
+		done <- fmt.Sprint(hmac.Equal([]byte(want), []byte(r.Header.Get("BT-SIGNATURE"))), " ", res.Status, " ", string(res.Response.Raw))
+	}))
+	defer srv.Close()
+	v, err := vault.OpenMemory(vault.WithWebhookHosts("127.0.0.1"), vault.WithWebhookClient(srv.Client()))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer v.Close()
+	ctx := context.Background()
+	r, _ := v.CreateReactor(ctx, vault.CreateReactorRequest{Name: "Sum", Code: `module.exports = async ({ args }) => ({ raw: args.a + args.b });`})
+	queued, err := v.ReactAsyncWithCallback(ctx, r.ID, vault.ReactRequest{Args: map[string]any{"a": 2, "b": 3}, CallbackURL: srv.URL + "/callback"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	key <- queued.CallbackSigningKey.Reveal() // the receiver's copy of the key
+	fmt.Println(<-done)
+	// Output: true completed 5
 }
