@@ -2,6 +2,8 @@ package vault
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -142,7 +144,7 @@ func (v *Vault) runCallback(ctx context.Context, j *runningJob) (func(tx storage
 		return nil, err
 	}
 	defer clear(body)
-	status, err := v.sendSigned(ctx, job.CallbackURL, string(key), job.ID, body)
+	status, err := v.sendSigned(ctx, job.CallbackURL, hmac.New(sha256.New, key), job.ID, body)
 	if err != nil {
 		v.log.Info("reactor callback failed", "request_id", requestID, "status", status, "attempt", j.attempt)
 		return nil, errCallbackFailed

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -356,13 +357,14 @@ func (v *Vault) runDelivery(ctx context.Context, j *runningJob) (func(tx storage
 	if err != nil {
 		return nil, err
 	}
+	mac := hmac.New(sha256.New, []byte(key)) // one per job: Reset between events
 	sent := 0
 	if v.checkWebhookURL(rec.URL) != "" {
 		// The allow-list changed since the webhook was written.
 		v.log.Warn("webhook delivery failed", "webhook", rec.ID, "event_id", pl.IDs[0], "reason", "destination refused")
 	} else {
 		for i := range pl.Events {
-			if !v.postEvent(ctx, rec, key, pl.IDs[i], pl.Events[i]) {
+			if !v.postEvent(ctx, rec, mac, pl.IDs[i], pl.Events[i]) {
 				break
 			}
 			sent++
@@ -473,14 +475,14 @@ func (v *Vault) wakeJobsAt(at time.Time) {
 // postEvent POSTs one event to the webhook and reports whether it was
 // delivered (a 2xx answer). It logs the webhook id, the event id and the
 // status, never the body or the key.
-func (v *Vault) postEvent(ctx context.Context, rec *webhookRecord, key, eventID string, event []byte) bool {
+func (v *Vault) postEvent(ctx context.Context, rec *webhookRecord, mac hash.Hash, eventID string, event []byte) bool {
 	body := make([]byte, 0, len(event)+64)
 	body = append(body, `{"event":`...)
 	body = append(body, event...)
 	body = append(body, `,"delivered_at":"`...)
 	body = v.now().UTC().AppendFormat(body, time.RFC3339Nano)
 	body = append(body, `"}`...)
-	status, err := v.sendSigned(ctx, rec.URL, key, eventID, body)
+	status, err := v.sendSigned(ctx, rec.URL, mac, eventID, body)
 	if err == nil {
 		v.log.Debug("webhook delivered", "webhook", rec.ID, "event_id", eventID, "status", status)
 		return true
@@ -505,9 +507,10 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// sendSigned POSTs body to url, signed with key, and returns the status.
-func (v *Vault) sendSigned(ctx context.Context, url, key, eventID string, body []byte) (int, error) {
-	mac := hmac.New(sha256.New, []byte(key))
+// sendSigned POSTs body to url, signed with mac (an HMAC-SHA256 under the
+// signing key, reset here), and returns the status.
+func (v *Vault) sendSigned(ctx context.Context, url string, mac hash.Hash, eventID string, body []byte) (int, error) {
+	mac.Reset()
 	mac.Write(body)
 	sig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	rctx, cancel := context.WithTimeout(ctx, v.webhooks.timeout)
