@@ -51,7 +51,7 @@ async function main() {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(f + ': ' + s.name + ' is not deterministic');
       golden[s.name] = a;
     }
-    const out = { node: process.version, snippets: golden };
+    const out = { node: process.version.split('.')[0], snippets: golden };
     fs.writeFileSync(path.join(dir, f.replace(/\.js$/, '.golden.json')), JSON.stringify(out, null, 1) + '\n');
     console.log(f + ': ' + snippets.length + ' snippets');
   }
