@@ -4,6 +4,7 @@ import (
 	"embed"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -13,8 +14,10 @@ import (
 //
 //	(function (exports, require, module, natives) { ... })
 //
-// compiled once per process and run in a runtime only when a reactor first
-// requires it (a reactor that requires nothing pays nothing). require is
+// compiled once per process, when a reactor first requires it (a process
+// that never needs stream never compiles its 2,000 lines: every worker
+// process starts without that cost), and run in a runtime only when a
+// reactor of that runtime requires it. require is
 // the reactor's own, so a module can build on another (stream on events);
 // natives is the Go half of the module, if it has one (see jsNatives), or
 // undefined.
@@ -22,8 +25,9 @@ import (
 //go:embed lib/*.js
 var libFS embed.FS
 
-// libPrograms maps a lib module's name to its compiled program.
-var libPrograms = map[string]*goja.Program{}
+// libPrograms maps a lib module's name to its program, compiled on first
+// use.
+var libPrograms = map[string]func() *goja.Program{}
 
 // jsNatives maps a lib module's name to the function making its Go half.
 var jsNatives = map[string]func(*invocation) *goja.Object{}
@@ -39,7 +43,7 @@ func init() {
 			panic(err)
 		}
 		name := strings.TrimSuffix(e.Name(), path.Ext(e.Name()))
-		libPrograms[name] = goja.MustCompile("node:"+name, string(src), true)
+		libPrograms[name] = sync.OnceValue(func() *goja.Program { return goja.MustCompile("node:"+name, string(src), true) })
 	}
 }
 
@@ -51,7 +55,7 @@ func jsModule(name string) func(*invocation) goja.Value {
 	}
 	return func(inv *invocation) goja.Value {
 		rt := inv.rt
-		f, err := rt.RunProgram(prog)
+		f, err := rt.RunProgram(prog())
 		if err != nil {
 			panic(err)
 		}

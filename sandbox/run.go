@@ -355,6 +355,14 @@ func (inv *invocation) parseArgs(doc []byte) (goja.Value, error) {
 // settles, the invocation fails, or nothing is left that could settle it.
 func (inv *invocation) loop() error {
 	for inv.main.State() == goja.PromiseStatePending {
+		// An invocation past its deadline (or whose caller went away) ends
+		// so, whatever else is ready: a request that failed because of the
+		// deadline, or a timer due meanwhile, must not turn a timeout into
+		// the reactor's own failure. select picks at random among ready
+		// cases, so the context is checked before any callback runs.
+		if inv.ctx.Err() != nil {
+			return inv.stopped()
+		}
 		if t := inv.timers.nextImmediate(); t != nil {
 			if err := inv.fire(t); err != nil {
 				return err
@@ -373,6 +381,9 @@ func (inv *invocation) loop() error {
 		select {
 		case f := <-inv.completions:
 			inv.pending--
+			if inv.ctx.Err() != nil {
+				return inv.stopped()
+			}
 			if err := inv.macrotask(f); err != nil {
 				return err
 			}
