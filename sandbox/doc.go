@@ -193,6 +193,10 @@
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
 //     is no working directory.
+//   - events (also node:events): Node 20's EventEmitter (error semantics,
+//     errorMonitor, newListener and removeListener, captureRejections),
+//     once, on, getEventListeners and setMaxListeners, in JavaScript
+//     (lib/events.js); the leak warning is not printed (there is no process).
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -263,7 +267,7 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no streams, events, util, url, querystring, zlib); process, URL,
+// (no util, url, querystring, zlib; no EventTarget or Event); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // axios interceptors, cancellation and streams; async generators (goja);
