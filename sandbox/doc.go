@@ -197,6 +197,13 @@
 //     errorMonitor, newListener and removeListener, captureRejections),
 //     once, on, getEventListeners and setMaxListeners, in JavaScript
 //     (lib/events.js); the leak warning is not printed (there is no process).
+//   - stream (also node:stream) and stream/promises (also
+//     node:stream/promises): Node 20's Readable (flowing and paused modes,
+//     pipe, setEncoding, Readable.from, async iteration), Writable (cork,
+//     writev, final, construct), Duplex, Transform, PassThrough, pipeline and
+//     finished, in JavaScript (lib/stream.js) on events; a stream's queue
+//     past MaxBufferSize bytes or MaxArrayLength chunks throws a RangeError
+//     from push or write.
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -270,7 +277,15 @@
 // (no util, url, querystring, zlib; no EventTarget or Event); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
-// axios interceptors, cancellation and streams; async generators (goja);
+// axios interceptors, cancellation and streams; async generators and
+// for await (goja: iterate a stream with [Symbol.asyncIterator]().next(),
+// Symbol.asyncIterator being defined by events and stream when goja lacks
+// it); process.nextTick, which streams replace by a queue drained in one
+// microtask, so a stream's callbacks run after the promise jobs queued
+// before them (in Node, before); readable.map and the other stream
+// operators, compose, addAbortSignal, web streams, pipeline's generator
+// stages and AbortSignal options; only the utf8, hex, base64, latin1, ascii
+// and utf16le encodings;
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are
 // removed, as Node 16 does not have them.

@@ -36,8 +36,9 @@ func init() {
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
 		"path":        jsModule("path"),
 		"events":      jsModule("events"),
+		"stream":      jsModule("stream"), "stream/promises": streamPromises,
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path", "events"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises"} {
 		modules["node:"+n] = modules[n]
 	}
 }

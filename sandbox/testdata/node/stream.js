@@ -1,0 +1,643 @@
+//# readable flowing data and end order
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('data', (c) => log.push(['data', c.toString()]));
+r.on('end', () => log.push('end'));
+r.on('close', () => log.push('close'));
+r.push('a'); r.push('b'); r.push(null);
+log.push('sync done');
+await new Promise((res) => setTimeout(res, 5));
+print(log, r.readableEnded, r.destroyed, r.readable);
+//# readable paused mode with readable event
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.push('hello'); r.push(' world');
+r.on('readable', () => {
+  let c;
+  while ((c = r.read()) !== null) log.push(['read', c.toString()]);
+  log.push('readable done');
+});
+r.on('end', () => log.push('end'));
+setTimeout(() => r.push(null), 1);
+await new Promise((res) => setTimeout(res, 10));
+print(log);
+//# read with sizes
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.push('abcdef'); r.push('ghij');
+print(r.readableLength, r.read(3).toString(), r.read(4).toString(), r.readableLength, r.read(10), r.read().toString());
+r.push(null);
+print(r.read(), r.readableLength);
+//# push return value and highWaterMark
+const { Readable } = require('stream');
+const r = new Readable({ read() {}, highWaterMark: 4 });
+print(r.readableHighWaterMark, r.push('ab'), r.push('cd'), r.push('e'), r.readableLength);
+const o = new Readable({ objectMode: true, read() {} });
+print(o.readableHighWaterMark, o.readableObjectMode, o.push({ a: 1 }), o.push(0), o.push(''), o.readableLength, o.read(), o.read());
+//# _read called on demand
+const { Readable } = require('stream');
+const log = [];
+let i = 0;
+const r = new Readable({
+  highWaterMark: 2,
+  objectMode: true,
+  read(n) { log.push('read ' + n); if (i < 5) this.push(i++); else this.push(null); },
+});
+r.on('data', (d) => log.push('data ' + d));
+await new Promise((res) => r.on('end', res));
+print(log);
+//# async _read
+const { Readable } = require('stream');
+const log = [];
+let i = 0;
+const r = new Readable({
+  read() { setTimeout(() => { this.push(i < 3 ? 'c' + i++ : null); }, 1); },
+});
+r.setEncoding('utf8');
+r.on('data', (d) => log.push(d));
+await new Promise((res) => r.on('end', res));
+print(log);
+//# pause and resume
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('pause', () => log.push('pause event'));
+r.on('resume', () => log.push('resume event'));
+r.on('data', (d) => { log.push('data ' + d); r.pause(); });
+r.push('1'); r.push('2'); r.push('3');
+await new Promise((res) => setTimeout(res, 2));
+log.push(['paused', r.isPaused(), r.readableFlowing, r.readableLength]);
+r.resume();
+await new Promise((res) => setTimeout(res, 2));
+log.push(['paused', r.isPaused(), r.readableFlowing, r.readableLength]);
+print(log);
+//# readableFlowing states
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+const s = [r.readableFlowing, r.isPaused()];
+r.pause(); s.push(r.readableFlowing, r.isPaused());
+r.resume(); s.push(r.readableFlowing, r.isPaused());
+const q = new Readable({ read() {} });
+q.on('data', () => {}); s.push(q.readableFlowing);
+q.on('readable', () => {}); s.push(q.readableFlowing);
+print(s);
+//# setEncoding and multibyte split
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.setEncoding('utf8');
+r.push(Buffer.from([0xe2])); r.push(Buffer.from([0x82])); r.push(Buffer.from([0xac, 0x78]));
+r.push(null);
+const out = [];
+r.on('data', (d) => out.push(d));
+await new Promise((res) => r.on('end', res));
+print(out, r.readableEncoding);
+const h = new Readable({ read() {}, encoding: 'hex' });
+h.push(Buffer.from([1, 2, 255])); h.push(null);
+print(h.read(), h.readableEncoding);
+try { new Readable().setEncoding('nope'); } catch (e) { print(e, e.message); }
+//# setEncoding base64 across chunks
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.setEncoding('base64');
+r.push(Buffer.from('ab')); r.push(Buffer.from('cde')); r.push(null);
+const out = [];
+r.on('data', (d) => out.push(d));
+await new Promise((res) => r.on('end', res));
+print(out, out.join(''), Buffer.from('abcde').toString('base64'));
+//# push strings with encoding and Uint8Array
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.push('68656c6c6f', 'hex'); r.push(new Uint8Array([33])); r.push('', 'utf8');
+print(r.read(), r.readableLength);
+//# invalid chunk
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('error', (e) => log.push(['error', e.code, e.message]));
+r.on('close', () => log.push('close'));
+print(r.push(42));
+await new Promise((res) => setTimeout(res, 1));
+print(log, r.destroyed, r.errored && r.errored.code);
+//# push after EOF
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('error', (e) => log.push(['error', e.code, e.message]));
+r.push(null);
+r.push('x');
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# unshift
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.push('world');
+r.unshift('hello ');
+print(r.read().toString());
+r.setEncoding('utf8');
+r.push('b'); r.unshift('a');
+print(r.read());
+//# read not implemented
+const { Readable } = require('stream');
+const r = new Readable();
+const log = [];
+r.on('error', (e) => log.push([e.code, e.message]));
+r.read();
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# destroy with error
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('error', (e) => log.push('error ' + e.message));
+r.on('close', () => log.push('close'));
+r.on('end', () => log.push('end'));
+r.destroy(new Error('bye'));
+log.push(['sync', r.destroyed, r.readable, r.closed, r.errored.message]);
+r.destroy(new Error('again'));
+await new Promise((res) => setTimeout(res, 1));
+print(log, r.closed, r.readableAborted);
+//# destroy without error and custom _destroy
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({
+  read() {},
+  destroy(err, cb) { log.push(['_destroy', err]); setTimeout(() => cb(new Error('from destroy')), 1); },
+});
+r.on('error', (e) => log.push('error ' + e.message));
+r.on('close', () => log.push('close'));
+r.destroy(null, (err) => log.push('cb ' + (err && err.message)));
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# emitClose false and autoDestroy false
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {}, emitClose: false });
+r.on('close', () => log.push('close'));
+r.destroy();
+const q = new Readable({ read() {}, autoDestroy: false });
+q.on('end', () => log.push('q end'));
+q.on('close', () => log.push('q close'));
+q.resume();
+q.push(null);
+await new Promise((res) => setTimeout(res, 1));
+print(log, r.destroyed, q.destroyed);
+//# Readable.from array string buffer
+const { Readable } = require('stream');
+const collect = (r) => new Promise((res) => { const out = []; r.on('data', (d) => out.push(d)); r.on('end', () => res(out)); });
+print(await collect(Readable.from([1, 2, 3])));
+print(await collect(Readable.from('hello')));
+print(await collect(Readable.from(Buffer.from('hi'))));
+print(await collect(Readable.from(['a', 'b'], { objectMode: false })));
+const r = Readable.from([1]);
+print(r.readableObjectMode, r.readableHighWaterMark);
+try { Readable.from(5); } catch (e) { print(e, e.message); }
+//# Readable.from iterator, promises and null
+const { Readable } = require('stream');
+function* gen() { yield 'x'; yield Promise.resolve('y'); }
+const out = [];
+const r = Readable.from(gen());
+r.on('data', (d) => out.push(d));
+await new Promise((res) => r.on('end', res));
+print(out);
+const bad = Readable.from([1, null, 2]);
+const got = [];
+bad.on('data', (d) => got.push(d));
+await new Promise((res) => bad.on('error', (e) => { got.push(e.code); res(); }));
+print(got);
+//# Readable.from async iterable
+const { Readable } = require('stream');
+let i = 0;
+const src = { [Symbol.asyncIterator]() { return { next: () => Promise.resolve(i < 3 ? { value: i++, done: false } : { value: undefined, done: true }) }; } };
+const out = [];
+const r = Readable.from(src);
+r.on('data', (d) => out.push(d));
+await new Promise((res) => r.on('end', res));
+print(out);
+//# async iterator manual
+const { Readable } = require('stream');
+const r = Readable.from(['a', 'b', 'c']);
+const it = r[Symbol.asyncIterator]();
+const out = [];
+for (;;) { const { value, done } = await it.next(); if (done) break; out.push(value); }
+print(out, r.destroyed, await it.next());
+//# async iterator return destroys
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.push('a'); r.push('b');
+const it = r[Symbol.asyncIterator]();
+const first = await it.next();
+print(first.value.toString(), await it.return('v'), r.destroyed);
+await new Promise((res) => setTimeout(res, 1));
+print(r.destroyed, r.closed, await it.next());
+//# async iterator error
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+const it = r[Symbol.asyncIterator]();
+const p = it.next();
+r.destroy(new Error('broken'));
+try { await p; } catch (e) { print('rejected', e.message); }
+print(await it.next());
+//# async iterator with paused reads
+const { Readable } = require('stream');
+const r = new Readable({ objectMode: true, read() {} });
+const it = r.iterator({ destroyOnReturn: false });
+setTimeout(() => { r.push(1); r.push(2); }, 1);
+setTimeout(() => r.push(null), 3);
+print(await it.next(), await it.next(), await it.next(), r.destroyed);
+//# writable basic write and finish
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({
+  write(chunk, enc, cb) { log.push(['write', chunk.toString(), enc, Buffer.isBuffer(chunk)]); cb(); },
+});
+w.on('finish', () => log.push('finish'));
+w.on('close', () => log.push('close'));
+print(w.write('a', () => log.push('cb a')), w.write(Buffer.from('b')));
+w.end('c', () => log.push('end cb'));
+log.push(['sync', w.writableEnded, w.writableFinished, w.writable]);
+await new Promise((res) => setTimeout(res, 1));
+print(log, w.writableFinished, w.destroyed);
+//# writable async and backpressure drain
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({
+  highWaterMark: 3,
+  write(chunk, enc, cb) { log.push('write ' + chunk); setTimeout(cb, 1); },
+});
+w.on('drain', () => log.push('drain'));
+print(w.write('ab'), w.writableLength, w.write('cd'), w.writableLength, w.writableNeedDrain);
+await new Promise((res) => w.once('drain', res));
+print(w.writableLength, w.writableNeedDrain);
+w.end();
+await new Promise((res) => w.on('finish', res));
+print(log);
+//# writable decodeStrings false and objectMode
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ decodeStrings: false, write(c, e, cb) { log.push([typeof c, c, e]); cb(); } });
+w.write('x'); w.write('y', 'latin1'); w.write(Buffer.from('z'));
+const o = new Writable({ objectMode: true, write(c, e, cb) { log.push([c, e]); cb(); } });
+o.write({ k: 1 }); o.write(7);
+print(log, o.writableObjectMode, o.writableHighWaterMark, w.writableHighWaterMark);
+//# write errors
+const { Writable } = require('stream');
+const w = new Writable({ write(c, e, cb) { cb(); } });
+for (const f of [() => w.write(null), () => w.write(1), () => w.write({}), () => w.write('a', 'bogus')]) {
+  try { f(); } catch (e) { print(e, e.message); }
+}
+const log = [];
+w.on('error', (e) => log.push(['error', e.code]));
+w.end();
+w.write('late', (err) => log.push(['cb', err.code, err.message]));
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# write callback error
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { cb(new Error('disk full')); } });
+w.on('error', (e) => log.push('error ' + e.message));
+w.on('close', () => log.push('close'));
+w.write('a', (err) => log.push('cb ' + err.message));
+log.push('after write');
+await new Promise((res) => setTimeout(res, 1));
+print(log, w.errored.message, w.destroyed, w.writable);
+//# write after destroy
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { cb(); } });
+w.on('error', (e) => log.push(['error', e.code]));
+w.destroy();
+print(w.write('x', (e) => log.push(['cb', e.code])));
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# end twice
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { cb(); } });
+w.end();
+await new Promise((res) => setTimeout(res, 1));
+w.end((e) => log.push(['cb', e && e.code]));
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# final
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({
+  write(c, e, cb) { log.push('write'); cb(); },
+  final(cb) { log.push('final'); setTimeout(() => { log.push('final done'); cb(); }, 1); },
+});
+w.on('prefinish', () => log.push('prefinish'));
+w.on('finish', () => log.push('finish'));
+w.end('x');
+await new Promise((res) => w.on('close', res));
+print(log);
+//# final error
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { cb(); }, final(cb) { cb(new Error('nope')); } });
+w.on('error', (e) => log.push('error ' + e.message));
+w.on('finish', () => log.push('finish'));
+w.end((e) => log.push('end cb ' + (e && e.message)));
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# cork and writev
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({
+  write(c, e, cb) { log.push('write ' + c); cb(); },
+  writev(chunks, cb) { log.push('writev ' + chunks.map((x) => x.chunk.toString()).join(',')); cb(); },
+});
+w.cork();
+w.write('a'); w.write('b'); w.write('c');
+print(w.writableCorked, w.writableLength, w.writableBuffer.length);
+w.uncork();
+w.write('d');
+await new Promise((res) => setTimeout(res, 1));
+print(log, w.writableCorked);
+//# write not implemented
+const { Writable } = require('stream');
+const w = new Writable();
+try { w.write('x'); } catch (e) { print(e, e.message); }
+//# setDefaultEncoding
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ decodeStrings: false, write(c, e, cb) { log.push(e); cb(); } });
+print(w.setDefaultEncoding('HEX') === w);
+w.write('00');
+try { w.setDefaultEncoding('zz'); } catch (e) { print(e, e.message); }
+print(log);
+//# pipe readable to writable
+const { Readable, Writable } = require('stream');
+const log = [];
+const r = Readable.from(['a', 'b', 'c'], { objectMode: false });
+const w = new Writable({ write(c, e, cb) { log.push(c.toString()); cb(); } });
+w.on('pipe', (src) => log.push(['pipe', src === r]));
+w.on('finish', () => log.push('finish'));
+print(r.pipe(w) === w);
+await new Promise((res) => w.on('close', res));
+print(log);
+//# pipe with backpressure
+const { Readable, Writable } = require('stream');
+const log = [];
+let n = 0;
+const r = new Readable({ highWaterMark: 2, read() { if (n < 6) this.push('x' + n++); else this.push(null); } });
+const w = new Writable({ highWaterMark: 2, write(c, e, cb) { log.push('w ' + c); setTimeout(cb, 1); } });
+w.on('drain', () => log.push('drain'));
+r.pipe(w);
+await new Promise((res) => w.on('finish', res));
+print(log);
+//# pipe end false and unpipe
+const { PassThrough, Writable } = require('stream');
+const log = [];
+const src = new PassThrough();
+const w = new Writable({ write(c, e, cb) { log.push(c.toString()); cb(); } });
+w.on('unpipe', (s) => log.push(['unpipe', s === src]));
+src.pipe(w, { end: false });
+src.write('1');
+await new Promise((res) => setTimeout(res, 1));
+src.unpipe(w);
+src.write('2');
+await new Promise((res) => setTimeout(res, 1));
+print(log, w.writableEnded, src.readableFlowing, src.readableLength);
+//# pipe to two destinations
+const { Readable, PassThrough } = require('stream');
+const a = new PassThrough(), b = new PassThrough();
+const out = { a: [], b: [] };
+a.on('data', (d) => out.a.push(d.toString()));
+b.on('data', (d) => out.b.push(d.toString()));
+const r = Readable.from(['1', '2'], { objectMode: false });
+r.pipe(a); r.pipe(b);
+await new Promise((res) => b.on('end', res));
+print(out);
+//# transform
+const { Transform } = require('stream');
+const t = new Transform({
+  transform(chunk, enc, cb) { cb(null, chunk.toString().toUpperCase()); },
+  flush(cb) { this.push('!'); cb(); },
+});
+const out = [];
+t.on('data', (d) => out.push(d.toString()));
+t.write('ab'); t.write('cd'); t.end();
+await new Promise((res) => t.on('end', res));
+print(out, t instanceof require('stream').Duplex, t.readableEnded, t.writableFinished);
+//# transform push multiple and skip
+const { Transform } = require('stream');
+const t = new Transform({
+  objectMode: true,
+  transform(n, enc, cb) { if (n % 2) { this.push(n); this.push(n * 10); } cb(); },
+  flush(cb) { cb(null, 'end'); },
+});
+const out = [];
+t.on('data', (d) => out.push(d));
+[1, 2, 3].forEach((n) => t.write(n));
+t.end();
+await new Promise((res) => t.on('end', res));
+print(out);
+//# transform error
+const { Transform } = require('stream');
+const log = [];
+const t = new Transform({ transform(c, e, cb) { cb(new Error('bad chunk')); } });
+t.on('error', (e) => log.push('error ' + e.message));
+t.on('close', () => log.push('close'));
+t.write('x', (e) => log.push('cb ' + (e && e.message)));
+await new Promise((res) => setTimeout(res, 1));
+print(log, t.destroyed);
+//# transform not implemented
+const { Transform } = require('stream');
+const t = new Transform();
+const log = [];
+t.on('error', (e) => log.push([e.code, e.message]));
+try { t.write('x'); } catch (e) { log.push(['threw', e.code]); }
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# passthrough
+const { PassThrough } = require('stream');
+const p = new PassThrough();
+p.end('data');
+const out = [];
+p.on('data', (d) => out.push(d.toString()));
+await new Promise((res) => p.on('end', res));
+print(out, p instanceof require('stream').Transform);
+//# duplex
+const { Duplex } = require('stream');
+const log = [];
+const d = new Duplex({
+  read() { this.push('from read'); this.push(null); },
+  write(c, e, cb) { log.push('wrote ' + c); cb(); },
+});
+d.on('data', (c) => log.push('data ' + c));
+d.on('finish', () => log.push('finish'));
+d.on('end', () => log.push('end'));
+d.on('close', () => log.push('close'));
+d.end('w');
+await new Promise((res) => d.on('close', res));
+print(log, d.allowHalfOpen);
+//# duplex allowHalfOpen false and options
+const { Duplex, Writable, Readable } = require('stream');
+const log = [];
+const d = new Duplex({ allowHalfOpen: false, read() {}, write(c, e, cb) { cb(); } });
+d.on('finish', () => log.push('finish'));
+d.on('end', () => log.push('end'));
+d.resume();
+d.push(null);
+await new Promise((res) => setTimeout(res, 2));
+print(log, d.writableEnded);
+const m = new Duplex({ readableObjectMode: true, writableHighWaterMark: 5 });
+print(m.readableObjectMode, m.writableObjectMode, m.writableHighWaterMark, m.readableHighWaterMark);
+print(d instanceof Writable, d instanceof Readable, new Readable() instanceof Writable);
+//# highWaterMark validation
+const { Readable, Writable, Duplex } = require('stream');
+for (const f of [() => new Readable({ highWaterMark: -1 }), () => new Writable({ highWaterMark: 1.5 }), () => new Duplex({ readableHighWaterMark: 'x' }), () => new Readable({ highWaterMark: NaN })]) {
+  try { f(); print('ok'); } catch (e) { print(e, e.message); }
+}
+print(new Readable({ highWaterMark: 0 }).readableHighWaterMark);
+//# construct
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({
+  construct(cb) { log.push('construct'); setTimeout(() => { log.push('constructed'); cb(); }, 1); },
+  write(c, e, cb) { log.push('write ' + c); cb(); },
+});
+w.write('a');
+log.push('after write');
+w.end();
+await new Promise((res) => w.on('finish', res));
+print(log);
+//# finished
+const { finished, Readable, Writable } = require('stream');
+const log = [];
+const r = Readable.from(['x']);
+finished(r, (err) => log.push(['readable finished', err]));
+r.resume();
+const w = new Writable({ write(c, e, cb) { cb(); } });
+finished(w, (err) => log.push(['writable finished', err]));
+w.end('y');
+const bad = new Readable({ read() {} });
+finished(bad, (err) => log.push(['bad', err.message]));
+bad.destroy(new Error('oops'));
+const early = new Readable({ read() {} });
+finished(early, (err) => log.push(['early', err.code]));
+early.destroy();
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# finished cleanup and validation
+const { finished, PassThrough } = require('stream');
+const p = new PassThrough();
+const before = p.listenerCount('end');
+const cleanup = finished(p, () => {});
+print(p.listenerCount('end') - before, typeof cleanup);
+cleanup();
+print(p.listenerCount('end') - before);
+for (const f of [() => finished(p), () => finished({}, () => {}), () => finished(p, 5, () => {})]) {
+  try { f(); } catch (e) { print(e, e.message); }
+}
+//# pipeline
+const { pipeline, Readable, Transform, Writable } = require('stream');
+const out = [];
+const up = new Transform({ transform(c, e, cb) { cb(null, c.toString().toUpperCase()); } });
+const w = new Writable({ write(c, e, cb) { out.push(c.toString()); cb(); } });
+const ret = pipeline(Readable.from(['a', 'b'], { objectMode: false }), up, w, (err) => out.push(['done', err]));
+print(ret === w);
+await new Promise((res) => setTimeout(res, 5));
+print(out);
+//# pipeline error destroys all
+const { pipeline, Readable, PassThrough, Writable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+const p = new PassThrough();
+const w = new Writable({ write(c, e, cb) { cb(); } });
+pipeline(r, p, w, (err) => log.push(['done', err && err.message, r.destroyed, p.destroyed, w.destroyed]));
+r.push('x');
+setTimeout(() => p.destroy(new Error('mid')), 1);
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# pipeline premature close
+const { pipeline, Readable, Writable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+const w = new Writable({ write(c, e, cb) { cb(); } });
+pipeline(r, w, (err) => log.push(['done', err && err.code]));
+setTimeout(() => w.destroy(), 1);
+await new Promise((res) => setTimeout(res, 5));
+print(log, r.destroyed);
+//# pipeline from iterable and validation
+const { pipeline, Writable } = require('stream');
+const out = [];
+const w = new Writable({ objectMode: true, write(c, e, cb) { out.push(c); cb(); } });
+pipeline([1, 2, 3], w, (err) => out.push(['done', err]));
+await new Promise((res) => setTimeout(res, 5));
+print(out);
+for (const f of [() => pipeline(w), () => pipeline(w, w), () => pipeline([1], w, 'x')]) {
+  try { f(); } catch (e) { print(e, e.message); }
+}
+//# stream promises
+const sp = require('stream/promises');
+const { Readable, Writable, promises } = require('stream');
+print(sp === promises, require('node:stream/promises') === sp, typeof sp.pipeline, typeof sp.finished);
+const out = [];
+const w = new Writable({ write(c, e, cb) { out.push(c.toString()); cb(); } });
+print(await sp.pipeline(Readable.from(['p', 'q'], { objectMode: false }), w), out);
+const r = new Readable({ read() {} });
+const f = sp.finished(r);
+r.destroy(new Error('fin'));
+try { await f; } catch (e) { print('rejected', e.message); }
+const bad = new Readable({ read() { this.destroy(new Error('src')); } });
+try { await sp.pipeline(bad, new Writable({ write(c, e, cb) { cb(); } })); } catch (e) { print('pipeline rejected', e.message); }
+//# module shape
+const stream = require('stream');
+print(typeof stream, stream.Stream === stream, require('node:stream') === stream);
+print(['Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough', 'pipeline', 'finished'].map((k) => typeof stream[k]));
+const r = new stream.Readable();
+print(r instanceof stream, r instanceof require('events'), typeof r.on, stream.Readable.name, stream.getDefaultHighWaterMark(false), stream.getDefaultHighWaterMark(true));
+print(stream.isReadable(r), stream.isErrored(r), stream.isDisturbed(r));
+//# constructor without new and old-style inheritance
+const { Readable, Writable } = require('stream');
+const r = Readable({ read() {} });
+const w = Writable({ write(c, e, cb) { cb(); } });
+function Mine(opts) { Readable.call(this, opts); }
+Object.setPrototypeOf(Mine.prototype, Readable.prototype);
+Mine.prototype._read = function () { this.push('m'); this.push(null); };
+const m = new Mine();
+const out = [];
+m.on('data', (d) => out.push(d.toString()));
+await new Promise((res) => m.on('end', res));
+print(r instanceof Readable, w instanceof Writable, out);
+//# class extends
+const { Readable, Writable } = require('stream');
+class Counter extends Readable {
+  constructor() { super({ objectMode: true }); this.n = 0; }
+  _read() { this.push(this.n < 3 ? this.n++ : null); }
+}
+class Sink extends Writable {
+  constructor() { super({ objectMode: true }); this.got = []; }
+  _write(c, e, cb) { this.got.push(c); cb(); }
+}
+const s = new Sink();
+new Counter().pipe(s);
+await new Promise((res) => s.on('finish', res));
+print(s.got);
+//# event order of a full readable lifecycle
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+for (const ev of ['pause', 'resume', 'end', 'close', 'readable']) r.on(ev, () => log.push(ev));
+r.push('x');
+r.push(null);
+await new Promise((res) => setTimeout(res, 1));
+log.push('reading');
+log.push(String(r.read()));
+await new Promise((res) => setTimeout(res, 1));
+print(log);
+//# readable error while flowing has no end
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('data', (d) => { log.push('data'); r.destroy(new Error('x')); });
+r.on('end', () => log.push('end'));
+r.on('error', (e) => log.push('error'));
+r.on('close', () => log.push('close'));
+r.push('a'); r.push('b'); r.push(null);
+await new Promise((res) => setTimeout(res, 1));
+print(log, r.readableAborted);
