@@ -204,6 +204,17 @@
 //     finished, in JavaScript (lib/stream.js) on events; a stream's queue
 //     past MaxBufferSize bytes or MaxArrayLength chunks throws a RangeError
 //     from push or write.
+//   - http and https (also node:http, node:https): Node 20's client,
+//     request and get (ClientRequest, IncomingMessage, STATUS_CODES,
+//     METHODS, validateHeaderName and validateHeaderValue), in JavaScript
+//     (lib/http.js, lib/https.js) over the native request of section HTTP,
+//     following no redirect; https refuses http: URLs (ERR_INVALID_PROTOCOL).
+//     Errors are Node's where they map (ENOTFOUND, ECONNREFUSED, ECONNRESET
+//     "socket hang up", ETIMEDOUT); a host the allow-list refuses fails with
+//     ERR_HOST_NOT_ALLOWED, a body past MaxHTTPBody with ERR_BODY_TOO_LARGE,
+//     anything else with ERR_NETWORK, each as the request's 'error' event.
+//     Agent and globalAgent exist and are ignored (no sockets are pooled);
+//     there is no server.
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -211,8 +222,8 @@
 // (TestNodeGolden; the repository README says how to regenerate them).
 //
 // Anything else throws an Error "module X is not available in the reactor
-// sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
-// http and every npm package of the node-bt list not named above.
+// sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process
+// and every npm package of the node-bt list not named above.
 // Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
 // functions, queueMicrotask and global; process is not defined.
 //
@@ -277,6 +288,15 @@
 // (no util, url, querystring, zlib; no EventTarget or Event); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
+// http and https servers, sockets (no 'socket' event, req.socket is null),
+// TLS options (the transport decides), the request's streaming (its body is
+// sent at end(), the response's arrives whole), rawHeaders in the wire's
+// case and order (they come in Go's canonical case, sorted by name), a
+// custom Host header (the URL's host is sent), and Node's lack of
+// Accept-Encoding (Go's transport may ask for gzip and decompress); URLs
+// are parsed by Go's net/url, not the WHATWG parser; a request emits
+// 'finish' once end() hands its body over, even if the connection then
+// fails, and its errors carry no errno, syscall, address or port;
 // axios interceptors, cancellation and streams; async generators and
 // for await (goja: iterate a stream with [Symbol.asyncIterator]().next(),
 // Symbol.asyncIterator being defined by events and stream when goja lacks

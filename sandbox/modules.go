@@ -36,9 +36,12 @@ func init() {
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
 		"path":        jsModule("path"),
 		"events":      jsModule("events"),
-		"stream":      jsModule("stream"), "stream/promises": streamPromises,
+		"stream":      jsModule("stream"),
+		"http":        jsModule("http"),
+		"https":       jsModule("https"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises"} {
+	modules["stream/promises"] = streamPromises
+	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https"} {
 		modules["node:"+n] = modules[n]
 	}
 }

@@ -63,6 +63,12 @@ func TestEventsAndStreamsHostile(t *testing.T) {
 		"tampered prototypes": `Array.prototype.push = function () { throw new Error('no push'); };
 			Object.defineProperty(Object.prototype, '_events', { get() { throw new Error('no events'); }, configurable: true });
 			const { Readable } = require('stream'); const r = Readable.from([1, 2]); r.on('data', () => {});`,
+		// Requests nobody allowed, in a loop: each fails alone, the loop ends at the timeout.
+		"request loop": `const http = require('http'); for (;;) { const r = http.request('http://nowhere.test/'); r.on('error', () => {}); r.end(); }`,
+		// A request body past MaxHTTPBody destroys the request; what follows is refused.
+		"request body bomb": `const r = require('http').request('http://nowhere.test/', { method: 'POST' }); r.on('error', () => {}); const c = 'x'.repeat(1 << 16); for (;;) r.write(c);`,
+		// Headers on a request that is never sent.
+		"header bomb":     `const r = require('http').request('http://nowhere.test/'); r.on('error', () => {}); for (let i = 0; ; i++) r.setHeader('x' + i, 'v');`,
 		"tampered Symbol": `Symbol.asyncIterator = 'x'; const { Readable } = require('stream'); new Readable().read();`,
 	}
 	for name, body := range cases {
