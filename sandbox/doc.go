@@ -199,7 +199,8 @@
 //     (lib/events.js); the leak warning is not printed (there is no process).
 //   - stream (also node:stream) and stream/promises (also
 //     node:stream/promises): Node 20's Readable (flowing and paused modes,
-//     pipe, setEncoding, Readable.from, async iteration), Writable (cork,
+//     pipe, setEncoding, Readable.from, wrap, async iteration, toArray and
+//     reduce), Writable (cork,
 //     writev, final, construct), Duplex, Transform, PassThrough, pipeline and
 //     finished, in JavaScript (lib/stream.js) on events; a stream's queue
 //     past MaxBufferSize bytes or MaxArrayLength chunks throws a RangeError
@@ -302,8 +303,8 @@
 // Symbol.asyncIterator being defined by events and stream when goja lacks
 // it); process.nextTick, which streams replace by a queue drained in one
 // microtask, so a stream's callbacks run after the promise jobs queued
-// before them (in Node, before); readable.map and the other stream
-// operators, compose, addAbortSignal, web streams, pipeline's generator
+// before them (in Node, before); the stream operators but toArray and
+// reduce (whose reducer gets no signal), compose, addAbortSignal, web streams, pipeline's generator
 // stages and AbortSignal options; only the utf8, hex, base64, latin1, ascii
 // and utf16le encodings;
 // console formatting is JSON, not util.inspect; stack traces are goja's;

@@ -15,7 +15,7 @@ import (
 // the sandbox's limits, and what they make loop stops at the timeout.
 
 func TestStreamQueuesAreBounded(t *testing.T) {
-	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second, MaxBufferSize: 1 << 20, MaxArrayLength: 1 << 12}))
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second, MaxBufferSize: 1 << 18, MaxArrayLength: 1 << 12}))
 	cases := map[string]string{
 		"push without reading": `const { Readable } = require('stream');
 			const r = new Readable({ read() {} });
@@ -26,10 +26,12 @@ func TestStreamQueuesAreBounded(t *testing.T) {
 			for (;;) r.push({});`,
 		"unshift without reading": `const { Readable } = require('stream');
 			const r = new Readable({ read() {} });
-			for (;;) r.unshift('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');`,
+			const chunk = 'x'.repeat(1024);
+			for (;;) r.unshift(chunk);`,
 		"write without a callback": `const { Writable } = require('stream');
 			const w = new Writable({ write() {} });
-			for (;;) w.write('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx');`,
+			const chunk = 'x'.repeat(1024);
+			for (;;) w.write(chunk);`,
 		"write corked": `const { Writable } = require('stream');
 			const w = new Writable({ objectMode: true, write(c, e, cb) { cb(); } });
 			w.cork();

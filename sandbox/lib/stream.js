@@ -175,7 +175,7 @@
     return Buffer.from(b.buffer, b.byteOffset + start, end - start);
   }
   function isUint8Array(v) {
-    return v instanceof Uint8Array;
+    return ArrayBuffer.isView(v);
   }
   function uint8ArrayToBuffer(v) {
     return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -506,6 +506,7 @@
     if (isDuplex) this.objectMode = this.objectMode || !!(options && options.readableObjectMode);
     this.highWaterMark = options ? getHighWaterMark(this, options, 'readableHighWaterMark', isDuplex) : defaultHWM.bytes;
     this.buffer = [];
+    this.bufferIndex = 0;
     this.length = 0;
     this.pipes = [];
     this.flowing = null;
@@ -641,8 +642,9 @@
       const n = state.objectMode ? 1 : chunk.length;
       if (state.length + n > kMaxQueued || state.buffer.length >= kMaxChunks) throw queueLimit();
       state.length += n;
-      if (addToFront) state.buffer.unshift(chunk);
-      else state.buffer.push(chunk);
+      if (!addToFront) state.buffer.push(chunk);
+      else if (state.bufferIndex > 0) state.buffer[--state.bufferIndex] = chunk;
+      else state.buffer.unshift(chunk);
       if (state.needReadable) emitReadable(stream);
     }
     maybeReadMore(stream, state);
@@ -658,8 +660,9 @@
     state.decoder = decoder;
     state.encoding = decoder.encoding;
     let content = '';
-    for (const data of state.buffer) content += decoder.write(data);
-    state.buffer = [];
+    for (const data of state.buffer.slice(state.bufferIndex)) content += decoder.write(data);
+    state.buffer.length = 0;
+    state.bufferIndex = 0;
     if (content !== '') state.buffer.push(content);
     state.length = content.length;
     return this;
@@ -677,7 +680,7 @@
     if (n <= 0 || (state.length === 0 && state.ended)) return 0;
     if (state.objectMode) return 1;
     if (n !== n) {
-      if (state.flowing && state.length) return state.buffer[0].length;
+      if (state.flowing && state.length) return state.buffer[state.bufferIndex].length;
       return state.length;
     }
     if (n <= state.length) return n;
@@ -740,66 +743,99 @@
     return ret;
   };
 
+  // fromList takes n bytes (or one object) off the buffer, an array read
+  // from bufferIndex and compacted as it goes.
   function fromList(n, state) {
     if (state.length === 0) return null;
-    const buf = state.buffer;
+    let idx = state.bufferIndex;
     let ret;
+    const buf = state.buffer;
+    const len = buf.length;
     if (state.objectMode) {
-      ret = buf.shift();
+      ret = buf[idx];
+      buf[idx++] = null;
     } else if (!n || n >= state.length) {
-      if (state.decoder) ret = buf.join('');
-      else if (buf.length === 1) ret = buf[0];
-      else ret = Buffer.concat(buf, state.length);
-      state.buffer = [];
-    } else {
-      ret = consume(buf, n, !!state.decoder);
-    }
-    return ret;
-  }
-  function consume(buf, n, strings) {
-    const head = buf[0];
-    if (n < head.length) {
-      if (strings) {
-        buf[0] = head.slice(n);
-        return head.slice(0, n);
-      }
-      buf[0] = view(head, n);
-      return view(head, 0, n);
-    }
-    if (n === head.length) return buf.shift();
-    if (strings) {
-      let ret = '';
-      while (n > 0) {
-        const s = buf[0];
-        if (n >= s.length) {
-          ret += s;
-          n -= s.length;
-          buf.shift();
-        } else {
-          ret += s.slice(0, n);
-          buf[0] = s.slice(n);
-          n = 0;
+      if (state.decoder) {
+        ret = '';
+        while (idx < len) {
+          ret += buf[idx];
+          buf[idx++] = null;
+        }
+      } else if (len - idx === 0) {
+        ret = Buffer.alloc(0);
+      } else if (len - idx === 1) {
+        ret = buf[idx];
+        buf[idx++] = null;
+      } else {
+        ret = Buffer.alloc(state.length);
+        let i = 0;
+        while (idx < len) {
+          ret.set(buf[idx], i);
+          i += buf[idx].length;
+          buf[idx++] = null;
         }
       }
-      return ret;
-    }
-    const parts = [];
-    let total = 0;
-    while (n > 0) {
-      const b = buf[0];
-      if (n >= b.length) {
-        parts.push(b);
-        total += b.length;
-        n -= b.length;
-        buf.shift();
+    } else if (n < buf[idx].length) {
+      if (state.decoder) {
+        ret = buf[idx].slice(0, n);
+        buf[idx] = buf[idx].slice(n);
       } else {
-        parts.push(view(b, 0, n));
-        total += n;
-        buf[0] = view(b, n);
-        n = 0;
+        ret = view(buf[idx], 0, n);
+        buf[idx] = view(buf[idx], n);
+      }
+    } else if (n === buf[idx].length) {
+      ret = buf[idx];
+      buf[idx++] = null;
+    } else if (state.decoder) {
+      ret = '';
+      while (idx < len) {
+        const str = buf[idx];
+        if (n > str.length) {
+          ret += str;
+          n -= str.length;
+          buf[idx++] = null;
+        } else {
+          if (n === str.length) {
+            ret += str;
+            buf[idx++] = null;
+          } else {
+            ret += str.slice(0, n);
+            buf[idx] = str.slice(n);
+          }
+          break;
+        }
+      }
+    } else {
+      ret = Buffer.alloc(n);
+      const retLen = n;
+      while (idx < len) {
+        const data = buf[idx];
+        if (n > data.length) {
+          ret.set(data, retLen - n);
+          n -= data.length;
+          buf[idx++] = null;
+        } else {
+          if (n === data.length) {
+            ret.set(data, retLen - n);
+            buf[idx++] = null;
+          } else {
+            ret.set(view(data, 0, n), retLen - n);
+            buf[idx] = view(data, n);
+          }
+          break;
+        }
       }
     }
-    return Buffer.concat(parts, total);
+    if (idx === len) {
+      state.buffer.length = 0;
+      state.bufferIndex = 0;
+    } else if (idx > 1024) {
+      state.buffer.splice(0, idx);
+      state.bufferIndex = 0;
+    } else {
+      state.bufferIndex = idx;
+    }
+    return ret;
   }
 
   function onEofChunk(stream, state) {
@@ -1050,6 +1086,7 @@
     return streamToAsyncIterator(this, options);
   };
   function streamToAsyncIterator(stream, options) {
+    if (typeof stream.read !== 'function') stream = Readable.wrap(stream, { objectMode: true });
     const iter = createAsyncIterator(stream, options);
     iter.stream = stream;
     return iter;
@@ -1139,6 +1176,104 @@
     };
   }
 
+  Readable.prototype.wrap = function (stream) {
+    let paused = false;
+    stream.on('data', (chunk) => {
+      if (!this.push(chunk) && stream.pause) {
+        paused = true;
+        stream.pause();
+      }
+    });
+    stream.on('end', () => { this.push(null); });
+    stream.on('error', (err) => { errorOrDestroy(this, err); });
+    stream.on('close', () => { this.destroy(); });
+    stream.on('destroy', () => { this.destroy(); });
+    this._read = () => {
+      if (paused && stream.resume) {
+        paused = false;
+        stream.resume();
+      }
+    };
+    const streamKeys = Object.keys(stream);
+    for (let j = 1; j < streamKeys.length; j++) {
+      const i = streamKeys[j];
+      if (this[i] === undefined && typeof stream[i] === 'function') this[i] = stream[i].bind(stream);
+    }
+    return this;
+  };
+  Readable.wrap = function (src, options) {
+    let objectMode = src.readableObjectMode;
+    if (objectMode == null) objectMode = src.objectMode;
+    if (objectMode == null) objectMode = true;
+    return new Readable(Object.assign({ objectMode }, options, {
+      destroy(err, callback) {
+        destroyer(src, err);
+        callback(err);
+      },
+    })).wrap(src);
+  };
+
+  // The stream operators (lib/internal/streams/operators.js) that take no
+  // concurrency: toArray and reduce.
+  function iterate(stream, each) {
+    const it = stream[Symbol.asyncIterator]();
+    return new Promise((resolve, reject) => {
+      const step = () => {
+        it.next().then(({ value, done }) => {
+          if (done) return resolve();
+          let r;
+          try {
+            r = each(value);
+          } catch (err) {
+            return it.return().then(() => reject(err), () => reject(err));
+          }
+          Promise.resolve(r).then(step, (err) => it.return().then(() => reject(err), () => reject(err)));
+        }, reject);
+      };
+      step();
+    });
+  }
+  function validateOperatorOptions(options) {
+    if (options != null) validateObject(options, 'options');
+    if (options != null && options.signal != null) {
+      throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'AbortSignal is not available in the reactor sandbox');
+    }
+  }
+  Readable.prototype.toArray = function toArray(options) {
+    try {
+      validateOperatorOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const result = [];
+    return iterate(this, (v) => { result.push(v); }).then(() => result);
+  };
+  Readable.prototype.reduce = function reduce(reducer, initialValue, options) {
+    try {
+      if (typeof reducer !== 'function') throw E.argType('reducer', 'of type function or an instance of AsyncFunction', reducer);
+      validateOperatorOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let hasInitialValue = arguments.length > 1;
+    let acc = initialValue;
+    let gotAny = false;
+    return iterate(this, (value) => {
+      gotAny = true;
+      if (!hasInitialValue) {
+        acc = value;
+        hasInitialValue = true;
+        return;
+      }
+      return Promise.resolve(reducer(acc, value, { signal: undefined })).then((r) => { acc = r; });
+    }).then(() => {
+      if (!gotAny && !hasInitialValue) {
+        throw codedError(TypeError, 'ERR_MISSING_ARGS', 'Reduce of an empty stream requires an initial value');
+      }
+      return acc;
+    });
+  };
+
   function defineGetters(proto, getters) {
     for (const name of Object.keys(getters)) {
       const g = getters[name];
@@ -1162,7 +1297,7 @@
       return !!(r.readable !== false && (r.destroyed || r.errored) && !r.endEmitted);
     },
     readableHighWaterMark() { return this._readableState.highWaterMark; },
-    readableBuffer() { return this._readableState && this._readableState.buffer; },
+    readableBuffer() { return this._readableState && this._readableState.buffer.slice(this._readableState.bufferIndex); },
     readableFlowing: {
       get() { return this._readableState.flowing; },
       set(state) { if (this._readableState) this._readableState.flowing = state; },
@@ -1433,7 +1568,7 @@
       stream._write(chunk, encoding, state.onwrite);
       state.sync = false;
     }
-    const ret = state.length < state.highWaterMark;
+    const ret = state.length < state.highWaterMark || state.length === 0;
     if (!ret) state.needDrain = true;
     return ret && !state.errored && !state.destroyed;
   }
@@ -1771,10 +1906,16 @@
     };
     defineGetters(Duplex.prototype, g);
   }
+  function bodyError(body) {
+    return E.argType('body', 'of type function or an instance of Blob, ReadableStream, WritableStream, Stream, Iterable, AsyncIterable, or Promise or { readable, writable } pair', body);
+  }
   Duplex.from = function (body) {
     if (isNodeStream(body)) return body;
     if (isIterable(body)) return from(Duplex, body, { objectMode: true, writable: false });
-    throw E.argType('body', 'of type Stream or Iterable', body);
+    if (typeof body === 'function' || (body && typeof body.then === 'function') || (body && (body.readable || body.writable))) {
+      throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'Duplex.from of this body is not available in the reactor sandbox');
+    }
+    throw bodyError(body);
   };
 
   const kCallback = Symbol('kCallback');
@@ -1990,10 +2131,10 @@
       const end = reading || !opts || opts.end !== false;
       const isLastStream = i === streams.length - 1;
       if (i === 0 && !isNodeStream(stream) && isIterable(stream)) stream = Readable.from(stream);
-      if (!isNodeStream(stream)) {
-        if (i === 0) throw E.argType('source', 'of type Stream or Iterable', stream);
-        throw E.argType('streams[' + i + ']', 'of type Stream', stream);
+      if (typeof stream === 'function') {
+        throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'pipeline stages that are functions are not available in the reactor sandbox');
       }
+      if (!isNodeStream(stream)) throw bodyError(stream);
       if (end) {
         const d = streamDestroyer(stream, reading, writing);
         destroys.push(d.destroy);

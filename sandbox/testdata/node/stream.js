@@ -641,3 +641,118 @@ r.on('close', () => log.push('close'));
 r.push('a'); r.push('b'); r.push(null);
 await new Promise((res) => setTimeout(res, 1));
 print(log, r.readableAborted);
+//# toArray and reduce
+const { Readable } = require('stream');
+print(await Readable.from([1, 2, 3]).toArray(), await Readable.from([1, 2, 3]).reduce((a, b) => a + b));
+print(await Readable.from([1, 2, 3]).reduce(async (a, b) => a + b, 10));
+for (const f of [() => Readable.from([]).reduce((a, b) => a + b), () => Readable.from([]).reduce(5), () => Readable.from([]).toArray(5)]) {
+  try { await f(); } catch (e) { print(e, e.message); }
+}
+const r = Readable.from([1, 2, 3]);
+try { await r.reduce(() => { throw new Error('inner'); }, 0); } catch (e) { print(e.message, r.destroyed); }
+//# wrap an old-style stream
+const { Readable } = require('stream');
+const EventEmitter = require('events');
+const old = new EventEmitter();
+old.pause = () => {}; old.resume = () => {};
+const r = new Readable({ objectMode: true }).wrap(old);
+const out = [];
+r.on('data', (d) => out.push(d));
+r.on('end', () => out.push('end'));
+old.emit('data', 'a'); old.emit('data', 'b'); old.emit('end');
+await new Promise((res) => setTimeout(res, 1));
+print(out);
+const w = Readable.wrap(new EventEmitter());
+print(w.readableObjectMode);
+//# push typed arrays and DataView
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.push(new Uint16Array([0x4142])); r.push(new DataView(new Uint8Array([67]).buffer));
+print(r.readableLength, r.read());
+//# readable with highWaterMark 0
+const { Readable } = require('stream');
+const log = [];
+let n = 0;
+const r = new Readable({ highWaterMark: 0, read() { log.push('_read'); this.push(n < 2 ? 'x' + n++ : null); } });
+r.on('readable', () => { let c; while ((c = r.read()) !== null) log.push(String(c)); });
+await new Promise((res) => r.on('end', res));
+print(log);
+//# once readable and then data
+const { Readable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.push('a');
+r.once('readable', () => { log.push('readable ' + r.read()); r.on('data', (d) => log.push('data ' + d)); });
+setTimeout(() => { r.push('b'); r.push(null); }, 1);
+await new Promise((res) => r.on('end', res));
+print(log, r.readableFlowing);
+//# writable highWaterMark 0 and sync callbacks
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ highWaterMark: 0, write(c, e, cb) { log.push('write ' + c); cb(); } });
+w.on('drain', () => log.push('drain'));
+log.push(w.write('a'));
+log.push(w.write('b', () => log.push('cb b')));
+w.end(() => log.push('end cb'));
+await new Promise((res) => w.on('close', res));
+print(log);
+//# writable errors during buffered writes
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { setTimeout(() => cb(c.toString() === 'b' ? new Error('bad b') : null), 1); } });
+w.on('error', (e) => log.push('error ' + e.message));
+for (const c of ['a', 'b', 'c', 'd']) w.write(c, (err) => log.push(c + ' ' + (err ? err.message : 'ok')));
+w.end((err) => log.push('end ' + (err && err.message)));
+await new Promise((res) => setTimeout(res, 10));
+print(log);
+//# destroy a writable with pending writes
+const { Writable } = require('stream');
+const log = [];
+const w = new Writable({ write(c, e, cb) { setTimeout(cb, 5); } });
+w.on('error', (e) => log.push('error ' + e.message));
+w.on('close', () => log.push('close'));
+w.write('a', (err) => log.push('a ' + (err && err.code)));
+w.write('b', (err) => log.push('b ' + (err && err.code)));
+w.destroy();
+await new Promise((res) => setTimeout(res, 10));
+print(log, w.writableAborted, w.destroyed);
+//# stream.destroy and finished on a destroyed stream
+const stream = require('stream');
+const log = [];
+const r = new stream.Readable({ read() {} });
+stream.destroy(r, new Error('via helper'));
+r.on('error', (e) => log.push('error ' + e.message));
+await new Promise((res) => setTimeout(res, 1));
+stream.finished(r, (err) => log.push('finished ' + (err && err.message)));
+await new Promise((res) => setTimeout(res, 1));
+print(log, stream.isErrored(r), r.readableAborted);
+//# pipeline with transform generator refused
+const { pipeline, PassThrough } = require('stream');
+const log = [];
+try {
+  pipeline(new PassThrough(), 42, (err) => log.push(err));
+} catch (e) { print(e, e.message); }
+//# objectMode falsy values and readableBuffer
+const { Readable } = require('stream');
+const r = new Readable({ objectMode: true, read() {} });
+r.push(0); r.push(false); r.push(''); r.push(undefined);
+print(r.readableLength, [r.read(), r.read(), r.read(), r.read()], r.readableLength);
+//# setEncoding latin1 and utf16le
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+r.setEncoding('latin1');
+r.push(Buffer.from([0xe9, 0x41]));
+const u = new Readable({ read() {} });
+u.setEncoding('utf16le');
+u.push(Buffer.from([0x41])); u.push(Buffer.from([0x00, 0x42, 0x00]));
+print(r.read(), u.read(), r.readableEncoding, u.readableEncoding);
+const w = new (require('stream').Writable)({ write(c, e, cb) { print(c); cb(); } });
+w.write('é', 'latin1');
+w.write('hi', 'utf16le');
+//# pipeline and Duplex.from refuse non-streams
+const { pipeline, PassThrough, Duplex } = require('stream');
+for (const f of [() => pipeline(42, new PassThrough(), () => {}), () => pipeline(new PassThrough(), {}, () => {}), () => Duplex.from(5)]) {
+  try { f(); } catch (e) { print(e, e.message); }
+}
+const d = Duplex.from(['x']);
+print(d instanceof Duplex, d.readable, d.writable, await d.toArray());
