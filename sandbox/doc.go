@@ -291,7 +291,8 @@
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // http and https servers, sockets (no 'socket' event, req.socket is null),
 // TLS options (the transport decides), the request's streaming (its body is
-// sent at end(), the response's arrives whole), rawHeaders in the wire's
+// sent at end() with a Content-Length, never chunked; the response's
+// arrives whole), rawHeaders in the wire's
 // case and order (they come in Go's canonical case, sorted by name), a
 // custom Host header (the URL's host is sent), and Node's lack of
 // Accept-Encoding (Go's transport may ask for gzip and decompress); URLs

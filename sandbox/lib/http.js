@@ -382,19 +382,29 @@
     this.protocol = protocol;
     this.shouldKeepAlive = false;
     const headers = options.headers;
+    this._rawHeaderList = null;
     if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) this.appendHeader(headers[i], headers[i + 1]);
+      // Raw headers are sent as they are, at once: no Host or
+      // Authorization is added, and no header can be set any more.
+      const list = [];
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        validateHeaderName(headers[i]);
+        validateHeaderValue(headers[i], headers[i + 1]);
+        list.push([String(headers[i]), String(headers[i + 1])]);
+      }
+      this._rawHeaderList = list;
+      this._header = true;
     } else if (headers) {
       for (const key of Object.keys(headers)) this.setHeader(key, headers[key]);
     }
-    if (host && !this.getHeader('host') && setHost) {
+    if (this._rawHeaderList === null && host && !this.getHeader('host') && setHost) {
       let hostHeader = host;
       const posColon = hostHeader.indexOf(':');
       if (posColon !== -1 && hostHeader.includes(':', posColon + 1) && hostHeader.charCodeAt(0) !== 91) hostHeader = '[' + hostHeader + ']';
       if (port && +port !== defaultPort) hostHeader += ':' + port;
       this.setHeader('Host', hostHeader);
     }
-    if (options.auth && !this.getHeader('Authorization')) {
+    if (this._rawHeaderList === null && options.auth && !this.getHeader('Authorization')) {
       this.setHeader('Authorization', 'Basic ' + Buffer.from(options.auth).toString('base64'));
     }
     this._native = null;
@@ -453,7 +463,7 @@
     if (host.indexOf(':') >= 0 && host.charCodeAt(0) !== 91) host = '[' + host + ']';
     const defaultPort = this.protocol === 'https:' ? 443 : 80;
     const url = this.protocol + '//' + host + (this.port && +this.port !== defaultPort ? ':' + this.port : '') + this.path;
-    const headers = [];
+    const headers = this._rawHeaderList || [];
     const out = this[kOutHeaders];
     if (out) {
       for (const key of Object.keys(out)) {

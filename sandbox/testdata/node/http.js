@@ -134,3 +134,32 @@ const r = http.request({ host: '127.0.0.1', port: 9 });
 r.on('error', () => {});
 print(r instanceof stream.Stream, r instanceof stream.Writable, r instanceof EventEmitter, r instanceof http.ClientRequest, r instanceof http.OutgoingMessage, r.writable);
 r.destroy();
+//# headers after the request started
+const http = require('http');
+const r = http.request({ host: '127.0.0.1', port: 9, method: 'POST' });
+r.on('error', () => {});
+r.setHeader('Content-Type', 'text/plain');
+r.write('x');
+for (const f of [() => r.setHeader('a', 'b'), () => r.removeHeader('content-type'), () => r.appendHeader('a', 'b')]) {
+  try { f(); } catch (e) { print(e, e.message); }
+}
+print(r.headersSent, r.getHeader('content-type'));
+r.destroy();
+//# get ends the request
+const http = require('http');
+const r = http.get('http://127.0.0.1:9/x?y=1', () => {});
+r.on('error', () => {});
+print(r.writableEnded, r.method, r.path, r.listenerCount('response'), r.headersSent);
+r.destroy();
+//# appendHeader and array headers option
+const http = require('http');
+const r = http.request({ host: '127.0.0.1', port: 9, headers: ['X-A', '1', 'x-a', '2', 'X-B', '3'] });
+r.on('error', () => {});
+print(r.headersSent, r.getHeaders(), r.getRawHeaderNames(), r.getHeader('x-a'));
+try { r.appendHeader('x-b', ['4', '5']); } catch (e) { print(e); }
+r.destroy();
+const o = http.request({ host: '127.0.0.1', port: 9, headers: { 'X-B': '3' } });
+o.on('error', () => {});
+o.appendHeader('x-b', ['4', '5']); o.appendHeader('X-C', '6');
+print(o.getHeaders(), o.getRawHeaderNames());
+o.destroy();
