@@ -195,7 +195,8 @@
 //     is no working directory.
 //   - events (also node:events): Node 20's EventEmitter (error semantics,
 //     errorMonitor, newListener and removeListener, captureRejections),
-//     once, on, getEventListeners and setMaxListeners, in JavaScript
+//     once, on (with its close and watermark options), getEventListeners and
+//     setMaxListeners, in JavaScript
 //     (lib/events.js); the leak warning is not printed (there is no process).
 //   - stream (also node:stream) and stream/promises (also
 //     node:stream/promises): Node 20's Readable (flowing and paused modes,
@@ -286,7 +287,8 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no util, url, querystring, zlib; no EventTarget or Event); process, URL,
+// (no util, url, querystring, zlib; no EventTarget, Event,
+// EventEmitterAsyncResource or events.addAbortListener); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // http and https servers, sockets (no 'socket' event, req.socket is null),

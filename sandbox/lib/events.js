@@ -57,6 +57,11 @@
     if (typeof n !== 'number') throw invalidArgType(name, 'of type number', n);
     if (n < 0 || n !== n) throw outOfRange(name, '>= 0', n);
   }
+  function validateInteger(v, name, lo) {
+    if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+    if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+    if (v < lo || v > Number.MAX_SAFE_INTEGER) throw outOfRange(name, '>= ' + lo + ' && <= ' + Number.MAX_SAFE_INTEGER, v);
+  }
   function validateObject(v, name) {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidArgType(name, 'of type object', v);
   }
@@ -413,6 +418,12 @@
     if (signal && signal.aborted) throw abortError(signal);
     if (!isEmitter(emitter)) throw invalidArgType('emitter', 'an instance of EventEmitter or EventTarget', emitter);
     const closeEvents = options.close;
+    const highWatermark = options.highWaterMark ?? options.highWatermark ?? Number.MAX_SAFE_INTEGER;
+    validateInteger(highWatermark, 'options.highWaterMark', 1);
+    const lowWatermark = options.lowWaterMark ?? options.lowWatermark ?? 1;
+    validateInteger(lowWatermark, 'options.lowWaterMark', 1);
+    let paused = false;
+    let size = 0;
     // The queues: an array with a head index, compacted as it is read.
     let events = [];
     let eventsHead = 0;
@@ -426,6 +437,11 @@
         if (eventsHead < events.length) {
           const value = events[eventsHead];
           events[eventsHead++] = undefined;
+          size--;
+          if (paused && size < lowWatermark) {
+            emitter.resume();
+            paused = false;
+          }
           if (eventsHead > 1024 && eventsHead * 2 > events.length) {
             events = events.slice(eventsHead);
             eventsHead = 0;
@@ -467,6 +483,11 @@
         promises[promisesHead++] = undefined;
         p.resolve({ value, done: false });
       } else {
+        size++;
+        if (size > highWatermark && !paused) {
+          paused = true;
+          emitter.pause();
+        }
         events.push(value);
       }
     }

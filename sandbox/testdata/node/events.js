@@ -231,3 +231,15 @@ print(log);
 const EventEmitter = require('events');
 print(Object.keys(EventEmitter.prototype).sort());
 print(typeof EventEmitter.once, typeof EventEmitter.on, typeof EventEmitter.init, EventEmitter.usingDomains, EventEmitter.name, EventEmitter.length);
+//# events.on watermarks
+const { on, EventEmitter } = require('events');
+const e = new EventEmitter();
+const log = [];
+e.pause = () => log.push('pause'); e.resume = () => log.push('resume');
+const it = on(e, 'x', { highWaterMark: 2, lowWaterMark: 1 });
+e.emit('x', 1); e.emit('x', 2); e.emit('x', 3); e.emit('x', 4);
+for (let i = 0; i < 4; i++) log.push((await it.next()).value);
+print(log);
+for (const o of [{ highWaterMark: 0 }, { lowWaterMark: 'x' }, { highWatermark: 1.5 }, { lowWatermark: 2 }]) {
+  try { on(e, 'y', o); print('ok'); } catch (err) { print(err, err.message); }
+}
