@@ -305,8 +305,10 @@
 // for await (goja: iterate a stream with [Symbol.asyncIterator]().next(),
 // Symbol.asyncIterator being defined by events and stream when goja lacks
 // it); process.nextTick, which streams replace by a queue drained in one
-// microtask, so a stream's callbacks run after the promise jobs queued
-// before them (in Node, before); the stream operators but toArray and
+// microtask: from a timer or an HTTP callback their ticks run first, as in
+// Node, but from a promise job they run after the promise jobs queued
+// before them and before those queued after (Node runs them when no promise
+// job is left); the stream operators but toArray and
 // reduce (whose reducer gets no signal), compose, addAbortSignal, web streams, pipeline's generator
 // stages and AbortSignal options; only the utf8, hex, base64, latin1, ascii
 // and utf16le encodings;
