@@ -756,3 +756,94 @@ for (const f of [() => pipeline(42, new PassThrough(), () => {}), () => pipeline
 }
 const d = Duplex.from(['x']);
 print(d instanceof Duplex, d.readable, d.writable, await d.toArray());
+//# Readable.from destroy closes the iterator
+const { Readable } = require('stream');
+const log = [];
+function* gen() { try { yield 1; yield 2; yield 3; } finally { log.push('finally'); } }
+const r = Readable.from(gen());
+r.on('data', (d) => { log.push(d); if (d === 2) r.destroy(); });
+r.on('close', () => log.push('close'));
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# async iterator return on Readable.from
+const { Readable } = require('stream');
+const log = [];
+function* gen() { try { yield 'a'; yield 'b'; } finally { log.push('finally'); } }
+const r = Readable.from(gen());
+const it = r[Symbol.asyncIterator]();
+log.push((await it.next()).value);
+log.push(await it.return());
+await new Promise((res) => setTimeout(res, 5));
+print(log, r.destroyed);
+//# duplex readable false and writable false
+const { Duplex } = require('stream');
+const a = new Duplex({ readable: false, write(c, e, cb) { cb(); } });
+const b = new Duplex({ writable: false, read() {} });
+print(a.readable, a.writable, b.readable, b.writable, a.readableEnded, b.writableEnded, b.writableFinished);
+const log = [];
+a.on('finish', () => log.push('a finish'));
+a.on('close', () => log.push('a close'));
+a.end('x');
+b.on('end', () => log.push('b end'));
+b.on('close', () => log.push('b close'));
+b.resume(); b.push(null);
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# transform object modes
+const { Transform } = require('stream');
+const t = new Transform({ writableObjectMode: true, transform(o, e, cb) { cb(null, JSON.stringify(o) + '\n'); } });
+print(t.writableObjectMode, t.readableObjectMode);
+const out = [];
+t.on('data', (d) => out.push(d.toString()));
+t.write({ a: 1 }); t.end([2]);
+await new Promise((res) => t.on('end', res));
+print(out);
+const u = new Transform({ readableObjectMode: true, transform(c, e, cb) { for (const ch of c.toString()) this.push(ch); cb(); } });
+const got = [];
+u.on('data', (d) => got.push(d));
+u.end('xyz');
+await new Promise((res) => u.on('end', res));
+print(got);
+//# finished with options and promises.finished on a writable
+const { finished, Duplex, Writable, promises } = require('stream');
+const log = [];
+const d = new Duplex({ read() {}, write(c, e, cb) { cb(); } });
+finished(d, { readable: false }, (err) => log.push(['writable side', err]));
+d.end('x');
+const w = new Writable({ write(c, e, cb) { cb(); } });
+const p = promises.finished(w);
+w.end('y');
+log.push(['promise', await p]);
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# pipe after end and pipe into ended writable
+const { Readable, Writable } = require('stream');
+const log = [];
+const r = new Readable({ read() {} });
+r.on('end', () => log.push('end'));
+r.resume(); r.push(null);
+await new Promise((res) => setTimeout(res, 2));
+const w = new Writable({ write(c, e, cb) { cb(); } });
+w.on('finish', () => log.push('w finish'));
+r.pipe(w);
+await new Promise((res) => setTimeout(res, 2));
+const w2 = new Writable({ write(c, e, cb) { cb(); } });
+w2.end();
+w2.on('error', (e) => log.push('w2 error ' + e.code));
+Readable.from(['late'], { objectMode: false }).pipe(w2);
+await new Promise((res) => setTimeout(res, 5));
+print(log);
+//# readable listeners removal resets flowing
+const { Readable } = require('stream');
+const r = new Readable({ read() {} });
+const f = () => {};
+r.on('readable', f);
+const s = [r.readableFlowing];
+r.removeListener('readable', f);
+await new Promise((res) => setTimeout(res, 1));
+s.push(r.readableFlowing);
+r.on('data', () => {});
+r.removeAllListeners('data');
+await new Promise((res) => setTimeout(res, 1));
+s.push(r.readableFlowing, r.isPaused());
+print(s);
