@@ -200,8 +200,9 @@
 //     (lib/events.js); the leak warning is not printed (there is no process).
 //   - stream (also node:stream) and stream/promises (also
 //     node:stream/promises): Node 20's Readable (flowing and paused modes,
-//     pipe, setEncoding, Readable.from, wrap, async iteration, toArray and
-//     reduce), Writable (cork,
+//     pipe, setEncoding, Readable.from, wrap, async iteration, the operators
+//     map, filter, drop, take, forEach, some, every, find, toArray and
+//     reduce, one item at a time), Writable (cork,
 //     writev, final, construct), Duplex, Transform, PassThrough, pipeline and
 //     finished, in JavaScript (lib/stream.js) on events; a stream's queue
 //     past MaxBufferSize bytes or MaxArrayLength chunks throws a RangeError
@@ -308,8 +309,10 @@
 // microtask: from a timer or an HTTP callback their ticks run first, as in
 // Node, but from a promise job they run after the promise jobs queued
 // before them and before those queued after (Node runs them when no promise
-// job is left); the stream operators but toArray and
-// reduce (whose reducer gets no signal), compose, addAbortSignal, web streams, pipeline's generator
+// job is left); the stream operators flatMap and asIndexedPairs, an
+// operator concurrency above 1 (refused with
+// ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) and the signal of an operator's
+// callback; compose, addAbortSignal, web streams, pipeline's generator
 // stages and AbortSignal options; only the utf8, hex, base64, latin1, ascii
 // and utf16le encodings;
 // console formatting is JSON, not util.inspect; stack traces are goja's;

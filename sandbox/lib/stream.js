@@ -1213,8 +1213,9 @@
     })).wrap(src);
   };
 
-  // The stream operators (lib/internal/streams/operators.js) that take no
-  // concurrency: toArray and reduce.
+  // The stream operators (lib/internal/streams/operators.js), one item at a
+  // time: a concurrency above 1 is refused (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM),
+  // and fn's second argument has no signal (there is no AbortController).
   function iterate(stream, each) {
     const it = stream[Symbol.asyncIterator]();
     return new Promise((resolve, reject) => {
@@ -1239,6 +1240,145 @@
       throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'AbortSignal is not available in the reactor sandbox');
     }
   }
+  function validateInteger(v, name, lo) {
+    if (typeof v !== 'number') throw E.argType(name, 'of type number', v);
+    if (!Number.isInteger(v)) throw E.outOfRange(name, 'an integer', v);
+    if (v < lo || v > Number.MAX_SAFE_INTEGER) throw E.outOfRange(name, '>= ' + lo + ' && <= ' + Number.MAX_SAFE_INTEGER, v);
+  }
+  function validateMapOptions(fn, options) {
+    if (typeof fn !== 'function') throw E.argType('fn', 'of type function or an instance of AsyncFunction', fn);
+    validateOperatorOptions(options);
+    let concurrency = 1;
+    if (options != null && options.concurrency != null) concurrency = Math.floor(options.concurrency);
+    let highWaterMark = concurrency - 1;
+    if (options != null && options.highWaterMark != null) highWaterMark = Math.floor(options.highWaterMark);
+    validateInteger(concurrency, 'options.concurrency', 1);
+    validateInteger(highWaterMark, 'options.highWaterMark', 0);
+    if (concurrency > 1) {
+      throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'a stream operator concurrency above 1 is not available in the reactor sandbox');
+    }
+  }
+  const signalOpt = Object.freeze({ signal: undefined });
+  // mapIterator is map's async generator written out: each value of the
+  // source through fn, skip dropping what it returns as kSkip.
+  const kSkip = Symbol('kSkip');
+  function mapIterator(stream, fn) {
+    const source = stream[Symbol.asyncIterator]();
+    let done = false;
+    const finish = () => {
+      done = true;
+      return source.return();
+    };
+    const step = () => {
+      if (done) return Promise.resolve({ value: undefined, done: true });
+      return source.next().then(({ value, done: end }) => {
+        if (end) {
+          done = true;
+          return { value: undefined, done: true };
+        }
+        return Promise.resolve(fn(value, signalOpt)).then((v) => (v === kSkip ? step() : { value: v, done: false }),
+          (err) => finish().then(() => { throw err; }, () => { throw err; }));
+      });
+    };
+    return {
+      next: step,
+      return: () => finish().then(() => ({ value: undefined, done: true })),
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+  Readable.prototype.map = function map(fn, options) {
+    validateMapOptions(fn, options);
+    return Readable.from(mapIterator(this, fn));
+  };
+  Readable.prototype.filter = function filter(fn, options) {
+    validateMapOptions(fn, options);
+    return Readable.from(mapIterator(this, (v, o) => Promise.resolve(fn(v, o)).then((keep) => (keep ? v : kSkip))));
+  };
+  function toIntegerOrInfinity(number) {
+    number = Number(number);
+    if (number !== number) return 0;
+    if (number < 0) throw E.outOfRange('number', '>= 0', number);
+    return number;
+  }
+  Readable.prototype.drop = function drop(number, options) {
+    validateOperatorOptions(options);
+    number = toIntegerOrInfinity(number);
+    return Readable.from(mapIterator(this, (v) => (number-- <= 0 ? v : kSkip)));
+  };
+  Readable.prototype.take = function take(number, options) {
+    validateOperatorOptions(options);
+    number = toIntegerOrInfinity(number);
+    const source = this[Symbol.asyncIterator]();
+    let done = false;
+    const finish = () => {
+      done = true;
+      return source.return().then(() => ({ value: undefined, done: true }));
+    };
+    return Readable.from({
+      next() {
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        if (number <= 0) return finish();
+        return source.next().then((r) => {
+          if (r.done) {
+            done = true;
+            return r;
+          }
+          number--;
+          return { value: r.value, done: false };
+        });
+      },
+      return: finish,
+      [Symbol.asyncIterator]() { return this; },
+    });
+  };
+  function promiseOperator(f) {
+    return function (...args) {
+      try {
+        return f.apply(this, args);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+  }
+  // firstMatch resolves with the first value fn accepts, or kSkip.
+  function firstMatch(stream, fn) {
+    const it = stream[Symbol.asyncIterator]();
+    return new Promise((resolve, reject) => {
+      const fail = (err) => it.return().then(() => reject(err), () => reject(err));
+      const step = () => {
+        it.next().then(({ value, done }) => {
+          if (done) return resolve(kSkip);
+          let r;
+          try {
+            r = fn(value, signalOpt);
+          } catch (err) {
+            return fail(err);
+          }
+          Promise.resolve(r).then((ok) => {
+            if (ok) it.return().then(() => resolve(value), reject);
+            else step();
+          }, fail);
+        }, reject);
+      };
+      step();
+    });
+  }
+  Readable.prototype.forEach = promiseOperator(function forEach(fn, options) {
+    validateMapOptions(fn, options);
+    return iterate(this, (v) => Promise.resolve(fn(v, signalOpt)).then(() => undefined));
+  });
+  Readable.prototype.some = promiseOperator(function some(fn, options) {
+    validateMapOptions(fn, options);
+    return firstMatch(this, fn).then((v) => v !== kSkip);
+  });
+  Readable.prototype.every = promiseOperator(function every(fn, options) {
+    validateMapOptions(fn, options);
+    return firstMatch(this, (v, o) => Promise.resolve(fn(v, o)).then((ok) => !ok)).then((v) => v === kSkip);
+  });
+  Readable.prototype.find = promiseOperator(function find(fn, options) {
+    validateMapOptions(fn, options);
+    return firstMatch(this, fn).then((v) => (v === kSkip ? undefined : v));
+  });
   Readable.prototype.toArray = function toArray(options) {
     try {
       validateOperatorOptions(options);

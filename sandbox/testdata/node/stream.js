@@ -847,3 +847,36 @@ r.removeAllListeners('data');
 await new Promise((res) => setTimeout(res, 1));
 s.push(r.readableFlowing, r.isPaused());
 print(s);
+//# map filter drop take
+const { Readable } = require('stream');
+print(await Readable.from([1, 2, 3, 4]).map((x) => x * 2).toArray());
+print(await Readable.from([1, 2, 3, 4]).map(async (x) => x + 1).filter((x) => x % 2).toArray());
+print(await Readable.from([1, 2, 3, 4]).drop(1).take(2).toArray(), await Readable.from([1, 2]).take(0).toArray(), await Readable.from([1, 2]).drop(5).toArray());
+const src = Readable.from([1, 2, 3, 4, 5]);
+print(await src.take(2).toArray());
+await new Promise((r) => setTimeout(r, 1));
+print(src.destroyed);
+const m = Readable.from([1]).map((x) => x);
+print(m instanceof Readable, m.readableObjectMode);
+//# forEach some every find
+const { Readable } = require('stream');
+const seen = [];
+print(await Readable.from([1, 2, 3]).forEach((x) => { seen.push(x); }), seen);
+print(await Readable.from([1, 2, 3]).some((x) => x > 1), await Readable.from([1, 2, 3]).some((x) => x > 5));
+print(await Readable.from([1, 2, 3]).every((x) => x > 0), await Readable.from([1, 2, 3]).every(async (x) => x < 3));
+print(await Readable.from([1, 2, 3]).find((x) => x > 1), await Readable.from([1, 2, 3]).find((x) => x > 5));
+const s = Readable.from([1, 2, 3]);
+print(await s.some((x) => x === 1));
+await new Promise((r) => setTimeout(r, 1));
+print(s.destroyed);
+//# operator errors
+const { Readable } = require('stream');
+for (const f of [() => Readable.from([1]).map(5), () => Readable.from([1]).map((x) => x, 5), () => Readable.from([1]).map((x) => x, { concurrency: 0 }), () => Readable.from([1]).drop(-1), () => Readable.from([1]).filter(null), () => Readable.from([1]).take(1, 'x')]) {
+  try { f(); print('ok'); } catch (e) { print(e, e.message); }
+}
+for (const f of [() => Readable.from([1]).forEach(5), () => Readable.from([1]).some(), () => Readable.from([1]).every('x'), () => Readable.from([1]).find(1), () => Readable.from([1]).forEach(() => {}, { concurrency: 'x' })]) {
+  const p = f();
+  try { await p; print('ok'); } catch (e) { print(p instanceof Promise, e, e.message); }
+}
+try { await Readable.from([1, 2]).map(() => { throw new Error('in map'); }).toArray(); } catch (e) { print(e.message); }
+try { await Readable.from([1, 2]).forEach(async () => { throw new Error('in forEach'); }); } catch (e) { print(e.message); }
