@@ -243,3 +243,47 @@ print(log);
 for (const o of [{ highWaterMark: 0 }, { lowWaterMark: 'x' }, { highWatermark: 1.5 }, { lowWatermark: 2 }]) {
   try { on(e, 'y', o); print('ok'); } catch (err) { print(err, err.message); }
 }
+//# emitter without init
+const EventEmitter = require('events');
+const e = Object.create(EventEmitter.prototype);
+print(e.listenerCount('x'), e.eventNames(), e.emit('x'), e.listeners('x'));
+try { e.emit('error', new Error('no init')); } catch (x) { print(x.message); }
+e.on('x', (v) => print('got', v));
+print(e.emit('x', 1), e.eventNames(), Object.keys(e));
+//# listener that throws stops the emit
+const EventEmitter = require('events');
+const e = new EventEmitter();
+const log = [];
+e.on('x', () => log.push('first'));
+e.on('x', () => { throw new Error('listener boom'); });
+e.on('x', () => log.push('third'));
+try { e.emit('x'); } catch (x) { log.push(x.message); }
+print(log);
+//# once listener removal reports the original
+const EventEmitter = require('events');
+const e = new EventEmitter();
+const log = [];
+function orig() {}
+e.on('newListener', (ev, fn) => log.push(['new', ev, fn === orig]));
+e.on('removeListener', (ev, fn) => log.push(['removed', ev, fn === orig]));
+e.once('x', orig);
+e.emit('x');
+e.prependOnceListener('y', orig);
+e.removeListener('y', orig);
+print(log, e.eventNames());
+//# symbol events and numeric names
+const EventEmitter = require('events');
+const e = new EventEmitter();
+const s = Symbol('ev');
+const log = [];
+e.on(s, (v) => log.push(['sym', v]));
+e.on(1, (v) => log.push(['one', v]));
+e.emit(s, 'a'); e.emit('1', 'b'); e.emit(1, 'c');
+print(log, e.eventNames(), e.listenerCount(1), e.listenerCount('1'));
+//# error with errorMonitor only and string-keyed error listeners
+const { EventEmitter, errorMonitor } = require('events');
+const e = new EventEmitter();
+const log = [];
+e.on(errorMonitor, (err) => log.push('monitor ' + err));
+try { e.emit('error', 'plain'); } catch (x) { log.push([x.code, x.message, x.context]); }
+print(log, e.listenerCount(errorMonitor), e.eventNames());
