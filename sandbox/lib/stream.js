@@ -1213,27 +1213,9 @@
     })).wrap(src);
   };
 
-  // The stream operators (lib/internal/streams/operators.js), one item at a
-  // time: a concurrency above 1 is refused (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM),
-  // and fn's second argument has no signal (there is no AbortController).
-  function iterate(stream, each) {
-    const it = stream[Symbol.asyncIterator]();
-    return new Promise((resolve, reject) => {
-      const step = () => {
-        it.next().then(({ value, done }) => {
-          if (done) return resolve();
-          let r;
-          try {
-            r = each(value);
-          } catch (err) {
-            return it.return().then(() => reject(err), () => reject(err));
-          }
-          Promise.resolve(r).then(step, (err) => it.return().then(() => reject(err), () => reject(err)));
-        }, reject);
-      };
-      step();
-    });
-  }
+  // The stream operators (Node 20's lib/internal/streams/operators.js),
+  // their async generators written out by hand (goja has none); fn's second
+  // argument has no signal (there is no AbortController).
   function validateOperatorOptions(options) {
     if (options != null) validateObject(options, 'options');
     if (options != null && options.signal != null) {
@@ -1245,174 +1227,342 @@
     if (!Number.isInteger(v)) throw E.outOfRange(name, 'an integer', v);
     if (v < lo || v > Number.MAX_SAFE_INTEGER) throw E.outOfRange(name, '>= ' + lo + ' && <= ' + Number.MAX_SAFE_INTEGER, v);
   }
-  function validateMapOptions(fn, options) {
+  function validateFn(fn) {
     if (typeof fn !== 'function') throw E.argType('fn', 'of type function or an instance of AsyncFunction', fn);
-    validateOperatorOptions(options);
+  }
+  const kEmpty = Symbol('kEmpty');
+  const kEof = Symbol('kEof');
+  // generator makes an object behaving as an async generator whose body is
+  // start(): next, return and throw run one after another; body.step()
+  // resumes it and resolves {value, done}, body.close() runs its finally.
+  function generator(start) {
+    let body = null;
+    let finished = false;
+    let last = null;
+    function enqueue(op) {
+      const p = last === null ? new Promise((resolve) => resolve(op())) : last.then(op, op);
+      last = p;
+      const clear = () => { if (last === p) last = null; };
+      p.then(clear, clear);
+      return p;
+    }
+    const end = () => {
+      finished = true;
+      if (body !== null) body.close();
+    };
+    return {
+      next() {
+        return enqueue(() => {
+          if (finished) return { value: undefined, done: true };
+          if (body === null) body = start();
+          return body.step().then((r) => {
+            if (r.done) end();
+            return r;
+          }, (err) => {
+            end();
+            throw err;
+          });
+        });
+      },
+      return(value) {
+        return enqueue(() => {
+          if (!finished) end();
+          return { value, done: true };
+        });
+      },
+      throw(err) {
+        return enqueue(() => {
+          if (!finished) end();
+          throw err;
+        });
+      },
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+  function mapGenerator(stream, fn, options) {
     let concurrency = 1;
     if (options != null && options.concurrency != null) concurrency = Math.floor(options.concurrency);
     let highWaterMark = concurrency - 1;
     if (options != null && options.highWaterMark != null) highWaterMark = Math.floor(options.highWaterMark);
     validateInteger(concurrency, 'options.concurrency', 1);
     validateInteger(highWaterMark, 'options.highWaterMark', 0);
-    if (concurrency > 1) {
-      throw codedError(Error, 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'a stream operator concurrency above 1 is not available in the reactor sandbox');
-    }
-  }
-  const signalOpt = Object.freeze({ signal: undefined });
-  // mapIterator is map's async generator written out: each value of the
-  // source through fn, skip dropping what it returns as kSkip.
-  const kSkip = Symbol('kSkip');
-  function mapIterator(stream, fn) {
-    const source = stream[Symbol.asyncIterator]();
-    let done = false;
-    const finish = () => {
-      done = true;
-      return source.return();
-    };
-    const step = () => {
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return source.next().then(({ value, done: end }) => {
-        if (end) {
-          done = true;
-          return { value: undefined, done: true };
+    highWaterMark += concurrency;
+    return generator(() => {
+      const queue = [];
+      const signalOpt = { signal: undefined };
+      let next = null;
+      let resume = null;
+      let done = false;
+      let cnt = 0;
+      let pendingShift = false;
+      function onCatch() {
+        done = true;
+        afterItemProcessed();
+      }
+      function afterItemProcessed() {
+        cnt -= 1;
+        maybeResume();
+      }
+      function maybeResume() {
+        if (resume && !done && cnt < concurrency && queue.length < highWaterMark) {
+          const r = resume;
+          resume = null;
+          r();
         }
-        return Promise.resolve(fn(value, signalOpt)).then((v) => (v === kSkip ? step() : { value: v, done: false }),
-          (err) => finish().then(() => { throw err; }, () => { throw err; }));
-      });
-    };
-    return {
-      next: step,
-      return: () => finish().then(() => ({ value: undefined, done: true })),
-      [Symbol.asyncIterator]() { return this; },
-    };
+      }
+      // pump is Node's `for await (let val of stream)` loop.
+      function pump() {
+        const it = stream[Symbol.asyncIterator]();
+        const fin = () => {
+          done = true;
+          if (next) {
+            const n = next;
+            next = null;
+            n();
+          }
+        };
+        const loop = () => {
+          it.next().then(({ value, done: end }) => {
+            if (end) {
+              queue.push(kEof);
+              return fin();
+            }
+            if (done) return it.return().then(fin, fin);
+            let val;
+            try {
+              val = fn(value, signalOpt);
+              if (val === kEmpty) return loop();
+              val = Promise.resolve(val);
+            } catch (err) {
+              val = Promise.reject(err);
+            }
+            cnt += 1;
+            val.then(afterItemProcessed, onCatch);
+            queue.push(val);
+            if (next) {
+              const n = next;
+              next = null;
+              n();
+            }
+            if (!done && (queue.length >= highWaterMark || cnt >= concurrency)) {
+              new Promise((resolve) => { resume = resolve; }).then(loop);
+              return;
+            }
+            loop();
+          }, (err) => {
+            const val = Promise.reject(err);
+            val.then(afterItemProcessed, onCatch);
+            queue.push(val);
+            fin();
+          });
+        };
+        loop();
+      }
+      pump();
+      return {
+        step() {
+          if (pendingShift) {
+            pendingShift = false;
+            queue.shift();
+            maybeResume();
+          }
+          return new Promise((resolve, reject) => {
+            const loop = () => {
+              if (queue.length > 0) {
+                Promise.resolve(queue[0]).then((val) => {
+                  if (val === kEof) return resolve({ value: undefined, done: true });
+                  if (val !== kEmpty) {
+                    pendingShift = true;
+                    return resolve({ value: val, done: false });
+                  }
+                  queue.shift();
+                  maybeResume();
+                  loop();
+                }, reject);
+              } else {
+                new Promise((r) => { next = r; }).then(loop);
+              }
+            };
+            loop();
+          });
+        },
+        close() {
+          done = true;
+          if (resume) {
+            const r = resume;
+            resume = null;
+            r();
+          }
+        },
+      };
+    });
   }
-  Readable.prototype.map = function map(fn, options) {
-    validateMapOptions(fn, options);
-    return Readable.from(mapIterator(this, fn));
-  };
-  Readable.prototype.filter = function filter(fn, options) {
-    validateMapOptions(fn, options);
-    return Readable.from(mapIterator(this, (v, o) => Promise.resolve(fn(v, o)).then((keep) => (keep ? v : kSkip))));
-  };
+  function map(fn, options) {
+    validateFn(fn);
+    validateOperatorOptions(options);
+    return mapGenerator(this, fn, options);
+  }
+  function filter(fn, options) {
+    validateFn(fn);
+    const filterFn = (value, o) => Promise.resolve().then(() => fn(value, o)).then((keep) => (keep ? value : kEmpty));
+    return map.call(this, filterFn, options);
+  }
   function toIntegerOrInfinity(number) {
     number = Number(number);
     if (number !== number) return 0;
     if (number < 0) throw E.outOfRange('number', '>= 0', number);
     return number;
   }
-  Readable.prototype.drop = function drop(number, options) {
-    validateOperatorOptions(options);
-    number = toIntegerOrInfinity(number);
-    return Readable.from(mapIterator(this, (v) => (number-- <= 0 ? v : kSkip)));
-  };
-  Readable.prototype.take = function take(number, options) {
-    validateOperatorOptions(options);
-    number = toIntegerOrInfinity(number);
-    const source = this[Symbol.asyncIterator]();
-    let done = false;
-    const finish = () => {
-      done = true;
-      return source.return().then(() => ({ value: undefined, done: true }));
-    };
-    return Readable.from({
-      next() {
-        if (done) return Promise.resolve({ value: undefined, done: true });
-        if (number <= 0) return finish();
-        return source.next().then((r) => {
-          if (r.done) {
-            done = true;
-            return r;
-          }
-          number--;
-          return { value: r.value, done: false };
-        });
-      },
-      return: finish,
-      [Symbol.asyncIterator]() { return this; },
-    });
-  };
-  function promiseOperator(f) {
-    return function (...args) {
-      try {
-        return f.apply(this, args);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    };
-  }
-  // firstMatch resolves with the first value fn accepts, or kSkip.
-  function firstMatch(stream, fn) {
-    const it = stream[Symbol.asyncIterator]();
+  // forOf iterates a (hand-made) async generator: each(value) returns true
+  // to stop, as a return in a for await loop does (closing the iterator).
+  function forOf(iter, each) {
     return new Promise((resolve, reject) => {
-      const fail = (err) => it.return().then(() => reject(err), () => reject(err));
       const step = () => {
-        it.next().then(({ value, done }) => {
-          if (done) return resolve(kSkip);
-          let r;
+        iter.next().then(({ value, done }) => {
+          if (done) return resolve(false);
+          let stop;
           try {
-            r = fn(value, signalOpt);
+            stop = each(value);
           } catch (err) {
-            return fail(err);
+            return iter.return().then(() => reject(err), () => reject(err));
           }
-          Promise.resolve(r).then((ok) => {
-            if (ok) it.return().then(() => resolve(value), reject);
-            else step();
-          }, fail);
+          if (stop) return iter.return().then(() => resolve(true), reject);
+          step();
         }, reject);
       };
       step();
     });
   }
-  Readable.prototype.forEach = promiseOperator(function forEach(fn, options) {
-    validateMapOptions(fn, options);
-    return iterate(this, (v) => Promise.resolve(fn(v, signalOpt)).then(() => undefined));
-  });
-  Readable.prototype.some = promiseOperator(function some(fn, options) {
-    validateMapOptions(fn, options);
-    return firstMatch(this, fn).then((v) => v !== kSkip);
-  });
-  Readable.prototype.every = promiseOperator(function every(fn, options) {
-    validateMapOptions(fn, options);
-    return firstMatch(this, (v, o) => Promise.resolve(fn(v, o)).then((ok) => !ok)).then((v) => v === kSkip);
-  });
-  Readable.prototype.find = promiseOperator(function find(fn, options) {
-    validateMapOptions(fn, options);
-    return firstMatch(this, fn).then((v) => (v === kSkip ? undefined : v));
-  });
-  Readable.prototype.toArray = function toArray(options) {
-    try {
-      validateOperatorOptions(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  function drop(number, options) {
+    validateOperatorOptions(options);
+    number = toIntegerOrInfinity(number);
+    const stream = this;
+    return generator(() => {
+      const it = stream[Symbol.asyncIterator]();
+      return {
+        step() {
+          const pull = () => it.next().then((r) => {
+            if (r.done) return r;
+            if (number-- <= 0) return { value: r.value, done: false };
+            return pull();
+          });
+          return pull();
+        },
+        close() { it.return(); },
+      };
+    });
+  }
+  function take(number, options) {
+    validateOperatorOptions(options);
+    number = toIntegerOrInfinity(number);
+    const stream = this;
+    return generator(() => {
+      const it = stream[Symbol.asyncIterator]();
+      let closed = false;
+      const close = () => {
+        if (!closed) {
+          closed = true;
+          return it.return();
+        }
+      };
+      return {
+        step() {
+          if (number <= 0) return Promise.resolve(close()).then(() => ({ value: undefined, done: true }));
+          return it.next().then((r) => {
+            if (r.done) {
+              closed = true;
+              return r;
+            }
+            number--;
+            return { value: r.value, done: false };
+          });
+        },
+        close,
+      };
+    });
+  }
+  function some(fn, options) {
+    return forOf(filter.call(this, fn, options), () => true);
+  }
+  function every(fn, options) {
+    validateFn(fn);
+    return some.call(this, (...args) => Promise.resolve(fn(...args)).then((v) => !v), options).then((v) => !v);
+  }
+  function find(fn, options) {
+    let found;
+    return forOf(filter.call(this, fn, options), (v) => { found = v; return true; }).then((hit) => (hit ? found : undefined));
+  }
+  function forEach(fn, options) {
+    validateFn(fn);
+    const forEachFn = (value, o) => Promise.resolve().then(() => fn(value, o)).then(() => kEmpty);
+    return forOf(map.call(this, forEachFn, options), () => false).then(() => undefined);
+  }
+  function toArray(options) {
+    validateOperatorOptions(options);
     const result = [];
-    return iterate(this, (v) => { result.push(v); }).then(() => result);
-  };
-  Readable.prototype.reduce = function reduce(reducer, initialValue, options) {
-    try {
-      if (typeof reducer !== 'function') throw E.argType('reducer', 'of type function or an instance of AsyncFunction', reducer);
-      validateOperatorOptions(options);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return forOf(this[Symbol.asyncIterator](), (v) => { result.push(v); }).then(() => result);
+  }
+  function reduce(reducer, initialValue, options) {
+    if (typeof reducer !== 'function') throw E.argType('reducer', 'of type function or an instance of AsyncFunction', reducer);
+    validateOperatorOptions(options);
     let hasInitialValue = arguments.length > 1;
     let acc = initialValue;
     let gotAny = false;
-    return iterate(this, (value) => {
-      gotAny = true;
-      if (!hasInitialValue) {
-        acc = value;
-        hasInitialValue = true;
-        return;
-      }
-      return Promise.resolve(reducer(acc, value, { signal: undefined })).then((r) => { acc = r; });
-    }).then(() => {
-      if (!gotAny && !hasInitialValue) {
-        throw codedError(TypeError, 'ERR_MISSING_ARGS', 'Reduce of an empty stream requires an initial value');
-      }
-      return acc;
+    const it = this[Symbol.asyncIterator]();
+    return new Promise((resolve, reject) => {
+      const fail = (err) => it.return().then(() => reject(err), () => reject(err));
+      const step = () => {
+        it.next().then(({ value, done }) => {
+          if (done) {
+            if (!gotAny && !hasInitialValue) {
+              return reject(codedError(TypeError, 'ERR_MISSING_ARGS', 'Reduce of an empty stream requires an initial value'));
+            }
+            return resolve(acc);
+          }
+          gotAny = true;
+          if (!hasInitialValue) {
+            acc = value;
+            hasInitialValue = true;
+            return step();
+          }
+          let r;
+          try {
+            r = reducer(acc, value, { signal: undefined });
+          } catch (err) {
+            return fail(err);
+          }
+          Promise.resolve(r).then((v) => { acc = v; step(); }, fail);
+        }, reject);
+      };
+      step();
     });
-  };
+  }
+  const streamReturningOperators = { drop, filter, map, take };
+  const promiseReturningOperators = { every, forEach, reduce, toArray, some, find };
+  for (const key of Object.keys(streamReturningOperators)) {
+    const op = streamReturningOperators[key];
+    const fn = function (...args) {
+      if (new.target) throw codedError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor');
+      return Readable.from(op.apply(this, args));
+    };
+    Object.defineProperty(fn, 'name', { value: op.name });
+    Object.defineProperty(fn, 'length', { value: op.length });
+    Object.defineProperty(Readable.prototype, key, { value: fn, enumerable: false, configurable: true, writable: true });
+  }
+  for (const key of Object.keys(promiseReturningOperators)) {
+    const op = promiseReturningOperators[key];
+    const fn = function (...args) {
+      if (new.target) throw codedError(TypeError, 'ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor');
+      try {
+        return op.apply(this, args);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    Object.defineProperty(fn, 'name', { value: op.name });
+    Object.defineProperty(fn, 'length', { value: op.length });
+    Object.defineProperty(Readable.prototype, key, { value: fn, enumerable: false, configurable: true, writable: true });
+  }
 
   function defineGetters(proto, getters) {
     for (const name of Object.keys(getters)) {

@@ -880,3 +880,28 @@ for (const f of [() => Readable.from([1]).forEach(5), () => Readable.from([1]).s
 }
 try { await Readable.from([1, 2]).map(() => { throw new Error('in map'); }).toArray(); } catch (e) { print(e.message); }
 try { await Readable.from([1, 2]).forEach(async () => { throw new Error('in forEach'); }); } catch (e) { print(e.message); }
+//# operators with concurrency
+const { Readable } = require('stream');
+const log = [];
+const delay = (ms, v) => new Promise((r) => setTimeout(() => r(v), ms));
+const out = await Readable.from([30, 10, 20]).map(async (ms) => { log.push('start ' + ms); await delay(ms); log.push('end ' + ms); return ms; }, { concurrency: 3 }).toArray();
+print(out, log);
+const seen = [];
+await Readable.from([3, 1, 2]).forEach(async (x) => { await delay(x * 5); seen.push(x); }, { concurrency: 2 });
+print(seen);
+print(await Readable.from([5, 1, 4]).filter(async (x) => { await delay(x); return x > 2; }, { concurrency: 3 }).toArray());
+print(await Readable.from([1, 2, 3]).some(async (x) => { await delay(1); return x === 2; }, { concurrency: 2 }));
+//# map highWaterMark and errors with concurrency
+const { Readable } = require('stream');
+const started = [];
+const r = Readable.from([1, 2, 3, 4, 5, 6]).map((x) => { started.push(x); return x; }, { concurrency: 2, highWaterMark: 1 });
+const it = r[Symbol.asyncIterator]();
+print((await it.next()).value);
+await new Promise((res) => setTimeout(res, 5));
+print(started);
+try { await Readable.from([1, 2, 3]).map(async (x) => { if (x === 2) throw new Error('two'); return x; }, { concurrency: 2 }).toArray(); } catch (e) { print(e.message); }
+for (const o of [{ concurrency: 1.5 }, { highWaterMark: -1 }, { concurrency: 'x' }]) {
+  try { Readable.from([1]).map((x) => x, o); print('ok'); } catch (e) { print(e, e.message); }
+}
+print(Object.keys(Readable.prototype).includes('map'), Readable.prototype.map.name, Readable.prototype.map.length, Readable.prototype.reduce.length);
+try { new (Readable.prototype.map)(); } catch (e) { print(e, e.message); }
