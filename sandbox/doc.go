@@ -201,12 +201,12 @@
 //   - stream (also node:stream) and stream/promises (also
 //     node:stream/promises): Node 20's Readable (flowing and paused modes,
 //     pipe, setEncoding, Readable.from, wrap, async iteration, the operators
-//     map, filter, drop, take, forEach, some, every, find, toArray and
-//     reduce, with their concurrency), Writable (cork, writev, final,
-//     construct), Duplex, Transform, PassThrough, pipeline and finished, in
-//     JavaScript (lib/stream.js) on events; a stream's queue past
-//     MaxBufferSize bytes or MaxArrayLength chunks throws a RangeError from
-//     push or write.
+//     map, filter, flatMap, drop, take, asIndexedPairs, forEach, some,
+//     every, find, toArray and reduce, with their concurrency), Writable
+//     (cork, writev, final, construct), Duplex, Transform, PassThrough,
+//     pipeline and finished, in JavaScript (lib/stream.js) on events; a
+//     stream's queue past MaxBufferSize bytes or MaxArrayLength chunks
+//     throws a RangeError from push or write.
 //   - http and https (also node:http, node:https): Node 20's client, request
 //     and get (ClientRequest, IncomingMessage, STATUS_CODES, METHODS,
 //     validateHeaderName and validateHeaderValue), in JavaScript
@@ -304,19 +304,19 @@
 // microtask: from a timer or an HTTP callback their ticks run first, as in
 // Node, but from a promise job they run after the promise jobs queued before
 // them and before those queued after (Node runs them when no promise job is
-// left); the stream operators flatMap and asIndexedPairs, and the signal of
-// an operator's callback; compose, addAbortSignal, web streams, pipeline's
-// generator stages and AbortSignal options; encodings but utf8, hex, base64,
-// latin1, ascii and utf16le; http and https servers, sockets (no 'socket'
-// event, req.socket is null), TLS options (the transport decides), the
-// request's streaming (its body is sent at end() with a Content-Length,
-// never chunked; the response's arrives whole), rawHeaders in the wire's
-// case and order (they come in Go's canonical case, sorted by name), a
-// custom Host header (the URL's host is sent), and Node's lack of
-// Accept-Encoding (Go's transport may ask for gzip and decompress). URLs are
-// parsed by Go's net/url, not the WHATWG parser; a request emits 'finish'
-// once end() hands its body over, even if the connection then fails, and its
-// errors carry no errno, syscall, address or port.
+// left); the signal of a stream operator's callback; compose,
+// addAbortSignal, web streams, pipeline's generator stages and AbortSignal
+// options; encodings but utf8, hex, base64, latin1, ascii and utf16le; http
+// and https servers, sockets (no 'socket' event, req.socket is null), TLS
+// options (the transport decides), the request's streaming (its body is sent
+// at end() with a Content-Length, never chunked; the response's arrives
+// whole), rawHeaders in the wire's case and order (they come in Go's
+// canonical case, sorted by name), a custom Host header (the URL's host is
+// sent), and Node's lack of Accept-Encoding (Go's transport may ask for gzip
+// and decompress). URLs are parsed by Go's net/url, not the WHATWG parser; a
+// request emits 'finish' once end() hands its body over, even if the
+// connection then fails, and its errors carry no errno, syscall, address or
+// port.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot

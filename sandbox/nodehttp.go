@@ -176,6 +176,9 @@ func (inv *invocation) nodeHTTPRequest(call goja.FunctionCall) goja.Value {
 		defer cancel()
 		res, err := doNodeRequest(client, req, maxBody, host)
 		return func() {
+			if inv.ctx.Err() != nil {
+				return // the invocation is over (its deadline, most likely): report nothing
+			}
 			if err != nil {
 				if rerr := reject(inv.httpError(err)); rerr != nil {
 					inv.fail(rerr)

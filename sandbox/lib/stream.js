@@ -1481,6 +1481,50 @@
       };
     });
   }
+  // flatMap is map whose values are each iterated (yield*).
+  function flatMap(fn, options) {
+    const values = map.call(this, fn, options);
+    return generator(() => {
+      let inner = null;
+      const step = () => {
+        if (inner !== null) {
+          return Promise.resolve(inner.next()).then((r) => {
+            if (!r.done) return Promise.resolve(r.value).then((value) => ({ value, done: false }));
+            inner = null;
+            return step();
+          });
+        }
+        return values.next().then((r) => {
+          if (r.done) return r;
+          const v = r.value;
+          if (v != null && typeof v[Symbol.asyncIterator] === 'function') inner = v[Symbol.asyncIterator]();
+          else inner = v[Symbol.iterator]();
+          return step();
+        });
+      };
+      return {
+        step,
+        close() {
+          if (inner !== null && typeof inner.return === 'function') inner.return();
+          values.return();
+        },
+      };
+    });
+  }
+  function asIndexedPairs(options) {
+    validateOperatorOptions(options);
+    const stream = this;
+    return generator(() => {
+      const it = stream[Symbol.asyncIterator]();
+      let index = 0;
+      return {
+        step() {
+          return it.next().then((r) => (r.done ? r : { value: [index++, r.value], done: false }));
+        },
+        close() { it.return(); },
+      };
+    });
+  }
   function some(fn, options) {
     return forOf(filter.call(this, fn, options), () => true);
   }
@@ -1537,7 +1581,7 @@
       step();
     });
   }
-  const streamReturningOperators = { drop, filter, map, take };
+  const streamReturningOperators = { asIndexedPairs, drop, filter, flatMap, map, take };
   const promiseReturningOperators = { every, forEach, reduce, toArray, some, find };
   for (const key of Object.keys(streamReturningOperators)) {
     const op = streamReturningOperators[key];

@@ -905,3 +905,11 @@ for (const o of [{ concurrency: 1.5 }, { highWaterMark: -1 }, { concurrency: 'x'
 }
 print(Object.keys(Readable.prototype).includes('map'), Readable.prototype.map.name, Readable.prototype.map.length, Readable.prototype.reduce.length);
 try { new (Readable.prototype.map)(); } catch (e) { print(e, e.message); }
+//# flatMap and asIndexedPairs
+const { Readable } = require('stream');
+print(await Readable.from([1, 2]).flatMap((x) => [x, x * 10]).toArray());
+print(await Readable.from([1, 2]).flatMap(async (x) => Readable.from([x, 'y'])).toArray());
+print(await Readable.from(['ab', 'c']).flatMap((s) => s).toArray());
+try { await Readable.from([1]).flatMap((x) => x).toArray(); } catch (e) { print(e); }
+print(await Readable.from(['a', 'b']).asIndexedPairs().toArray());
+try { Readable.from([1]).flatMap(3); } catch (e) { print(e, e.message); }
