@@ -193,6 +193,31 @@
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
 //     is no working directory.
+//   - events (also node:events): Node 20's EventEmitter (error semantics,
+//     errorMonitor, newListener and removeListener, captureRejections),
+//     once, on (with its close and watermark options), getEventListeners and
+//     setMaxListeners, in JavaScript (lib/events.js); the leak warning is
+//     not printed (there is no process).
+//   - stream (also node:stream) and stream/promises (also
+//     node:stream/promises): Node 20's Readable (flowing and paused modes,
+//     pipe, setEncoding, Readable.from, wrap, async iteration, the operators
+//     map, filter, flatMap, drop, take, asIndexedPairs, forEach, some,
+//     every, find, toArray and reduce, with their concurrency), Writable
+//     (cork, writev, final, construct), Duplex, Transform, PassThrough,
+//     pipeline and finished, in JavaScript (lib/stream.js) on events; a
+//     stream's queue past MaxBufferSize bytes or MaxArrayLength chunks
+//     throws a RangeError from push or write.
+//   - http and https (also node:http, node:https): Node 20's client, request
+//     and get (ClientRequest, IncomingMessage, STATUS_CODES, METHODS,
+//     validateHeaderName and validateHeaderValue), in JavaScript
+//     (lib/http.js, lib/https.js) over the native request of section HTTP,
+//     following no redirect; https refuses http: URLs
+//     (ERR_INVALID_PROTOCOL). Errors are Node's where they map (ENOTFOUND,
+//     ECONNREFUSED, ECONNRESET "socket hang up", ETIMEDOUT); a host the
+//     allow-list refuses fails with ERR_HOST_NOT_ALLOWED, a body past
+//     MaxHTTPBody with ERR_BODY_TOO_LARGE, anything else with ERR_NETWORK,
+//     each as the request's 'error' event. Agent and globalAgent exist and
+//     are ignored (no sockets are pooled); there is no server.
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -200,8 +225,8 @@
 // (TestNodeGolden; the repository README says how to regenerate them).
 //
 // Anything else throws an Error "module X is not available in the reactor
-// sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
-// http and every npm package of the node-bt list not named above.
+// sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process
+// and every npm package of the node-bt list not named above.
 // Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
 // functions, queueMicrotask and global; process is not defined.
 //
@@ -263,13 +288,35 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no streams, events, util, url, querystring, zlib); process, URL,
+// (no util, url, querystring, zlib); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are
 // removed, as Node 16 does not have them.
+//
+// In events, stream, http and https: no EventTarget, Event,
+// EventEmitterAsyncResource or events.addAbortListener; no for await (goja:
+// iterate a stream with [Symbol.asyncIterator]().next(),
+// Symbol.asyncIterator being defined by events and stream when goja lacks
+// it); process.nextTick, which streams replace by a queue drained in one
+// microtask: from a timer or an HTTP callback their ticks run first, as in
+// Node, but from a promise job they run after the promise jobs queued before
+// them and before those queued after (Node runs them when no promise job is
+// left); the signal of a stream operator's callback; compose,
+// addAbortSignal, web streams, pipeline's generator stages and AbortSignal
+// options; encodings but utf8, hex, base64, latin1, ascii and utf16le; http
+// and https servers, sockets (no 'socket' event, req.socket is null), TLS
+// options (the transport decides), the request's streaming (its body is sent
+// at end() with a Content-Length, never chunked; the response's arrives
+// whole), rawHeaders in the wire's case and order (they come in Go's
+// canonical case, sorted by name), a custom Host header (the URL's host is
+// sent), and Node's lack of Accept-Encoding (Go's transport may ask for gzip
+// and decompress). URLs are parsed by Go's net/url, not the WHATWG parser; a
+// request emits 'finish' once end() hands its body over, even if the
+// connection then fails, and its errors carry no errno, syscall, address or
+// port.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot

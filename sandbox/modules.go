@@ -35,8 +35,13 @@ func init() {
 		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
 		"path":        jsModule("path"),
+		"events":      jsModule("events"),
+		"stream":      jsModule("stream"),
+		"http":        jsModule("http"),
+		"https":       jsModule("https"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path"} {
+	modules["stream/promises"] = streamPromises
+	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https"} {
 		modules["node:"+n] = modules[n]
 	}
 }
