@@ -82,6 +82,10 @@ func (inv *invocation) cryptoModule() goja.Value {
 	inv.setFunc(m, "getHashes", 0, func(goja.FunctionCall) goja.Value {
 		return rt.NewArray("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 	})
+	cs := &cryptoState{inv: inv, m: m, keys: map[*goja.Object]*keyData{}}
+	cs.installKeys()
+	cs.installCiphers()
+	cs.installKDFs()
 	return m
 }
 

@@ -185,6 +185,8 @@
 //   - crypto (also node:crypto): createHash and createHmac (md5, sha1, sha224,
 //     sha256, sha384, sha512; digest to hex, base64, base64url, latin1 or a
 //     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
+//     createCipheriv and createDecipheriv (aes-128/192/256 in cbc, ctr, ecb
+//     and gcm; getCiphers lists only these), pbkdf2, hkdf, createSecretKey,
 //     on Go's crypto;
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
 //     byteLength and allocUnsafe; Buffer is also a global;
@@ -265,7 +267,10 @@
 // This is goja, not Node 16. Missing: every Node built-in but the above
 // (no streams, events, util, url, querystring, zlib); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
-// crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
+// crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv objects as
+// streams, signatures, asymmetric key objects, scrypt (it needs
+// golang.org/x/crypto) and webcrypto; a pbkdf2 call of more than 2^23
+// iterations per output block throws (Go's cannot be interrupted);
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are
