@@ -23,20 +23,19 @@ type cipherSpec struct {
 	mode   string // cbc, ctr, ecb, gcm
 }
 
-var cipherSpecs = map[string]cipherSpec{}
-
-var cipherAliases = map[string]string{"aes128": "aes-128-cbc", "aes192": "aes-192-cbc", "aes256": "aes-256-cbc"}
-
-func init() {
+// cipherSpecs is a variable, not made by init: see registerNatives.
+var cipherSpecs = func() map[string]cipherSpec {
+	specs := map[string]cipherSpec{}
 	for _, bits := range []int{128, 192, 256} {
 		for _, mode := range []string{"cbc", "ctr", "ecb", "gcm"} {
-			cipherSpecs["aes-"+strconv.Itoa(bits)+"-"+mode] = cipherSpec{keyLen: bits / 8, mode: mode}
+			specs["aes-"+strconv.Itoa(bits)+"-"+mode] = cipherSpec{keyLen: bits / 8, mode: mode}
 		}
 	}
-	for a, n := range cipherAliases {
-		cipherSpecs[a] = cipherSpecs[n]
+	for a, n := range map[string]string{"aes128": "aes-128-cbc", "aes192": "aes-192-cbc", "aes256": "aes-256-cbc"} {
+		specs[a] = specs[n]
 	}
-}
+	return specs
+}()
 
 // validTagLengths are the GCM tag lengths Node accepts.
 var validTagLengths = map[int]bool{4: true, 8: true, 12: true, 13: true, 14: true, 15: true, 16: true}

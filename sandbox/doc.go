@@ -195,6 +195,11 @@
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
 //     is no working directory.
+//   - zlib (also node:zlib): gzipSync, gunzipSync, deflateSync, inflateSync,
+//     deflateRawSync, inflateRawSync, unzipSync and their callback forms,
+//     crc32, constants and codes, on compress/flate, gzip and zlib (lib/zlib.js
+//     over zlib.go); output is bounded while inflating by maxOutputLength,
+//     which defaults to and cannot pass MaxBufferSize.
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -265,12 +270,18 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no streams, events, util, url, querystring, zlib); process, URL,
+// (no streams, events, util, url, querystring); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv objects as
 // streams, signatures, asymmetric key objects, scrypt (it needs
 // golang.org/x/crypto) and webcrypto; a pbkdf2 call of more than 2^23
 // iterations per output block throws (Go's cannot be interrupted);
+// zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli
+// (not in Go's standard library), the info option, and compression with
+// windowBits other than 15 (Go's compressor always uses a 32 KiB window);
+// compressed bytes differ from zlib's (all decompress alike), a corrupt
+// deflate stream reports "invalid block type" whatever zlib would name, and
+// windowBits is enforced on inflate only against a zlib header;
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are

@@ -35,8 +35,9 @@ func init() {
 		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
 		"path":        jsModule("path"),
+		"zlib":        jsModule("zlib"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "zlib"} {
 		modules["node:"+n] = modules[n]
 	}
 }

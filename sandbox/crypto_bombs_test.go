@@ -1,0 +1,136 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tokenvault/vault/sandbox"
+)
+
+// zeros returns n zero bytes compressed by newWriter.
+func zeros(t *testing.T, n int, gz bool) string {
+	t.Helper()
+	var b bytes.Buffer
+	var w interface {
+		Write([]byte) (int, error)
+		Close() error
+	}
+	if gz {
+		w = gzip.NewWriter(&b)
+	} else {
+		fw, err := flate.NewWriter(&b, flate.BestCompression)
+		require.NoError(t, err)
+		w = fw
+	}
+	chunk := make([]byte, 1<<20)
+	for range n >> 20 {
+		_, err := w.Write(chunk)
+		require.NoError(t, err)
+	}
+	require.NoError(t, w.Close())
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// TestZlibBombs: decompressed output is bounded by MaxBufferSize (or a
+// smaller maxOutputLength) while it is inflated, whatever the ratio.
+func TestZlibBombs(t *testing.T) {
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 5 * time.Second, MaxBufferSize: 4 << 20}))
+	raw := zeros(t, 32<<20, false) // 32 MiB of zeros in about 32 KiB
+	gz := zeros(t, 16<<20, true)
+	args, err := json.Marshal(map[string]string{"raw": raw, "gz": gz})
+	require.NoError(t, err)
+	code := `module.exports = async (req) => {
+		const zlib = require('zlib');
+		const out = [];
+		const raw = Buffer.from(req.args.raw, 'base64'), gz = Buffer.from(req.args.gz, 'base64');
+		const members = Buffer.concat(Array(8).fill(zlib.gzipSync(Buffer.alloc(1 << 20))));
+		for (const f of [() => zlib.inflateRawSync(raw), () => zlib.gunzipSync(gz), () => zlib.unzipSync(gz),
+			() => zlib.inflateRawSync(raw, { maxOutputLength: 1000 }), () => zlib.gunzipSync(members),
+			() => zlib.inflateRawSync(raw, { maxOutputLength: 2 ** 32 })]) {
+			try { f(); out.push('inflated') } catch (e) { out.push(e.code + ' ' + e.message) }
+		}
+		out.push(await new Promise((res) => zlib.inflateRaw(raw, (e) => res(e.code))));
+		return { raw: out };
+	}`
+	start := time.Now()
+	got := runRaw(t, s, code, sandbox.Request{Args: args})
+	assert.Less(t, time.Since(start), 4*time.Second)
+	limit := fmt.Sprintf("ERR_BUFFER_TOO_LARGE Cannot create a Buffer larger than %d bytes", 4<<20)
+	assert.Equal(t, []any{limit, limit, limit, "ERR_BUFFER_TOO_LARGE Cannot create a Buffer larger than 1000 bytes", limit, limit,
+		"ERR_BUFFER_TOO_LARGE"}, got)
+}
+
+// TestZlibIsInterruptible: a reactor compressing in a loop ends on its timeout.
+func TestZlibIsInterruptible(t *testing.T) {
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 200 * time.Millisecond}))
+	start := time.Now()
+	_, err := run(t, s, `module.exports = () => { const zlib = require('zlib'); const b = Buffer.alloc(1 << 20, 'x');
+		for (;;) zlib.gunzipSync(zlib.gzipSync(b)) }`, sandbox.Request{})
+	// The garbage of a loaded race build may meet the memory budget first.
+	assert.True(t, errors.Is(err, sandbox.ErrTimeout) || errors.Is(err, sandbox.ErrMemory), "error %v", err)
+	assert.Less(t, time.Since(start), 3*time.Second)
+}
+
+// TestCryptoHostile: misuse of the cipher and key objects throws, and
+// nothing a reactor does to prototypes reaches the Go half.
+func TestCryptoHostile(t *testing.T) {
+	s := newSandbox(t)
+	got := runRaw(t, s, `module.exports = async () => {
+		const crypto = require('crypto');
+		const out = [];
+		const attempt = (f) => { try { out.push(String(f())) } catch (e) { out.push(e.name + ' ' + (e.code || e.message)) } };
+		const key = Buffer.alloc(16, 1), iv = Buffer.alloc(16, 2), iv12 = Buffer.alloc(12, 2);
+		attempt(() => crypto.Cipheriv.prototype.update.call({}, 'x'));
+		attempt(() => crypto.Decipheriv.prototype.final.call(crypto.createCipheriv('aes-128-cbc', key, iv)));
+		attempt(() => Object.getOwnPropertyDescriptor(crypto.KeyObject.prototype, 'type').get.call({}));
+		attempt(() => crypto.createSecretKey(key).export.call(Object.create(crypto.createSecretKey(key))));
+		const c = crypto.createCipheriv('aes-128-gcm', key, iv.subarray(0, 12));
+		c.final();
+		attempt(() => c.update('again'));
+		attempt(() => c.final());
+		attempt(() => c.setAAD(Buffer.alloc(1)));
+		// Tampering with Buffer and the prototypes does not change the bytes.
+		const ref = crypto.createCipheriv('aes-128-cbc', key, iv).final('hex');
+		Buffer.from = () => { throw new Error('tampered') };
+		Object.prototype.authTagLength = 4;
+		Uint8Array.prototype.subarray = () => { throw new Error('tampered') };
+		attempt(() => crypto.createCipheriv('aes-128-cbc', key, iv).final('hex') === ref);
+		attempt(() => crypto.createCipheriv('aes-128-gcm', key, iv12, {}).final().length);
+		// The key bytes are copied: changing the buffer after does not change the cipher.
+		const k2 = Buffer.alloc(16, 1);
+		const c2 = crypto.createCipheriv('aes-128-cbc', k2, iv);
+		k2.fill(9);
+		attempt(() => c2.final('hex') === ref);
+		attempt(() => crypto.pbkdf2Sync('p', 's', 2 ** 31 - 1, 64, 'sha512'));
+		attempt(() => crypto.createCipheriv('aes-128-gcm', key, Buffer.alloc(1 << 20)).final().length);
+		return { raw: out };
+	}`, sandbox.Request{})
+	assert.Equal(t, []any{
+		"TypeError ERR_INVALID_THIS", "TypeError ERR_INVALID_THIS", "TypeError ERR_INVALID_THIS", "TypeError ERR_INVALID_THIS",
+		"Error Trying to add data in unsupported state", "Error ERR_CRYPTO_INVALID_STATE", "Error ERR_CRYPTO_INVALID_STATE",
+		"true", "0", "true", "RangeError ERR_OUT_OF_RANGE", "0",
+	}, got)
+}
+
+// TestPbkdf2EndsWithTheInvocation: a long synchronous derivation runs off
+// the loop, so the timeout still ends the invocation on time.
+func TestPbkdf2EndsWithTheInvocation(t *testing.T) {
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 20 * time.Millisecond}))
+	start := time.Now()
+	// Small enough for its goroutine to end before goleak looks, even in a race build.
+	_, err := run(t, s, `module.exports = () => { require('crypto').pbkdf2Sync('p', 's', 100000, 64, 'sha512'); return { raw: 1 } }`, sandbox.Request{})
+	if err != nil { // a fast machine may finish first
+		assert.ErrorIs(t, err, sandbox.ErrTimeout)
+		assert.Less(t, time.Since(start), 2*time.Second)
+	}
+}
