@@ -82,7 +82,7 @@ func (inv *invocation) cryptoModule() goja.Value {
 	inv.setFunc(m, "getHashes", 0, func(goja.FunctionCall) goja.Value {
 		return rt.NewArray("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 	})
-	cs := &cryptoState{inv: inv, m: m, keys: map[*goja.Object]*keyData{}}
+	cs := &cryptoState{inv: inv, m: m, keys: map[*goja.Object]*keyData{}, heavy: make(chan struct{}, 1)}
 	cs.installKeys()
 	cs.installCiphers()
 	cs.installKDFs()

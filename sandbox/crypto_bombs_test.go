@@ -134,3 +134,53 @@ func TestPbkdf2EndsWithTheInvocation(t *testing.T) {
 		assert.Less(t, time.Since(start), 2*time.Second)
 	}
 }
+
+// TestKeyGenerationIsBounded: RSA key sizes are bounded, and a reactor
+// asking for key pair after key pair still ends on its timeout, with one
+// generation at a time running off the loop.
+func TestKeyGenerationIsBounded(t *testing.T) {
+	s := newSandbox(t, sandbox.WithLimits(sandbox.Limits{Timeout: 300 * time.Millisecond}))
+	got := runRaw(t, s, `module.exports = () => {
+		const crypto = require('crypto');
+		const out = [];
+		for (const n of [8192, 2 ** 31, 512, 0]) {
+			try { crypto.generateKeyPairSync('rsa', { modulusLength: n }); out.push('generated') } catch (e) { out.push(e.code) }
+		}
+		return { raw: out };
+	}`, sandbox.Request{})
+	assert.Equal(t, []any{"ERR_OUT_OF_RANGE", "ERR_OUT_OF_RANGE", "ERR_OUT_OF_RANGE", "ERR_OUT_OF_RANGE"}, got)
+	for _, code := range []string{
+		`module.exports = () => { const crypto = require('crypto'); for (;;) crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }) }`,
+		`module.exports = () => new Promise(() => { const crypto = require('crypto');
+			for (let i = 0; i < 1000; i++) crypto.generateKeyPair('rsa', { modulusLength: 1024 }, () => {}) })`,
+	} {
+		start := time.Now()
+		_, err := run(t, s, code, sandbox.Request{})
+		assert.ErrorIs(t, err, sandbox.ErrTimeout)
+		assert.Less(t, time.Since(start), 2*time.Second)
+	}
+}
+
+// TestKeyMaterialStaysOutOfErrors: a key that fails to parse is never
+// echoed in the error a reactor sees, nor in Run's error.
+func TestKeyMaterialStaysOutOfErrors(t *testing.T) {
+	s := newSandbox(t)
+	const secret = "c2VjcmV0LWtleS1tYXRlcmlhbA"
+	_, err := run(t, s, `module.exports = () => {
+		const crypto = require('crypto');
+		const out = [];
+		const secret = '`+secret+`';
+		for (const f of [() => crypto.createPrivateKey('-----BEGIN PRIVATE KEY-----\n' + secret + '\n-----END PRIVATE KEY-----'),
+			() => crypto.createPrivateKey({ key: { kty: 'RSA', n: secret, e: 'AQAB', d: secret, p: secret, q: secret }, format: 'jwk' }),
+			() => crypto.createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x: secret, y: secret, d: secret }, format: 'jwk' }),
+			() => crypto.createPublicKey({ key: Buffer.from(secret), format: 'der', type: 'spki' })]) {
+			try { f() } catch (e) { out.push(e.message + ' ' + e.stack) }
+		}
+		throw new Error(out.join('|').includes(secret) ? 'leaked' : 'clean');
+	}`, sandbox.Request{})
+	require.Error(t, err)
+	var re *sandbox.ReactorError
+	require.ErrorAs(t, err, &re)
+	assert.NotContains(t, err.Error(), secret)
+	assert.Contains(t, fmt.Sprint(re.Errors), "clean")
+}

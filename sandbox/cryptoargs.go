@@ -19,13 +19,18 @@ type cryptoState struct {
 	m       *goja.Object
 	keys    map[*goja.Object]*keyData
 	ciphers map[*goja.Object]*cipherObj
+	heavy   chan struct{} // held by the one long computation running off the loop
 
 	secretProto, publicProto, privateProto *goja.Object // of the KeyObject subclasses
 }
 
 // argTypeError throws Node's ERR_INVALID_ARG_TYPE for argument name.
 func (cs *cryptoState) argTypeError(name, want string, got goja.Value) {
-	panic(cs.inv.nodeError("TypeError", "ERR_INVALID_ARG_TYPE", `The "`+name+`" argument must be `+want+". Received "+describe(got)))
+	what := "argument"
+	if strings.Contains(name, ".") {
+		what = "property"
+	}
+	panic(cs.inv.nodeError("TypeError", "ERR_INVALID_ARG_TYPE", `The "`+name+`" `+what+` must be `+want+". Received "+describe(got)))
 }
 
 // describe renders a received value as Node's argument errors do.
@@ -242,17 +247,7 @@ func (cs *cryptoState) callbackArg(v goja.Value) goja.Callable {
 // finishes on its own soon after. It returns false when the invocation
 // ended first.
 func (cs *cryptoState) offLoop(work func()) bool {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		work()
-	}()
-	select {
-	case <-done:
-		return true
-	case <-cs.inv.ctx.Done():
-		return false
-	}
+	return cs.offLoopCtx(cs.inv.ctx, work)
 }
 
 // sync runs work off the loop for a synchronous call, and throws if the
@@ -280,9 +275,19 @@ func (cs *cryptoState) async(cb goja.Callable, work func() (settle func() (goja.
 	})
 }
 
+// offLoopCtx runs work on its own goroutine, one at a time per invocation
+// (a reactor starting a thousand RSA key generations holds one core, not
+// all), and waits for it or for ctx. Work abandoned by an invocation that
+// ended keeps its turn until it finishes.
 func (cs *cryptoState) offLoopCtx(ctx context.Context, work func()) bool {
+	select {
+	case cs.heavy <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
 	done := make(chan struct{})
 	go func() {
+		defer func() { <-cs.heavy }()
 		defer close(done)
 		work()
 	}()

@@ -186,8 +186,16 @@
 //     sha256, sha384, sha512; digest to hex, base64, base64url, latin1 or a
 //     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
 //     createCipheriv and createDecipheriv (aes-128/192/256 in cbc, ctr, ecb
-//     and gcm; getCiphers lists only these), pbkdf2, hkdf, createSecretKey,
-//     on Go's crypto;
+//     and gcm; getCiphers lists only these), pbkdf2, hkdf, KeyObject
+//     (createSecretKey, createPrivateKey, createPublicKey: RSA, EC P-224 to
+//     P-521 and Ed25519 keys in PEM, DER and JWK), createSign, createVerify,
+//     sign and verify (RSA PKCS#1 v1.5 and PSS, ECDSA in der or ieee-p1363,
+//     Ed25519), generateKeyPair(Sync) for rsa (1024 to 4096 bits), ec and
+//     ed25519, publicEncrypt and privateDecrypt (OAEP; PKCS#1 v1.5 to
+//     encrypt only, as Node 20), on Go's crypto; key generation and pbkdf2
+//     run off the loop, one at a time per invocation, so the timeout still
+//     ends the invocation (the abandoned computation finishes in the
+//     background, bounded by those limits);
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
 //     byteLength and allocUnsafe; Buffer is also a global;
 //   - uuid: v4, validate, version, NIL;
@@ -272,10 +280,16 @@
 // This is goja, not Node 16. Missing: every Node built-in but the above
 // (no streams, events, util, url, querystring); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
-// crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv objects as
-// streams, signatures, asymmetric key objects, scrypt (it needs
-// golang.org/x/crypto) and webcrypto; a pbkdf2 call of more than 2^23
-// iterations per output block throws (Go's cannot be interrupted);
+// crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv, Sign and
+// Verify objects as streams, scrypt (it needs golang.org/x/crypto),
+// webcrypto, encrypted private keys (passphrase, cipher), privateEncrypt
+// and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys and
+// secp256k1; a pbkdf2 call of more than 2^23 iterations per output block
+// throws (Go's cannot be interrupted); RSA keys are generated with the
+// exponent 65537 only and of 1024 to 4096 bits; a PSS saltLength of 0
+// throws (Go cannot sign with an empty salt); malformed key data throws
+// OpenSSL's "DECODER routines::unsupported" where OpenSSL may name the
+// fault more precisely;
 // zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli
 // (not in Go's standard library), the info option, and compression with
 // windowBits other than 15 (Go's compressor always uses a 32 KiB window);
