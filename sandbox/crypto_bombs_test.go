@@ -184,3 +184,28 @@ func TestKeyMaterialStaysOutOfErrors(t *testing.T) {
 	assert.NotContains(t, err.Error(), secret)
 	assert.Contains(t, fmt.Sprint(re.Errors), "clean")
 }
+
+// TestWebCryptoHostile: CryptoKey's getters refuse other receivers, a
+// forged key is refused, and the limits hold through subtle.
+func TestWebCryptoHostile(t *testing.T) {
+	s := newSandbox(t)
+	got := runRaw(t, s, `module.exports = async () => {
+		const { subtle, getRandomValues } = globalThis.crypto;
+		const out = [];
+		const attempt = async (f) => { try { out.push(String(await f())) } catch (e) { out.push(e.name + ' ' + (e.code || e.message)) } };
+		const key = await subtle.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt']);
+		const CryptoKey = Object.getPrototypeOf(key).constructor;
+		await attempt(() => Object.getOwnPropertyDescriptor(CryptoKey.prototype, 'algorithm').get.call({}));
+		await attempt(() => new CryptoKey());
+		await attempt(() => subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, Object.create(CryptoKey.prototype), new Uint8Array(1)));
+		await attempt(() => subtle.exportKey('raw', key));
+		await attempt(() => getRandomValues(new Uint8Array(4)));
+		await attempt(() => globalThis.crypto.getRandomValues(new Uint8Array(1 << 20)));
+		// The key's algorithm object is the reactor's to change, not the key's behaviour.
+		key.algorithm.length = 256;
+		await attempt(async () => (await subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12) }, key, new Uint8Array(1))).byteLength);
+		return { raw: out };
+	}`, sandbox.Request{})
+	assert.Equal(t, []any{"TypeError ERR_INVALID_THIS", "TypeError ERR_ILLEGAL_CONSTRUCTOR", "TypeError ERR_INVALID_ARG_TYPE",
+		"InvalidAccessException key is not extractable", "TypeError ERR_INVALID_THIS", "QuotaExceededError 22", "17"}, got)
+}

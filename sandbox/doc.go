@@ -192,7 +192,11 @@
 //     sign and verify (RSA PKCS#1 v1.5 and PSS, ECDSA in der or ieee-p1363,
 //     Ed25519), generateKeyPair(Sync) for rsa (1024 to 4096 bits), ec and
 //     ed25519, publicEncrypt and privateDecrypt (OAEP; PKCS#1 v1.5 to
-//     encrypt only, as Node 20), on Go's crypto; key generation and pbkdf2
+//     encrypt only, as Node 20), webcrypto (also globalThis.crypto:
+//     getRandomValues, randomUUID, subtle digest, importKey, exportKey,
+//     generateKey, sign, verify, encrypt, decrypt for HMAC, AES-GCM, AES-CBC,
+//     ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP and Ed25519, in
+//     lib/webcrypto.js), on Go's crypto; key generation and pbkdf2
 //     run off the loop, one at a time per invocation, so the timeout still
 //     ends the invocation (the abandoned computation finishes in the
 //     background, bounded by those limits);
@@ -217,8 +221,9 @@
 // Anything else throws an Error "module X is not available in the reactor
 // sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
 // http and every npm package of the node-bt list not named above.
-// Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
-// functions, queueMicrotask and global; process is not defined.
+// Globals: console, Buffer, fetch, Headers, Response, atob, btoa, crypto
+// (the webcrypto), the timer functions, queueMicrotask and global; process
+// is not defined.
 //
 // # Errors
 //
@@ -282,7 +287,9 @@
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv, Sign and
 // Verify objects as streams, scrypt (it needs golang.org/x/crypto),
-// webcrypto, encrypted private keys (passphrase, cipher), privateEncrypt
+// webcrypto's AES-CTR, AES-KW, ECDH, X25519, HKDF, PBKDF2, deriveBits,
+// deriveKey, wrapKey and unwrapKey (and the globals CryptoKey and
+// DOMException), encrypted private keys (passphrase, cipher), privateEncrypt
 // and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys and
 // secp256k1; a pbkdf2 call of more than 2^23 iterations per output block
 // throws (Go's cannot be interrupted); RSA keys are generated with the
