@@ -68,9 +68,9 @@ func (cs *cryptoState) installCiphers() {
 	cs.ciphers = map[*goja.Object]*cipherObj{}
 	mkClass := func(name string, encrypt bool) *goja.Object {
 		proto := rt.NewObject()
-		ctor := inv.function(name, 4, func(call goja.FunctionCall) goja.Value {
+		ctor := cs.constructor(name, 4, func(call goja.FunctionCall) goja.Value {
 			return cs.newCipher(encrypt, proto, call)
-		}).(*goja.Object)
+		})
 		_ = ctor.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 		_ = proto.DefineDataProperty("constructor", ctor, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 		method := func(n string, length int, f func(c *cipherObj, this *goja.Object, call goja.FunctionCall) goja.Value) {

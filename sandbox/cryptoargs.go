@@ -24,6 +24,18 @@ type cryptoState struct {
 	secretProto, publicProto, privateProto *goja.Object // of the KeyObject subclasses
 }
 
+// constructor makes a class constructor that works with and without new,
+// as Node's Cipheriv, Sign and Verify do.
+func (cs *cryptoState) constructor(name string, length int, f func(call goja.FunctionCall) goja.Value) *goja.Object {
+	rt := cs.inv.rt
+	c := rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		return f(goja.FunctionCall{This: call.This, Arguments: call.Arguments}).(*goja.Object)
+	}).(*goja.Object)
+	_ = c.DefineDataProperty("name", rt.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = c.DefineDataProperty("length", rt.ToValue(length), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return c
+}
+
 // argTypeError throws Node's ERR_INVALID_ARG_TYPE for argument name.
 func (cs *cryptoState) argTypeError(name, want string, got goja.Value) {
 	what := "argument"

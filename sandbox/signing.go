@@ -243,7 +243,7 @@ func (cs *cryptoState) installSigning() {
 	signers := map[*goja.Object]*signer{}
 	mkClass := func(name string, sign bool) *goja.Object {
 		proto := rt.NewObject()
-		ctor := inv.function(name, 2, func(call goja.FunctionCall) goja.Value {
+		ctor := cs.constructor(name, 2, func(call goja.FunctionCall) goja.Value {
 			alg := call.Argument(0)
 			if !goja.IsString(alg) {
 				cs.argTypeError("algorithm", "of type string", alg)
@@ -256,7 +256,7 @@ func (cs *cryptoState) installSigning() {
 			_ = o.SetPrototype(proto)
 			signers[o] = &signer{sign: sign, h: h, w: h.New()}
 			return o
-		}).(*goja.Object)
+		})
 		_ = ctor.DefineDataProperty("prototype", proto, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
 		_ = proto.DefineDataProperty("constructor", ctor, goja.FLAG_TRUE, goja.FLAG_FALSE, goja.FLAG_TRUE)
 		this := func(call goja.FunctionCall) *signer {

@@ -335,3 +335,12 @@ print(crypto.createSecretKey(Buffer.alloc(0)).symmetricKeySize);
 for (const f of [() => crypto.createSecretKey(1), () => k.export({ format: 'pem' }), () => k.equals(1), () => new crypto.KeyObject('secret', {})]) {
   try { f(); print('ok'); } catch (e) { print(e, e.message); }
 }
+//# new Cipheriv
+const crypto = require('crypto');
+const key = Buffer.alloc(16, 1), iv = Buffer.alloc(16, 2);
+const c = new crypto.Cipheriv('aes-128-cbc', key, iv);
+const d = crypto.Decipheriv('aes-128-cbc', key, iv);
+print(c instanceof crypto.Cipheriv, d instanceof crypto.Decipheriv, crypto.Cipheriv.name, crypto.Cipheriv.length);
+print(d.update(Buffer.concat([c.update('constructed'), c.final()]), null, 'utf8') + d.final('utf8'));
+const s = new crypto.Sign('sha256');
+print(s instanceof crypto.Sign, crypto.Verify('sha1') instanceof crypto.Verify, crypto.Sign.name);
