@@ -206,7 +206,7 @@
 //   - node-fetch and axios: see HTTP; console;
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
-//     is no working directory.
+//     is no working directory;
 //   - zlib (also node:zlib): gzipSync, gunzipSync, deflateSync, inflateSync,
 //     deflateRawSync, inflateRawSync, unzipSync and their callback forms,
 //     crc32, constants and codes, on compress/flate, gzip and zlib (lib/zlib.js
@@ -290,15 +290,17 @@
 // webcrypto's AES-CTR, AES-KW, ECDH, X25519, HKDF, PBKDF2, deriveBits,
 // deriveKey, wrapKey and unwrapKey (and the globals CryptoKey and
 // DOMException), encrypted private keys (passphrase, cipher), privateEncrypt
-// and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys and
-// secp256k1; a pbkdf2 call of more than 2^23 iterations per output block
+// and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys,
+// secp256k1, getCurves, X509Certificate, KeyObject.from and the
+// crypto.constants other than RSA's; a pbkdf2 call of more than 2^23 iterations per output block
 // throws (Go's cannot be interrupted); RSA keys are generated with the
 // exponent 65537 only and of 1024 to 4096 bits; a PSS saltLength of 0
 // throws (Go cannot sign with an empty salt); malformed key data throws
 // OpenSSL's "DECODER routines::unsupported" where OpenSSL may name the
 // fault more precisely;
 // zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli
-// (not in Go's standard library), the info option, and compression with
+// (not in Go's standard library, so no BROTLI_ constants either), the info
+// option, and compression with
 // windowBits other than 15 (Go's compressor always uses a 32 KiB window);
 // compressed bytes differ from zlib's (all decompress alike), a corrupt
 // deflate stream reports "invalid block type" whatever zlib would name, and
