@@ -56,11 +56,12 @@
   }
 
   const algNames = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA',
-    'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519'];
+    'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519', 'PBKDF2', 'HKDF'];
   // The algorithms each operation knows, as Node's registry has them.
   const supports = {
     digest: ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'],
-    importKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519'],
+    importKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519', 'PBKDF2', 'HKDF'],
+    deriveBits: ['PBKDF2', 'HKDF'],
     generateKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519'],
     sign: ['HMAC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'Ed25519'],
     encrypt: ['AES-GCM', 'AES-CBC', 'RSA-OAEP'],
@@ -96,6 +97,7 @@
       'RSA-PSS': ['RsaHashedKeyGenParams', 'modulusLength', 'publicExponent', 'hash'], 'RSA-OAEP': ['RsaHashedKeyGenParams', 'modulusLength', 'publicExponent', 'hash'] },
     sign: { ECDSA: ['EcdsaParams', 'hash'], 'RSA-PSS': ['RsaPssParams', 'saltLength'] },
     encrypt: { 'AES-GCM': ['AesGcmParams', 'iv'], 'AES-CBC': ['AesCbcParams', 'iv'] },
+    deriveBits: { PBKDF2: ['Pbkdf2Params', 'hash', 'iterations', 'salt'], HKDF: ['HkdfParams', 'hash', 'info', 'salt'] },
   };
   dictionaries.verify = dictionaries.sign;
   dictionaries.decrypt = dictionaries.encrypt;
@@ -149,9 +151,11 @@
     'RSA-PSS': { public: ['verify'], private: ['sign'] },
     'RSA-OAEP': { public: ['encrypt', 'wrapKey'], private: ['decrypt', 'unwrapKey'] },
     Ed25519: { public: ['verify'], private: ['sign'] },
+    PBKDF2: { secret: ['deriveKey', 'deriveBits'] },
+    HKDF: { secret: ['deriveKey', 'deriveBits'] },
   };
   const article = { HMAC: 'an HMAC', 'AES-GCM': 'an AES', 'AES-CBC': 'an AES', ECDSA: 'a ECDSA', 'RSASSA-PKCS1-v1_5': 'an RSASSA-PKCS1-v1_5',
-    'RSA-PSS': 'an RSA-PSS', 'RSA-OAEP': 'an RSA-OAEP', Ed25519: 'a Ed25519' };
+    'RSA-PSS': 'an RSA-PSS', 'RSA-OAEP': 'an RSA-OAEP', Ed25519: 'a Ed25519', PBKDF2: 'a PBKDF2', HKDF: 'a HKDF' };
   function checkUsages(name, type, usages, all) {
     const allowed = all ? [].concat(usageSets[name].public || [], usageSets[name].private || [], usageSets[name].secret || []) : usageSets[name][type];
     for (const u of usages) {
@@ -215,6 +219,12 @@
     const alg = normalize(algorithm, 'importKey');
     extractable = Boolean(extractable);
     const name = alg.name;
+    if (name === 'PBKDF2' || name === 'HKDF') {
+      if (extractable) throw dom(name + ' keys are not extractable', 'SyntaxError');
+      const list = checkUsages(name, 'secret', usages);
+      if (format !== 'raw') throw dom('Unable to import ' + name + ' key with format ' + format, 'NotSupportedError');
+      return makeKey('secret', false, { name }, list, nodeCrypto.createSecretKey(data));
+    }
     if (name === 'HMAC' || name === 'AES-GCM' || name === 'AES-CBC') {
       checkUsages(name, 'secret', usages);
       let raw;
@@ -460,6 +470,35 @@
     }
   }
 
+  function deriveBits(alg, s, length) {
+    const hash = nodeHash[alg.hash.name];
+    const salt = bufferSource(alg.salt, 'deriveBits', 0);
+    if (alg.name === 'PBKDF2') {
+      if (alg.iterations === 0) throw dom('iterations cannot be zero', 'OperationError');
+    }
+    if (length === 0) return new ArrayBuffer(0);
+    if (length === null || length === undefined) throw dom('length cannot be null', 'OperationError');
+    if (length % 8) throw dom('length must be a multiple of 8', 'OperationError');
+    if (alg.name === 'PBKDF2') return toArrayBuffer(nodeCrypto.pbkdf2Sync(s.keyObject.export(), salt, alg.iterations, length / 8, hash));
+    const info = bufferSource(alg.info, 'deriveBits', 0);
+    try {
+      return nodeCrypto.hkdfSync(hash, s.keyObject, salt, info, length / 8);
+    } catch (e) {
+      throw dom('The operation failed for an operation-specific reason', 'OperationError');
+    }
+  }
+  function derivedLength(alg) {
+    if (alg.name === 'HMAC') {
+      if (alg.length !== undefined) return alg.length;
+      return { 'SHA-1': 512, 'SHA-256': 512, 'SHA-384': 1024, 'SHA-512': 1024 }[alg.hash.name];
+    }
+    if (alg.name === 'AES-GCM' || alg.name === 'AES-CBC') {
+      if (![128, 192, 256].includes(alg.length)) throw dom('AES key length must be 128, 192, or 256 bits', 'OperationError');
+      return alg.length;
+    }
+    throw dom('Unrecognized algorithm name', 'NotSupportedError');
+  }
+
   class SubtleCrypto {
     constructor() {
       throw codedTypeError('ERR_ILLEGAL_CONSTRUCTOR', 'Illegal constructor');
@@ -495,6 +534,25 @@
     async encrypt(algorithm, key, data) {
       missing('encrypt', 3, arguments.length);
       return cipher(false, algorithm, key, data);
+    },
+    async deriveBits(algorithm, baseKey, length) {
+      missing('deriveBits', 2, arguments.length);
+      const alg = normalize(algorithm, 'deriveBits');
+      const s = keyArg(baseKey, 'deriveBits', 1);
+      if (!s.usages.includes('deriveBits')) throw dom('baseKey does not have deriveBits usage', 'InvalidAccessError');
+      if (s.alg.name !== alg.name) throw dom('Key algorithm mismatch', 'InvalidAccessError');
+      return deriveBits(alg, s, length);
+    },
+    async deriveKey(algorithm, baseKey, derivedKeyAlgorithm, extractable, keyUsages) {
+      missing('deriveKey', 5, arguments.length);
+      const alg = normalize(algorithm, 'deriveBits');
+      const s = keyArg(baseKey, 'deriveKey', 1);
+      const derived = normalize(derivedKeyAlgorithm, 'importKey');
+      const usages = sequence(keyUsages, 'deriveKey', 4);
+      if (!s.usages.includes('deriveKey')) throw dom('baseKey does not have deriveKey usage', 'InvalidAccessError');
+      if (s.alg.name !== alg.name) throw dom('Key algorithm mismatch', 'InvalidAccessError');
+      const bits = deriveBits(alg, s, derivedLength(derived));
+      return importKey('raw', bits, derivedKeyAlgorithm, extractable, usages);
     },
     async decrypt(algorithm, key, data) {
       missing('decrypt', 3, arguments.length);

@@ -184,3 +184,42 @@ for (const f of [() => subtle.generateKey({ name: 'AES-GCM', length: 100 }, true
   () => subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify'])]) {
   try { await f(); print('ok'); } catch (e) { print(e, e.message); }
 }
+//# pbkdf2 and hkdf
+const { subtle } = globalThis.crypto;
+const pk = await subtle.importKey('raw', Buffer.from('password'), 'PBKDF2', false, ['deriveBits', 'deriveKey']);
+const hk = await subtle.importKey('raw', Buffer.from('ikm'), { name: 'HKDF' }, false, ['deriveBits', 'deriveKey']);
+print(pk.algorithm, pk.usages, pk.type, pk.extractable, hk.algorithm);
+print(Buffer.from(await subtle.deriveBits({ name: 'PBKDF2', salt: Buffer.from('salt'), iterations: 1000, hash: 'SHA-256' }, pk, 256)).toString('hex'));
+print(Buffer.from(await subtle.deriveBits({ name: 'HKDF', salt: Buffer.from('salt'), info: Buffer.from('info'), hash: 'SHA-256' }, hk, 128)).toString('hex'));
+print((await subtle.deriveBits({ name: 'HKDF', salt: Buffer.alloc(0), info: Buffer.alloc(0), hash: 'SHA-1' }, hk, 0)).byteLength);
+const aes = await subtle.deriveKey({ name: 'PBKDF2', salt: Buffer.from('salt'), iterations: 10, hash: 'SHA-256' }, pk, { name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+print(aes.algorithm, aes.usages, Buffer.from(await subtle.exportKey('raw', aes)).toString('hex'));
+const mac = await subtle.deriveKey({ name: 'HKDF', salt: Buffer.alloc(0), info: Buffer.alloc(0), hash: 'SHA-256' }, hk, { name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+print(mac.algorithm, Buffer.from(await subtle.exportKey('raw', mac)).toString('hex'));
+//# pbkdf2 and hkdf errors
+const { subtle } = globalThis.crypto;
+const pk = await subtle.importKey('raw', Buffer.from('password'), 'PBKDF2', false, ['deriveBits', 'deriveKey']);
+const hk = await subtle.importKey('raw', Buffer.from('ikm'), 'HKDF', false, ['deriveBits', 'deriveKey']);
+const onlyBits = await subtle.importKey('raw', Buffer.from('p'), 'PBKDF2', false, ['deriveBits']);
+const onlyKey = await subtle.importKey('raw', Buffer.from('p'), 'PBKDF2', false, ['deriveKey']);
+const p2 = { name: 'PBKDF2', salt: Buffer.from('salt'), iterations: 10, hash: 'SHA-256' };
+const cases = [
+  () => subtle.importKey('raw', Buffer.from('password'), 'PBKDF2', true, ['deriveBits']),
+  () => subtle.importKey('raw', Buffer.from('password'), 'HKDF', true, ['deriveBits']),
+  () => subtle.importKey('raw', Buffer.from('password'), 'PBKDF2', false, ['sign']),
+  () => subtle.importKey('jwk', { kty: 'oct', k: 'AA' }, 'PBKDF2', false, ['deriveBits']),
+  () => subtle.deriveBits(p2, pk, 7),
+  () => subtle.deriveBits(Object.assign({}, p2, { iterations: 0 }), pk, 8),
+  () => subtle.deriveBits(p2, pk, null),
+  () => subtle.deriveBits(p2, pk),
+  () => subtle.deriveBits({ name: 'PBKDF2', iterations: 1, hash: 'SHA-256' }, pk, 8),
+  () => subtle.deriveBits({ name: 'HKDF', salt: Buffer.from('salt'), info: Buffer.from('info'), hash: 'SHA-256' }, hk, 255 * 256 + 8),
+  () => subtle.deriveKey(p2, onlyBits, { name: 'AES-GCM', length: 256 }, true, ['encrypt']),
+  () => subtle.deriveBits(p2, onlyKey, 8),
+  () => subtle.deriveBits({ name: 'HKDF', salt: Buffer.from('salt'), info: Buffer.alloc(0), hash: 'SHA-256' }, pk, 8),
+  () => subtle.deriveKey({ name: 'HKDF', salt: Buffer.alloc(0), info: Buffer.alloc(0), hash: 'SHA-256' }, hk, { name: 'HMAC', hash: 'SHA-512', length: 100 }, true, ['sign']),
+  () => subtle.exportKey('raw', pk),
+];
+for (const f of cases) {
+  try { await f(); print('ok'); } catch (e) { print(e, e.message); }
+}
