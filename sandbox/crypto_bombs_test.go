@@ -208,4 +208,14 @@ func TestWebCryptoHostile(t *testing.T) {
 	}`, sandbox.Request{})
 	assert.Equal(t, []any{"TypeError ERR_INVALID_THIS", "TypeError ERR_ILLEGAL_CONSTRUCTOR", "TypeError ERR_INVALID_ARG_TYPE",
 		"InvalidAccessException key is not extractable", "TypeError ERR_INVALID_THIS", "QuotaExceededError 22", "17"}, got)
+	// What the reactor does to require('crypto') does not reach the Web Crypto.
+	got = runRaw(t, s, `module.exports = async () => {
+		const c = require('crypto');
+		c.randomBytes = (n) => Buffer.alloc(n);
+		c.createHash = () => { throw new Error('tampered') };
+		const a = globalThis.crypto.getRandomValues(new Uint8Array(16));
+		const d = Buffer.from(await crypto.subtle.digest('SHA-256', Buffer.from('abc'))).toString('hex');
+		return { raw: [a.some((x) => x !== 0), d.slice(0, 8)] };
+	}`, sandbox.Request{})
+	assert.Equal(t, []any{true, "ba7816bf"}, got)
 }

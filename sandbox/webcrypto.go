@@ -2,6 +2,9 @@ package sandbox
 
 import "github.com/dop251/goja"
 
+// The Go half of lib/webcrypto.js is a crypto module of its own.
+var _ = registerNatives("webcrypto", func(inv *invocation) *goja.Object { return inv.cryptoModule().(*goja.Object) })
+
 // installWebCrypto adds crypto.webcrypto, crypto.subtle and
 // crypto.getRandomValues, made on first use by lib/webcrypto.js over this
 // module (globalThis.crypto is the same webcrypto).

@@ -1,4 +1,4 @@
-(function (exports, require, module) {
+(function (exports, require, module, natives) {
   'use strict';
   // Node's Web Crypto (crypto.webcrypto, globalThis.crypto) over the crypto
   // module: getRandomValues, randomUUID and a SubtleCrypto with digest,
@@ -6,7 +6,9 @@
   // HMAC, AES-GCM, AES-CBC, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP and
   // Ed25519. Every SubtleCrypto method returns a promise and rejects where
   // Node's does.
-  const nodeCrypto = require('crypto');
+  // natives is a crypto module of its own, which the reactor cannot reach:
+  // what it does to require('crypto') does not change the Web Crypto.
+  const nodeCrypto = natives;
   const { Buffer } = require('buffer');
 
   const domCodes = {
