@@ -195,11 +195,11 @@
 //     encrypt only, as Node 20), webcrypto (also globalThis.crypto:
 //     getRandomValues, randomUUID, subtle digest, importKey, exportKey,
 //     generateKey, sign, verify, encrypt, decrypt, deriveBits, deriveKey for
-//     HMAC, AES-GCM, AES-CBC, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP,
-//     Ed25519, PBKDF2 and HKDF, in lib/webcrypto.js), on Go's crypto; key
-//     generation and pbkdf2 run off the loop, one at a time per invocation,
-//     so the timeout still ends the invocation (the abandoned computation
-//     finishes in the background, bounded by those limits);
+//     HMAC, AES-GCM, AES-CBC, AES-CTR, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS,
+//     RSA-OAEP, Ed25519, PBKDF2 and HKDF, in lib/webcrypto.js), on Go's
+//     crypto; key generation and pbkdf2 run off the loop, one at a time per
+//     invocation, so the timeout still ends the invocation (the abandoned
+//     computation finishes in the background, bounded by those limits);
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
 //     byteLength and allocUnsafe; Buffer is also a global;
 //   - uuid: v4, validate, version, NIL;
@@ -287,8 +287,8 @@
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv, Sign and
 // Verify objects as streams, scrypt (it needs golang.org/x/crypto),
-// webcrypto's AES-CTR, AES-KW, ECDH, X25519, wrapKey and unwrapKey (and the
-// globals CryptoKey and DOMException), encrypted private keys (passphrase, cipher), privateEncrypt
+// webcrypto's AES-KW, ECDH, X25519, wrapKey and unwrapKey (and the globals
+// CryptoKey and DOMException), encrypted private keys (passphrase, cipher), privateEncrypt
 // and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys,
 // secp256k1, getCurves, X509Certificate, KeyObject.from and the
 // crypto.constants other than RSA's; a pbkdf2 call of more than 2^23 iterations per output block

@@ -3,7 +3,7 @@
   // Node's Web Crypto (crypto.webcrypto, globalThis.crypto) over the crypto
   // module: getRandomValues, randomUUID and a SubtleCrypto with digest,
   // importKey, exportKey, generateKey, sign, verify, encrypt and decrypt for
-  // HMAC, AES-GCM, AES-CBC, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP and
+  // HMAC, AES-GCM, AES-CBC, AES-CTR, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, RSA-OAEP and
   // Ed25519. Every SubtleCrypto method returns a promise and rejects where
   // Node's does.
   // natives is a crypto module of its own, which the reactor cannot reach:
@@ -57,16 +57,16 @@
     return ab;
   }
 
-  const algNames = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA',
+  const algNames = ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512', 'HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'ECDSA',
     'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519', 'PBKDF2', 'HKDF'];
   // The algorithms each operation knows, as Node's registry has them.
   const supports = {
     digest: ['SHA-1', 'SHA-256', 'SHA-384', 'SHA-512'],
-    importKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519', 'PBKDF2', 'HKDF'],
+    importKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519', 'PBKDF2', 'HKDF'],
     deriveBits: ['PBKDF2', 'HKDF'],
-    generateKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519'],
+    generateKey: ['HMAC', 'AES-GCM', 'AES-CBC', 'AES-CTR', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'RSA-OAEP', 'Ed25519'],
     sign: ['HMAC', 'ECDSA', 'RSASSA-PKCS1-v1_5', 'RSA-PSS', 'Ed25519'],
-    encrypt: ['AES-GCM', 'AES-CBC', 'RSA-OAEP'],
+    encrypt: ['AES-GCM', 'AES-CBC', 'AES-CTR', 'RSA-OAEP'],
   };
   supports.verify = supports.sign;
   supports.decrypt = supports.encrypt;
@@ -94,11 +94,11 @@
   const dictionaries = {
     importKey: { HMAC: ['HmacImportParams', 'hash'], ECDSA: ['EcKeyImportParams', 'namedCurve'], 'RSASSA-PKCS1-v1_5': ['RsaHashedImportParams', 'hash'],
       'RSA-PSS': ['RsaHashedImportParams', 'hash'], 'RSA-OAEP': ['RsaHashedImportParams', 'hash'] },
-    generateKey: { HMAC: ['HmacKeyGenParams', 'hash'], 'AES-GCM': ['AesKeyGenParams', 'length'], 'AES-CBC': ['AesKeyGenParams', 'length'],
+    generateKey: { HMAC: ['HmacKeyGenParams', 'hash'], 'AES-GCM': ['AesKeyGenParams', 'length'], 'AES-CBC': ['AesKeyGenParams', 'length'], 'AES-CTR': ['AesKeyGenParams', 'length'],
       ECDSA: ['EcKeyGenParams', 'namedCurve'], 'RSASSA-PKCS1-v1_5': ['RsaHashedKeyGenParams', 'modulusLength', 'publicExponent', 'hash'],
       'RSA-PSS': ['RsaHashedKeyGenParams', 'modulusLength', 'publicExponent', 'hash'], 'RSA-OAEP': ['RsaHashedKeyGenParams', 'modulusLength', 'publicExponent', 'hash'] },
     sign: { ECDSA: ['EcdsaParams', 'hash'], 'RSA-PSS': ['RsaPssParams', 'saltLength'] },
-    encrypt: { 'AES-GCM': ['AesGcmParams', 'iv'], 'AES-CBC': ['AesCbcParams', 'iv'] },
+    encrypt: { 'AES-GCM': ['AesGcmParams', 'iv'], 'AES-CBC': ['AesCbcParams', 'iv'], 'AES-CTR': ['AesCtrParams', 'counter', 'length'] },
     deriveBits: { PBKDF2: ['Pbkdf2Params', 'hash', 'iterations', 'salt'], HKDF: ['HkdfParams', 'hash', 'info', 'salt'] },
   };
   dictionaries.verify = dictionaries.sign;
@@ -148,6 +148,7 @@
     HMAC: { secret: ['sign', 'verify'] },
     'AES-GCM': { secret: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'] },
     'AES-CBC': { secret: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'] },
+    'AES-CTR': { secret: ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'] },
     ECDSA: { public: ['verify'], private: ['sign'] },
     'RSASSA-PKCS1-v1_5': { public: ['verify'], private: ['sign'] },
     'RSA-PSS': { public: ['verify'], private: ['sign'] },
@@ -156,7 +157,7 @@
     PBKDF2: { secret: ['deriveKey', 'deriveBits'] },
     HKDF: { secret: ['deriveKey', 'deriveBits'] },
   };
-  const article = { HMAC: 'an HMAC', 'AES-GCM': 'an AES', 'AES-CBC': 'an AES', ECDSA: 'a ECDSA', 'RSASSA-PKCS1-v1_5': 'an RSASSA-PKCS1-v1_5',
+  const article = { HMAC: 'an HMAC', 'AES-GCM': 'an AES', 'AES-CBC': 'an AES', 'AES-CTR': 'an AES', ECDSA: 'a ECDSA', 'RSASSA-PKCS1-v1_5': 'an RSASSA-PKCS1-v1_5',
     'RSA-PSS': 'an RSA-PSS', 'RSA-OAEP': 'an RSA-OAEP', Ed25519: 'a Ed25519', PBKDF2: 'a PBKDF2', HKDF: 'a HKDF' };
   function checkUsages(name, type, usages, all) {
     const allowed = all ? [].concat(usageSets[name].public || [], usageSets[name].private || [], usageSets[name].secret || []) : usageSets[name][type];
@@ -183,7 +184,7 @@
     'RSA-PSS': { 'SHA-1': 'PS1', 'SHA-256': 'PS256', 'SHA-384': 'PS384', 'SHA-512': 'PS512' },
     'RSA-OAEP': { 'SHA-1': 'RSA-OAEP', 'SHA-256': 'RSA-OAEP-256', 'SHA-384': 'RSA-OAEP-384', 'SHA-512': 'RSA-OAEP-512' },
   };
-  const aesJwk = { 'AES-GCM': 'GCM', 'AES-CBC': 'CBC' };
+  const aesJwk = { 'AES-GCM': 'GCM', 'AES-CBC': 'CBC', 'AES-CTR': 'CTR' };
 
   function asymmetricAlgorithm(alg, keyObject) {
     const name = alg.name;
@@ -227,7 +228,7 @@
       if (format !== 'raw') throw dom('Unable to import ' + name + ' key with format ' + format, 'NotSupportedError');
       return makeKey('secret', false, { name }, list, nodeCrypto.createSecretKey(data));
     }
-    if (name === 'HMAC' || name === 'AES-GCM' || name === 'AES-CBC') {
+    if (name === 'HMAC' || name === 'AES-GCM' || name === 'AES-CBC' || name === 'AES-CTR') {
       checkUsages(name, 'secret', usages);
       let raw;
       if (format === 'raw') raw = data;
@@ -325,7 +326,7 @@
     const alg = normalize(algorithm, 'generateKey');
     extractable = Boolean(extractable);
     const name = alg.name;
-    if (name === 'HMAC' || name === 'AES-GCM' || name === 'AES-CBC') {
+    if (name === 'HMAC' || name === 'AES-GCM' || name === 'AES-CBC' || name === 'AES-CTR') {
       const list = checkUsages(name, 'secret', usages);
       let length = alg.length;
       let algOut;
@@ -413,6 +414,31 @@
     return toArrayBuffer(out);
   }
 
+  // aesCtr increments the rightmost length bits of the counter only, as the
+  // Web Crypto does: crypto's aes-*-ctr carries into all 128 bits, so the
+  // data is cut where the low bits wrap. More blocks than 2^length
+  // counters would reuse one, and fail.
+  function aesCtr(alg, s, data, fail) {
+    const counter = bufferSource(alg.counter, 'encrypt', 0);
+    if (counter.length !== 16) throw dom('algorithm.counter must contain exactly 16 bytes', 'OperationError');
+    const length = alg.length;
+    if (!(length >= 1 && length <= 128)) throw dom('AES-CTR algorithm.length must be between 1 and 128', 'OperationError');
+    const alg2 = 'aes-' + s.alg.length + '-ctr';
+    const blocks = BigInt(Math.ceil(data.length / 16));
+    const span = 1n << BigInt(length);
+    if (blocks > span) throw fail();
+    const c = BigInt('0x' + counter.toString('hex'));
+    const low = c & (span - 1n);
+    const run = (ctr, part) => {
+      const e = nodeCrypto.createCipheriv(alg2, s.keyObject, ctr);
+      return Buffer.concat([e.update(part), e.final()]);
+    };
+    if (low + blocks <= span) return toArrayBuffer(run(counter, data));
+    const first = Number(span - low) * 16;
+    const wrapped = Buffer.from((c - low).toString(16).padStart(32, '0'), 'hex');
+    return toArrayBuffer(Buffer.concat([run(counter, data.subarray(0, first)), run(wrapped, data.subarray(first))]));
+  }
+
   const gcmTagLengths = [32, 64, 96, 104, 112, 120, 128];
   function cipher(decrypt, algorithm, key, data) {
     const method = decrypt ? 'decrypt' : 'encrypt';
@@ -431,6 +457,7 @@
         throw fail();
       }
     }
+    if (name === 'AES-CTR') return aesCtr(alg, s, data, fail);
     const iv = bufferSource(alg.iv, method, 0);
     const bits = s.alg.length;
     if (name === 'AES-CBC') {
@@ -494,7 +521,7 @@
       if (alg.length !== undefined) return alg.length;
       return { 'SHA-1': 512, 'SHA-256': 512, 'SHA-384': 1024, 'SHA-512': 1024 }[alg.hash.name];
     }
-    if (alg.name === 'AES-GCM' || alg.name === 'AES-CBC') {
+    if (alg.name === 'AES-GCM' || alg.name === 'AES-CBC' || alg.name === 'AES-CTR') {
       if (![128, 192, 256].includes(alg.length)) throw dom('AES key length must be 128, 192, or 256 bits', 'OperationError');
       return alg.length;
     }

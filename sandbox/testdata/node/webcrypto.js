@@ -223,3 +223,17 @@ const cases = [
 for (const f of cases) {
   try { await f(); print('ok'); } catch (e) { print(e, e.message); }
 }
+//# aes-ctr
+const { subtle } = globalThis.crypto;
+const k = await subtle.importKey('raw', new Uint8Array(16).fill(3), 'AES-CTR', true, ['encrypt', 'decrypt']);
+print(k.algorithm, await subtle.exportKey('jwk', k));
+const ctr = Buffer.from('000102030405060708090a0b0cfffffe', 'hex');
+for (const length of [128, 64, 8, 2]) {
+  const ct = await subtle.encrypt({ name: 'AES-CTR', counter: ctr, length }, k, new Uint8Array(64).fill(length));
+  print(length, Buffer.from(ct).toString('hex'), Buffer.from(await subtle.decrypt({ name: 'AES-CTR', counter: ctr, length }, k, ct)).every((b) => b === length));
+}
+const k256 = await subtle.generateKey({ name: 'AES-CTR', length: 256 }, false, ['encrypt']);
+print(k256.algorithm, (await subtle.encrypt({ name: 'AES-CTR', counter: new Uint8Array(16), length: 32 }, k256, new Uint8Array(5))).byteLength);
+for (const [counter, length, n] of [[ctr, 1, 40], [ctr, 0, 4], [ctr, 129, 4], [new Uint8Array(15), 64, 4], [ctr, undefined, 4]]) {
+  try { await subtle.encrypt({ name: 'AES-CTR', counter, length }, k, new Uint8Array(n)); print('ok'); } catch (e) { print(e, e.message); }
+}
