@@ -3,6 +3,7 @@ package sandbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/des"
 	"crypto/subtle"
 	"encoding/binary"
 	"slices"
@@ -12,8 +13,10 @@ import (
 	"github.com/dop251/goja"
 )
 
-// The AES ciphers of Node's crypto (createCipheriv, createDecipheriv), on
-// crypto/aes and crypto/cipher: CBC with PKCS#7 padding, CTR, ECB and GCM.
+// The AES and Triple DES ciphers of Node's crypto (createCipheriv,
+// createDecipheriv), on crypto/aes, crypto/des and crypto/cipher: AES in
+// CBC with PKCS#7 padding, CTR, ECB and GCM; Triple DES (three-key and
+// two-key EDE) in CBC and ECB.
 // Each Cipheriv or Decipheriv is a plain object (not a stream) whose Go
 // state the module keeps by object, so that a method called on anything
 // else throws.
@@ -21,6 +24,8 @@ import (
 type cipherSpec struct {
 	keyLen int
 	mode   string // cbc, ctr, ecb, gcm
+	des    bool   // Triple DES (crypto/des), with a 16-byte key for two-key EDE
+	legacy bool   // single DES, which OpenSSL 3 (so Node 20) refuses
 }
 
 // cipherSpecs is a variable, not made by init: see registerNatives.
@@ -33,6 +38,12 @@ var cipherSpecs = func() map[string]cipherSpec {
 	}
 	for a, n := range map[string]string{"aes128": "aes-128-cbc", "aes192": "aes-192-cbc", "aes256": "aes-256-cbc"} {
 		specs[a] = specs[n]
+	}
+	for name, spec := range map[string]cipherSpec{"des-ede3-cbc": {24, "cbc", true, false}, "des3": {24, "cbc", true, false},
+		"des-ede3": {24, "ecb", true, false}, "des-ede3-ecb": {24, "ecb", true, false}, "des-ede-cbc": {16, "cbc", true, false},
+		"des-ede": {16, "ecb", true, false}, "des-ede-ecb": {16, "ecb", true, false},
+		"des-cbc": {8, "cbc", true, true}, "des-ecb": {8, "ecb", true, true}, "des": {8, "cbc", true, true}} {
+		specs[name] = spec
 	}
 	return specs
 }()
@@ -205,14 +216,26 @@ func (cs *cryptoState) newCipher(encrypt bool, proto *goja.Object, call goja.Fun
 			panic(inv.nodeError("TypeError", "ERR_CRYPTO_INVALID_IV", "Invalid initialization vector"))
 		}
 	default:
-		if len(iv) != aes.BlockSize {
+		if bs := map[bool]int{false: aes.BlockSize, true: des.BlockSize}[spec.des]; len(iv) != bs {
 			panic(inv.nodeError("TypeError", "ERR_CRYPTO_INVALID_IV", "Invalid initialization vector"))
 		}
+	}
+	if spec.legacy {
+		panic(inv.nodeError("Error", "ERR_OSSL_EVP_UNSUPPORTED", "error:0308010C:digital envelope routines::unsupported"))
 	}
 	if len(key) != spec.keyLen {
 		panic(inv.nodeError("RangeError", "ERR_CRYPTO_INVALID_KEYLEN", "Invalid key length"))
 	}
-	block, err := aes.NewCipher(key)
+	var block cipher.Block
+	var err error
+	if spec.des {
+		if len(key) == 16 { // two-key EDE: K1, K2, K1
+			key = append(key, key[:8]...)
+		}
+		block, err = des.NewTripleDESCipher(key)
+	} else {
+		block, err = aes.NewCipher(key)
+	}
 	if err != nil {
 		panic(inv.nodeError("RangeError", "ERR_CRYPTO_INVALID_KEYLEN", "Invalid key length"))
 	}
@@ -272,10 +295,11 @@ func (cs *cryptoState) cipherUpdate(c *cipherObj, call goja.FunctionCall) goja.V
 			c.plain = append(c.plain, out...)
 		}
 	default:
+		bs := c.block.BlockSize()
 		buf := append(c.pending, in...)
-		n := len(buf) - len(buf)%aes.BlockSize
+		n := len(buf) - len(buf)%bs
 		if !c.encrypt && c.padding && n == len(buf) && n > 0 {
-			n -= aes.BlockSize // the last block may be padding: final decides
+			n -= bs // the last block may be padding: final decides
 		}
 		out = make([]byte, n)
 		c.cryptBlocks(out, buf[:n])
@@ -303,7 +327,7 @@ func (c *cipherObj) cryptBlocks(dst, src []byte) {
 		c.blocks.CryptBlocks(dst, src)
 		return
 	}
-	for i := 0; i < len(src); i += aes.BlockSize { // ECB: each block alone
+	for i := 0; i < len(src); i += c.block.BlockSize() { // ECB: each block alone
 		if c.encrypt {
 			c.block.Encrypt(dst[i:], src[i:])
 		} else {
@@ -342,19 +366,20 @@ func (cs *cryptoState) cipherFinal(c *cipherObj, encV goja.Value) goja.Value {
 			panic(inv.newError("Error", "Unsupported state or unable to authenticate data"))
 		}
 	case "cbc", "ecb":
+		bs := c.block.BlockSize()
 		switch {
 		case c.encrypt && c.padding:
-			p := aes.BlockSize - len(c.pending)
+			p := bs - len(c.pending)
 			buf := append(c.pending, make([]byte, p)...)
 			for i := len(c.pending); i < len(buf); i++ {
 				buf[i] = byte(p)
 			}
 			out = make([]byte, len(buf))
 			c.cryptBlocks(out, buf)
-		case len(c.pending) != 0 && (c.encrypt || !c.padding), !c.encrypt && c.padding && len(c.pending) != aes.BlockSize:
+		case len(c.pending) != 0 && (c.encrypt || !c.padding), !c.encrypt && c.padding && len(c.pending) != bs:
 			panic(cs.osslError("error:1C80006B:Provider routines::wrong final block length", "ERR_OSSL_WRONG_FINAL_BLOCK_LENGTH", "wrong final block length"))
 		case !c.encrypt && c.padding:
-			buf := make([]byte, aes.BlockSize)
+			buf := make([]byte, bs)
 			c.cryptBlocks(buf, c.pending)
 			n, ok := unpad(buf)
 			if !ok {

@@ -186,7 +186,8 @@
 //     sha256, sha384, sha512; digest to hex, base64, base64url, latin1 or a
 //     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
 //     createCipheriv and createDecipheriv (aes-128/192/256 in cbc, ctr, ecb
-//     and gcm; getCiphers lists only these), pbkdf2, hkdf, KeyObject
+//     and gcm, and Triple DES: des-ede3-cbc, des-ede3, des-ede-cbc,
+//     des-ede; getCiphers lists only these), pbkdf2, hkdf, KeyObject
 //     (createSecretKey, createPrivateKey, createPublicKey: RSA, EC P-224 to
 //     P-521 and Ed25519 keys in PEM, DER and JWK), createSign, createVerify,
 //     sign and verify (RSA PKCS#1 v1.5 and PSS, ECDSA in der or ieee-p1363,
@@ -285,7 +286,8 @@
 // This is goja, not Node 16. Missing: every Node built-in but the above
 // (no streams, events, util, url, querystring); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
-// crypto ciphers other than AES (cbc, ctr, ecb, gcm), Cipheriv, Sign and
+// crypto ciphers other than those (cfb, ofb, ccm, ocb, xts, wrap,
+// chacha20-poly1305, ...), Cipheriv, Sign and
 // Verify objects as streams, scrypt (it needs golang.org/x/crypto),
 // webcrypto's AES-KW, ECDH, X25519, wrapKey and unwrapKey (and the globals
 // CryptoKey and DOMException), encrypted private keys (passphrase, cipher), privateEncrypt

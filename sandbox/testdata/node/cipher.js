@@ -344,3 +344,27 @@ print(c instanceof crypto.Cipheriv, d instanceof crypto.Decipheriv, crypto.Ciphe
 print(d.update(Buffer.concat([c.update('constructed'), c.final()]), null, 'utf8') + d.final('utf8'));
 const s = new crypto.Sign('sha256');
 print(s instanceof crypto.Sign, crypto.Verify('sha1') instanceof crypto.Verify, crypto.Sign.name);
+//# triple des
+const crypto = require('crypto');
+const k3 = Buffer.from('0123456789abcdeffedcba987654321089abcdef01234567', 'hex');
+const k2 = Buffer.from('0123456789abcdeffedcba9876543210', 'hex');
+const iv = Buffer.from('1234567890abcdef', 'hex');
+for (const [alg, key, v] of [['des-ede3-cbc', k3, iv], ['des3', k3, iv], ['des-ede3', k3, null], ['des-ede3-ecb', k3, null], ['des-ede-cbc', k2, iv], ['des-ede', k2, null], ['DES-EDE-ECB', k2, null]]) {
+  const c = crypto.createCipheriv(alg, key, v);
+  const ct = c.update('card 4242424242424242', 'utf8', 'hex') + c.final('hex');
+  const d = crypto.createDecipheriv(alg, key, v);
+  print(alg, ct, d.update(ct, 'hex', 'utf8') + d.final('utf8'));
+}
+const nopad = crypto.createCipheriv('des-ede3-cbc', k3, iv).setAutoPadding(false);
+print(nopad.update(Buffer.alloc(16)).toString('hex'), nopad.final().length);
+const p = crypto.createCipheriv('des-ede3-cbc', k3, iv);
+print([p.update(Buffer.alloc(3)).length, p.update(Buffer.alloc(9)).length, p.final().length]);
+const bad = crypto.createDecipheriv('des-ede3-cbc', k3, iv);
+bad.update(Buffer.alloc(8));
+try { bad.final(); } catch (e) { print(e, e.message); }
+for (const f of [() => crypto.createCipheriv('des-ede3-cbc', k3, Buffer.alloc(16)), () => crypto.createCipheriv('des-ede3-cbc', Buffer.alloc(16), iv),
+  () => crypto.createCipheriv('des-ede-cbc', k3, iv), () => crypto.createCipheriv('des-ede3', k3, iv), () => crypto.createCipheriv('des-cbc', Buffer.alloc(8), iv),
+  () => crypto.createCipheriv('des-ecb', Buffer.alloc(8), null), () => crypto.createCipheriv('des-cbc', Buffer.alloc(9), iv)]) {
+  try { f(); print('ok'); } catch (e) { print(e, e.message); }
+}
+print(['des-ede3-cbc', 'des-ede3', 'des-ede-cbc', 'des3'].map((n) => crypto.getCiphers().includes(n)));
