@@ -211,7 +211,7 @@ func incompleteUTF8(b []byte) int {
 		case c&0xf8 == 0xf0:
 			need = 4
 		}
-		if need > i && utf8.FullRune(b[len(b)-i:]) == false {
+		if need > i && !utf8.FullRune(b[len(b)-i:]) {
 			return i
 		}
 		return 0

@@ -243,6 +243,7 @@ func (cs *cryptoState) installRSACrypt() {
 		case rsaPKCS1OAEPPadding:
 			out, err = rsa.EncryptOAEP(h(), rand.Reader, pub, data, label)
 		case rsaPKCS1Padding:
+			//lint:ignore SA1019 Node 20 still encrypts so (for peers that decrypt only that); it refuses to decrypt it, as privateDecrypt does
 			out, err = rsa.EncryptPKCS1v15(rand.Reader, pub, data)
 		default:
 			panic(inv.nodeError("Error", "ERR_OSSL_RSA_UNKNOWN_PADDING_TYPE", "error:0200008F:rsa routines::unknown padding type"))
