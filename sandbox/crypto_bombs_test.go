@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"testing"
 	"time"
 
@@ -218,4 +221,32 @@ func TestWebCryptoHostile(t *testing.T) {
 		return { raw: [a.some((x) => x !== 0), d.slice(0, 8)] };
 	}`, sandbox.Request{})
 	assert.Equal(t, []any{true, "ba7816bf"}, got)
+}
+
+// TestHugeRSAKeysAreRefused: an RSA key past 16384 bits (OpenSSL's bound)
+// is refused when parsed, before any operation could run for minutes in
+// one call that the timeout cannot cut short.
+func TestHugeRSAKeysAreRefused(t *testing.T) {
+	n := new(big.Int).Lsh(big.NewInt(1), 1<<17) // a 131073-bit modulus
+	n.Or(n, big.NewInt(1))
+	spki, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: n, E: 65537})
+	require.NoError(t, err)
+	args, err := json.Marshal(map[string]string{"spki": base64.StdEncoding.EncodeToString(spki)})
+	require.NoError(t, err)
+	s := newSandbox(t)
+	start := time.Now()
+	got := runRaw(t, s, `module.exports = async (req) => {
+		const crypto = require('crypto');
+		const out = [];
+		const big = Buffer.alloc(1 << 16, 0xff).toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+		for (const f of [() => crypto.createPublicKey({ key: Buffer.from(req.args.spki, 'base64'), format: 'der', type: 'spki' }),
+			() => crypto.createPublicKey({ key: { kty: 'RSA', n: big, e: 'AQAB' }, format: 'jwk' }),
+			() => crypto.createPrivateKey({ key: { kty: 'RSA', n: 'AQAB', e: 'AQAB', d: big, p: 'Aw', q: 'Bw' }, format: 'jwk' }),
+			() => crypto.createPrivateKey({ key: Buffer.alloc(20000, 0x30), format: 'der', type: 'pkcs1' })]) {
+			try { f(); out.push('parsed') } catch (e) { out.push(e.code) }
+		}
+		return { raw: out };
+	}`, sandbox.Request{Args: args})
+	assert.Equal(t, []any{"ERR_OSSL_UNSUPPORTED", "ERR_CRYPTO_INVALID_JWK", "ERR_CRYPTO_INVALID_JWK", "ERR_OSSL_UNSUPPORTED"}, got)
+	assert.Less(t, time.Since(start), 2*time.Second)
 }

@@ -295,7 +295,8 @@
 // secp256k1, getCurves, X509Certificate, KeyObject.from and the
 // crypto.constants other than RSA's; a pbkdf2 call of more than 2^23 iterations per output block
 // throws (Go's cannot be interrupted); RSA keys are generated with the
-// exponent 65537 only and of 1024 to 4096 bits; a PSS saltLength of 0
+// exponent 65537 only and of 1024 to 4096 bits, and refused above 16384
+// bits (where OpenSSL refuses to use them) or, private, above 12 KiB of DER; a PSS saltLength of 0
 // throws (Go cannot sign with an empty salt); malformed key data throws
 // OpenSSL's "DECODER routines::unsupported" where OpenSSL may name the
 // fault more precisely;

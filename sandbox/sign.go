@@ -392,9 +392,22 @@ func (cs *cryptoState) tryDER(der []byte, typ string) (k *keyData) {
 	return cs.decodeDER(der, typ)
 }
 
+// maxRSABitsIn bounds the RSA keys the module accepts, as OpenSSL's
+// OPENSSL_RSA_MAX_MODULUS_BITS does: Go would validate and use a key of
+// any size, and an operation on a huge one runs for minutes in one call.
+// maxPrivateDER bounds private key data before it is parsed (and so
+// validated): a 16384-bit RSA key in PKCS#8 takes under 10 KiB.
+const (
+	maxRSABitsIn  = 16384
+	maxPrivateDER = 12 << 10
+)
+
 // decodeDER parses DER of one type (pkcs8, pkcs1, sec1, spki,
 // pkcs1-public, certificate), keeping only the key types the module knows.
 func (cs *cryptoState) decodeDER(der []byte, typ string) *keyData {
+	if (typ == "pkcs8" || typ == "pkcs1" || typ == "sec1") && len(der) > maxPrivateDER {
+		panic(cs.unsupportedKey())
+	}
 	var key any
 	var err error
 	switch typ {
@@ -417,8 +430,14 @@ func (cs *cryptoState) decodeDER(der []byte, typ string) *keyData {
 	if err != nil {
 		panic(cs.unsupportedKey())
 	}
+	if p, ok := key.(*rsa.PublicKey); ok && p.N.BitLen() > maxRSABitsIn {
+		panic(cs.unsupportedKey())
+	}
 	switch key := key.(type) {
 	case *rsa.PrivateKey:
+		if key.N.BitLen() > maxRSABitsIn {
+			panic(cs.unsupportedKey())
+		}
 		return &keyData{kind: "private", priv: key}
 	case *ecdsa.PrivateKey:
 		if _, ok := curveNames[key.Curve]; ok {
@@ -463,7 +482,7 @@ func (cs *cryptoState) parseJWK(jwk *goja.Object, private bool) *keyData {
 	switch kty {
 	case "RSA":
 		n, e := field("n", true), field("e", true)
-		if len(e) > 4 || len(n) == 0 {
+		if len(e) > 4 || len(n) == 0 || len(n) > maxRSABitsIn/8 {
 			panic(invalid())
 		}
 		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
@@ -471,6 +490,9 @@ func (cs *cryptoState) parseJWK(jwk *goja.Object, private bool) *keyData {
 			return &keyData{kind: "public", pub: pub}
 		}
 		d, p, q := field("d", true), field("p", true), field("q", true)
+		if len(d) > len(n) || len(p) > len(n) || len(q) > len(n) {
+			panic(invalid())
+		}
 		key := &rsa.PrivateKey{PublicKey: *pub, D: new(big.Int).SetBytes(d), Primes: []*big.Int{new(big.Int).SetBytes(p), new(big.Int).SetBytes(q)}}
 		if key.Validate() != nil {
 			panic(invalid())
