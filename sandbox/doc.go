@@ -287,26 +287,25 @@
 // (no streams, events, util, url, querystring); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
 // crypto ciphers other than those (cfb, ofb, ccm, ocb, xts, wrap,
-// chacha20-poly1305, ...), Cipheriv, Sign and
-// Verify objects as streams, scrypt (it needs golang.org/x/crypto),
-// webcrypto's AES-KW, ECDH, X25519, wrapKey and unwrapKey (and the globals
-// CryptoKey and DOMException), encrypted private keys (passphrase, cipher), privateEncrypt
-// and publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys,
-// secp256k1, getCurves, X509Certificate, KeyObject.from and the
-// crypto.constants other than RSA's; a pbkdf2 call of more than 2^23 iterations per output block
+// chacha20-poly1305, ...), Cipheriv, Sign and Verify objects as streams,
+// scrypt (it needs golang.org/x/crypto), webcrypto's AES-KW, ECDH, X25519,
+// wrapKey and unwrapKey (and the globals CryptoKey and DOMException),
+// encrypted private keys (passphrase, cipher), privateEncrypt and
+// publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys, secp256k1,
+// getCurves, X509Certificate, KeyObject.from and the crypto.constants other
+// than RSA's; a pbkdf2 call of more than 2^23 iterations per output block
 // throws (Go's cannot be interrupted); RSA keys are generated with the
-// exponent 65537 only and of 1024 to 4096 bits, and refused above 16384
-// bits (where OpenSSL refuses to use them) or, private, above 12 KiB of DER; a PSS saltLength of 0
-// throws (Go cannot sign with an empty salt); malformed key data throws
-// OpenSSL's "DECODER routines::unsupported" where OpenSSL may name the
-// fault more precisely;
-// zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli
-// (not in Go's standard library, so no BROTLI_ constants either), the info
-// option, and compression with
-// windowBits other than 15 (Go's compressor always uses a 32 KiB window);
-// compressed bytes differ from zlib's (all decompress alike), a corrupt
-// deflate stream reports "invalid block type" whatever zlib would name, and
-// windowBits is enforced on inflate only against a zlib header;
+// exponent 65537 only and of 1024 to 4096 bits, and refused above 16384 bits
+// (where OpenSSL refuses to use them) or, private, above 12 KiB of DER; a PSS
+// saltLength of 0 throws (Go cannot sign with an empty salt); malformed key
+// data throws OpenSSL's "DECODER routines::unsupported" where OpenSSL may name
+// the fault more precisely;
+// zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli (not
+// in Go's standard library, so no BROTLI_ constants either), the info option,
+// and compression with windowBits other than 15 (Go's compressor always uses a
+// 32 KiB window); compressed bytes differ from zlib's (all decompress alike),
+// a corrupt deflate stream reports "invalid block type" whatever zlib would
+// name, and windowBits is enforced on inflate only against a zlib header;
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are
