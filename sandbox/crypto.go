@@ -32,6 +32,7 @@ var hashes = map[string]func() hash.Hash{
 func (inv *invocation) cryptoModule() goja.Value {
 	rt := inv.rt
 	m := rt.NewObject()
+	cs := &cryptoState{inv: inv, m: m, keys: map[*goja.Object]*keyData{}, heavy: make(chan struct{}, 1)}
 	inv.setFunc(m, "createHash", 0, func(call goja.FunctionCall) goja.Value {
 		mk := inv.hashFunc(call.Argument(0))
 		return inv.hashObject(mk(), mk)
@@ -42,7 +43,12 @@ func (inv *invocation) cryptoModule() goja.Value {
 		if newHash == nil {
 			panic(inv.newError("Error", "Invalid digest: "+alg.String()))
 		}
-		key := inv.bytesOf(call.Argument(1), goja.Undefined(), "key")
+		var key []byte
+		if o, ok := call.Argument(1).(*goja.Object); ok && cs.keys[o] != nil {
+			key = cs.secretKey(o, "key") // a secret KeyObject
+		} else {
+			key = inv.bytesOf(call.Argument(1), goja.Undefined(), "key")
+		}
 		return inv.hashObject(hmac.New(newHash, key), nil)
 	})
 	inv.setFunc(m, "randomBytes", 0, func(call goja.FunctionCall) goja.Value {
@@ -82,6 +88,10 @@ func (inv *invocation) cryptoModule() goja.Value {
 	inv.setFunc(m, "getHashes", 0, func(goja.FunctionCall) goja.Value {
 		return rt.NewArray("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 	})
+	cs.installKeys()
+	cs.installCiphers()
+	cs.installKDFs()
+	cs.installWebCrypto()
 	return m
 }
 

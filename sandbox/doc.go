@@ -185,19 +185,34 @@
 //   - crypto (also node:crypto): createHash and createHmac (md5, sha1, sha224,
 //     sha256, sha384, sha512; digest to hex, base64, base64url, latin1 or a
 //     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
-//     on Go's crypto;
+//     createCipheriv and createDecipheriv (aes-128/192/256 in cbc, ctr, ecb
+//     and gcm, and Triple DES: des-ede3-cbc, des-ede3, des-ede-cbc,
+//     des-ede; getCiphers lists only these), pbkdf2, hkdf, KeyObject
+//     (createSecretKey, createPrivateKey, createPublicKey: RSA, EC P-224 to
+//     P-521 and Ed25519 keys in PEM, DER and JWK), createSign, createVerify,
+//     sign and verify (RSA PKCS#1 v1.5 and PSS, ECDSA in der or ieee-p1363,
+//     Ed25519), generateKeyPair(Sync) for rsa (1024 to 4096 bits), ec and
+//     ed25519, publicEncrypt and privateDecrypt (OAEP; PKCS#1 v1.5 to
+//     encrypt only, as Node 20), webcrypto (also globalThis.crypto:
+//     getRandomValues, randomUUID, subtle digest, importKey, exportKey,
+//     generateKey, sign, verify, encrypt, decrypt, deriveBits, deriveKey for
+//     HMAC, AES-GCM, AES-CBC, AES-CTR, ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS,
+//     RSA-OAEP, Ed25519, PBKDF2 and HKDF, in lib/webcrypto.js), on Go's
+//     crypto; key generation and pbkdf2 run off the loop, one at a time per
+//     invocation, so the timeout still ends the invocation (the abandoned
+//     computation finishes in the background, bounded by those limits);
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
 //     byteLength and allocUnsafe; Buffer is also a global;
 //   - uuid: v4, validate, version, NIL;
 //   - node-fetch and axios: see HTTP; console;
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
-//     is no working directory.
+//     is no working directory;
 //   - events (also node:events): Node 20's EventEmitter (error semantics,
 //     errorMonitor, newListener and removeListener, captureRejections),
 //     once, on (with its close and watermark options), getEventListeners and
 //     setMaxListeners, in JavaScript (lib/events.js); the leak warning is
-//     not printed (there is no process).
+//     not printed (there is no process);
 //   - stream (also node:stream) and stream/promises (also
 //     node:stream/promises): Node 20's Readable (flowing and paused modes,
 //     pipe, setEncoding, Readable.from, wrap, async iteration, the operators
@@ -206,7 +221,7 @@
 //     (cork, writev, final, construct), Duplex, Transform, PassThrough,
 //     pipeline and finished, in JavaScript (lib/stream.js) on events; a
 //     stream's queue past MaxBufferSize bytes or MaxArrayLength chunks
-//     throws a RangeError from push or write.
+//     throws a RangeError from push or write;
 //   - http and https (also node:http, node:https): Node 20's client, request
 //     and get (ClientRequest, IncomingMessage, STATUS_CODES, METHODS,
 //     validateHeaderName and validateHeaderValue), in JavaScript
@@ -217,18 +232,25 @@
 //     allow-list refuses fails with ERR_HOST_NOT_ALLOWED, a body past
 //     MaxHTTPBody with ERR_BODY_TOO_LARGE, anything else with ERR_NETWORK,
 //     each as the request's 'error' event. Agent and globalAgent exist and
-//     are ignored (no sockets are pooled); there is no server.
+//     are ignored (no sockets are pooled); there is no server;
+//   - zlib (also node:zlib): gzipSync, gunzipSync, deflateSync, inflateSync,
+//     deflateRawSync, inflateRawSync, unzipSync and their callback forms,
+//     crc32, constants and codes, on compress/flate, gzip and zlib (lib/zlib.js
+//     over zlib.go); output is bounded while inflating by maxOutputLength,
+//     which defaults to and cannot pass MaxBufferSize.
 //
-// Modules written in JavaScript (lib/*.js) are compiled once per process and
-// run in a runtime only when a reactor first requires them. Every module is
+// Modules written in JavaScript (lib/*.js) are compiled once per process,
+// on the first require that needs them, and run in a runtime only when a
+// reactor of that runtime requires them. Every module is
 // checked against Node 20 itself by the golden snippets of testdata/node
 // (TestNodeGolden; the repository README says how to regenerate them).
 //
 // Anything else throws an Error "module X is not available in the reactor
 // sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process
 // and every npm package of the node-bt list not named above.
-// Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
-// functions, queueMicrotask and global; process is not defined.
+// Globals: console, Buffer, fetch, Headers, Response, atob, btoa, crypto
+// (the webcrypto), the timer functions, queueMicrotask and global; process
+// is not defined.
 //
 // # Errors
 //
@@ -288,9 +310,28 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no util, url, querystring, zlib); process, URL,
+// (no util, url, querystring); process, URL,
 // URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
-// crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
+// crypto ciphers other than those (cfb, ofb, ccm, ocb, xts, wrap,
+// chacha20-poly1305, ...), Cipheriv, Sign and Verify objects as streams,
+// scrypt (it needs golang.org/x/crypto), webcrypto's AES-KW, ECDH, X25519,
+// wrapKey and unwrapKey (and the globals CryptoKey and DOMException),
+// encrypted private keys (passphrase, cipher), privateEncrypt and
+// publicDecrypt, DSA, DH, ECDH, X25519, Ed448, RSA-PSS keys, secp256k1,
+// getCurves, X509Certificate, KeyObject.from and the crypto.constants other
+// than RSA's; a pbkdf2 call of more than 2^23 iterations per output block
+// throws (Go's cannot be interrupted); RSA keys are generated with the
+// exponent 65537 only and of 1024 to 4096 bits, and refused above 16384 bits
+// (where OpenSSL refuses to use them) or, private, above 12 KiB of DER; a PSS
+// saltLength of 0 throws (Go cannot sign with an empty salt); malformed key
+// data throws OpenSSL's "DECODER routines::unsupported" where OpenSSL may name
+// the fault more precisely;
+// zlib's stream classes (createGzip, Gzip, ...: they need stream), brotli (not
+// in Go's standard library, so no BROTLI_ constants either), the info option,
+// and compression with windowBits other than 15 (Go's compressor always uses a
+// 32 KiB window); compressed bytes differ from zlib's (all decompress alike),
+// a corrupt deflate stream reports "invalid block type" whatever zlib would
+// name, and windowBits is enforced on inflate only against a zlib header;
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are

@@ -56,6 +56,7 @@ func init() {
 		"btoa":           func(inv *invocation) goja.Value { return inv.function("btoa", 1, inv.btoa) },
 		"Reflect":        func(inv *invocation) goja.Value { return inv.guardReflect() },
 		"JSON":           func(inv *invocation) goja.Value { return inv.guardJSON() },
+		"crypto":         func(inv *invocation) goja.Value { return inv.webCryptoGlobal() },
 	}
 	for _, name := range bufferConstructors {
 		lazyGlobals[name] = func(inv *invocation) goja.Value { return inv.guardTypedArrays(name) }

@@ -39,9 +39,10 @@ func init() {
 		"stream":      jsModule("stream"),
 		"http":        jsModule("http"),
 		"https":       jsModule("https"),
+		"zlib":        jsModule("zlib"),
 	}
 	modules["stream/promises"] = streamPromises
-	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https", "zlib"} {
 		modules["node:"+n] = modules[n]
 	}
 }
