@@ -41,6 +41,9 @@ func parseAllowEntry(s string) (allowEntry, error) {
 	if s == "" {
 		return allowEntry{}, errors.New("a host must not be empty")
 	}
+	if strings.ContainsAny(s, "/@?#* \t") {
+		return allowEntry{}, fmt.Errorf("%q: want HOST or HOST:PORT (a host name or an IP address, no scheme, path or wildcard)", s)
+	}
 	var e allowEntry
 	if host, port, err := net.SplitHostPort(s); err == nil {
 		e.host, e.port = host, port
