@@ -213,7 +213,10 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	if cfg.auditRetention != nil {
 		v.auditRetention = *cfg.auditRetention
 	}
-	v.obs = cmp.Or[Observer](cfg.observer, noObserver{})
+	v.obs = cfg.observer
+	if v.obs == nil {
+		v.obs = noObserver{}
+	}
 	v.outbox = newOutbox(cfg.outboxTiming)
 	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
 	v.auditW = newAuditWriter() // read entries, and token.read for handlers and webhooks
