@@ -337,7 +337,9 @@ func (v *Vault) execute(ctx context.Context, op string, inv *invocation, args []
 	if inv.app != nil {
 		req.Host = &reactorHost{v: v, p: *inv.app}
 	}
+	start := time.Now()
 	res, err := v.reactors.sandbox.Run(ctx, prog, req)
+	v.obs.ReactorRun(reactorOutcome(err), time.Since(start))
 	if err != nil {
 		return nil, v.reactFailure(op, err, async, timeout)
 	}

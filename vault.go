@@ -53,6 +53,7 @@ type Vault struct {
 	gateways       *catalogue
 	webhooks       webhookOptions
 	hookClient     *http.Client // webhook deliveries
+	obs            Observer     // never nil
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -88,6 +89,7 @@ type config struct {
 	gateways       []gateway.Adapter
 	formulas       []gateway.Definition
 	webhooks       webhookOptions
+	observer       Observer
 }
 
 // Option configures a Vault at Open.
@@ -211,6 +213,10 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	if cfg.auditRetention != nil {
 		v.auditRetention = *cfg.auditRetention
 	}
+	v.obs = cfg.observer
+	if v.obs == nil {
+		v.obs = noObserver{}
+	}
 	v.outbox = newOutbox(cfg.outboxTiming)
 	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
 	v.auditW = newAuditWriter() // read entries, and token.read for handlers and webhooks
@@ -284,7 +290,10 @@ func (v *Vault) view(ctx context.Context, op string, fn func(tx storage.Tx) erro
 	if v.closed.Load() {
 		return ErrClosed
 	}
-	return v.storeErr(op, v.store.View(ctx, fn))
+	start := time.Now()
+	err := v.store.View(ctx, fn)
+	v.obs.StoreTx(false, time.Since(start), err != nil)
+	return v.storeErr(op, err)
 }
 
 // update runs fn in a read-write transaction, mapping errors for op. fn may run
@@ -296,12 +305,14 @@ func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) er
 		return ErrClosed
 	}
 	wrote := false
+	start := time.Now()
 	err := v.store.Update(ctx, func(tx storage.Tx) error {
 		ot := &outboxTx{Tx: tx}
 		err := fn(ot)
 		wrote = ot.wrote // the last attempt's is the one that commits
 		return err
 	})
+	v.obs.StoreTx(true, time.Since(start), err != nil)
 	if err == nil && wrote {
 		v.outbox.wakeUp()
 	}

@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"syscall"
 	"time"
 
@@ -81,8 +80,8 @@ func newWebhookClient(o *webhookOptions) *http.Client {
 	t.Proxy = nil
 	t.DialTLSContext = nil
 	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		host, _, err := net.SplitHostPort(addr)
-		if err == nil && hosts[strings.ToLower(host)] {
+		host, port, err := net.SplitHostPort(addr)
+		if err == nil && webhookHostAllowed(hosts, host, port) {
 			return plain.DialContext(ctx, network, addr)
 		}
 		return guarded.DialContext(ctx, network, addr)

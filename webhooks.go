@@ -225,7 +225,8 @@ type webhookOptions struct {
 }
 
 // WithWebhookHosts sets an allow-list of webhook destination hosts (names
-// or IP literals, compared without case). When set, a webhook's URL must
+// or IP literals, compared without case; "host:port" admits that port
+// only). When set, a webhook's URL must
 // name one of them, and may then use http as well as https and resolve to
 // loopback or private addresses (a service of the host's own network). Not
 // set (the default), destinations are public HTTPS endpoints only (see the
@@ -236,7 +237,7 @@ func WithWebhookHosts(hosts ...string) Option {
 			c.webhooks.hosts = map[string]bool{}
 		}
 		for _, h := range hosts {
-			c.webhooks.hosts[strings.ToLower(strings.Trim(h, "[]"))] = true
+			c.webhooks.hosts[webhookHostKey(h)] = true
 		}
 	}
 }
@@ -360,7 +361,7 @@ func (v *Vault) checkWebhookURL(raw string) string {
 		if u.Scheme != "https" && u.Scheme != "http" {
 			return "must be an http or https URL"
 		}
-		if !hosts[host] {
+		if !webhookHostAllowed(hosts, host, urlPort(u.Scheme, u.Port())) {
 			return "must name a host the vault allows"
 		}
 		return ""

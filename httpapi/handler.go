@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -51,6 +52,7 @@ type Option func(*config)
 
 type config struct {
 	log       *slog.Logger
+	observer  RequestObserver
 	maxBody   int64
 	backups   bool
 	backupDir string
@@ -77,12 +79,25 @@ func WithBackups(dir string) Option {
 	return func(c *config) { c.backups, c.backupDir = true, dir }
 }
 
+// RequestObserver receives one call per request the handler served, for
+// metrics: its route is the ServeMux pattern that matched ("GET
+// /tokens/{id}"), never the request's path (ids and data can be in paths),
+// or "" when none matched (404, 405). It is called from many goroutines at
+// once and must return quickly.
+type RequestObserver interface {
+	ObserveRequest(route string, status int, d time.Duration)
+}
+
+// WithRequestObserver sets the observer of requests (default: none).
+func WithRequestObserver(o RequestObserver) Option { return func(c *config) { c.observer = o } }
+
 // handler is the http.Handler New returns.
 type handler struct {
 	v         *vault.Vault
 	log       *slog.Logger
 	maxBody   int64
 	backupDir string
+	observer  RequestObserver // nil: none
 	mux       *http.ServeMux
 	patterns  []string // as registered, for tests
 }
@@ -103,7 +118,7 @@ func New(v *vault.Vault, opts ...Option) http.Handler {
 	if cfg.maxBody <= 0 {
 		cfg.maxBody = DefaultMaxBodySize
 	}
-	h := &handler{v: v, log: cfg.log, maxBody: cfg.maxBody, backupDir: cfg.backupDir, mux: http.NewServeMux()}
+	h := &handler{v: v, log: cfg.log, maxBody: cfg.maxBody, backupDir: cfg.backupDir, observer: cfg.observer, mux: http.NewServeMux()}
 	h.routes(cfg)
 	return h
 }
@@ -182,7 +197,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.mux.ServeHTTP(rec, r)
 	}
-	h.logRequest(r, rec, time.Since(start))
+	d := time.Since(start)
+	h.logRequest(r, rec, d)
+	if h.observer != nil {
+		h.observer.ObserveRequest(r.Pattern, cmp.Or(rec.status, http.StatusOK), d)
+	}
 }
 
 // traceID returns the request's trace id when it is a plausible one (1 to

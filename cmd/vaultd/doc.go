@@ -15,9 +15,13 @@
 // ($VAULT_POSTGRES_DSN), --postgres-schema ($VAULT_POSTGRES_SCHEMA),
 // --bootstrap-key-file ($VAULT_BOOTSTRAP_KEY_FILE), --drain-timeout
 // ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL),
-// --allow-host (repeatable; $VAULT_ALLOW_HOSTS, comma-separated: the webhook
-// destination hosts allowed, which may then use http and private
-// addresses; only they are accepted once set), the
+// --allow-host (HOST or HOST:PORT, repeatable; $VAULT_ALLOW_HOSTS,
+// comma-separated: the webhook and reactor fetch destinations allowed,
+// which may then use http and private addresses; only they are accepted
+// once set), --metrics-addr ($VAULT_METRICS_ADDR: serve GET /metrics there
+// instead of on --addr), --pprof ($VAULT_PPROF: the Go profiler on
+// --metrics-addr), --config ($VAULT_CONFIG: a TOML file whose keys are the
+// flags; the command line, then the environment, then the file win), the
 // limits on clients (see Limits), and for backup --key ($VAULT_API_KEY) and
 // --out. The master key comes from
 // $VAULT_MASTER_KEY or, for a vault file, the key file PATH.key, created

@@ -88,17 +88,23 @@ type flags struct {
 	*flag.FlagSet
 	getenv env
 	after  []func() // run by parse: environment fallbacks of secrets
+	// envs maps a flag to its environment variable, for the config file:
+	// a variable that is set wins over the file.
+	envs map[string]string
+	// configPath is the --config flag, when the command has one.
+	configPath *string
 }
 
 func newFlags(name string, stderr io.Writer, getenv env) *flags {
 	fs := flag.NewFlagSet("vaultd "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	return &flags{FlagSet: fs, getenv: getenv}
+	return &flags{FlagSet: fs, getenv: getenv, envs: map[string]string{}}
 }
 
 // string defines a string flag whose default is the variable envName when
 // set: the command line wins over the environment, which wins over def.
 func (f *flags) string(name, envName, def, help string) *string {
+	f.envs[name] = envName
 	if v := f.getenv(envName); v != "" {
 		def = v
 	}
@@ -109,6 +115,7 @@ func (f *flags) string(name, envName, def, help string) *string {
 // an API key). Its environment fallback is applied after parsing, so that
 // the value never shows as a default in -h.
 func (f *flags) secret(name, envName, help string) *string {
+	f.envs[name] = envName
 	p := f.String(name, "", help+" ($"+envName+")")
 	f.after = append(f.after, func() {
 		if *p == "" {
@@ -120,6 +127,7 @@ func (f *flags) secret(name, envName, help string) *string {
 
 // duration defines a duration flag with an environment fallback.
 func (f *flags) duration(name, envName string, def time.Duration, help string) (*time.Duration, error) {
+	f.envs[name] = envName
 	if v := f.getenv(envName); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -132,6 +140,7 @@ func (f *flags) duration(name, envName string, def time.Duration, help string) (
 
 // int defines an integer flag with an environment fallback.
 func (f *flags) int(name, envName string, def int, help string) (*int, error) {
+	f.envs[name] = envName
 	if v := f.getenv(envName); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -140,6 +149,20 @@ func (f *flags) int(name, envName string, def int, help string) (*int, error) {
 		def = n
 	}
 	return f.Int(name, def, help+" ($"+envName+")"), nil
+}
+
+// bool defines a boolean flag with an environment fallback ("true" or
+// "false", as strconv.ParseBool reads them).
+func (f *flags) bool(name, envName string, def bool, help string) (*bool, error) {
+	f.envs[name] = envName
+	if v := f.getenv(envName); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %q is not true or false", envName, v)
+		}
+		def = b
+	}
+	return f.Bool(name, def, help+" ($"+envName+")"), nil
 }
 
 // parse parses args; it returns false and the exit code when the command
@@ -153,6 +176,10 @@ func (f *flags) parse(args []string) (int, bool) {
 	}
 	if f.NArg() > 0 {
 		fmt.Fprintf(f.Output(), "%s: unexpected argument %q\n", f.Name(), f.Arg(0))
+		return exitUsage, false
+	}
+	if err := f.applyConfig(); err != nil {
+		fmt.Fprintf(f.Output(), "%s: %v\n", f.Name(), err)
 		return exitUsage, false
 	}
 	for _, fn := range f.after {

@@ -102,7 +102,13 @@ var servingLine = regexp.MustCompile(`"msg":"serving","addr":"([^"]+)"`)
 // and waits until it listens.
 func startServe(t *testing.T, dir string, extraEnv []string, args ...string) *proc {
 	t.Helper()
-	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(dir, "vault.db")}, args...)
+	return startCmd(t, extraEnv, append([]string{"serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(dir, "vault.db")}, args...)...)
+}
+
+// startCmd runs vaultd with args, which must serve, and waits until it
+// listens.
+func startCmd(t *testing.T, extraEnv []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(binary, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Env = env(extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr

@@ -22,6 +22,9 @@ type storeFlags struct {
 	path   *string
 	dsn    *string
 	schema *string
+	// onCommit, when set, receives the batch sizes of a bolt store's
+	// group commits (metrics).
+	onCommit func(batch int)
 }
 
 func (f *flags) store() storeFlags {
@@ -68,7 +71,7 @@ func (s storeFlags) open(ctx context.Context, log *slog.Logger, mustExist bool, 
 			return nil, fmt.Errorf("no vault at %s", *s.path)
 		}
 	}
-	v, err := vault.Open(*s.path, append(opts, vault.WithBoltConfig(bolt.Config{Logger: log}))...)
+	v, err := vault.Open(*s.path, append(opts, vault.WithBoltConfig(bolt.Config{Logger: log, OnCommit: s.onCommit}))...)
 	if errors.Is(err, bolt.ErrLocked) {
 		return nil, fmt.Errorf("%s: %w", *s.path, errLocked)
 	}

@@ -17,27 +17,8 @@ import (
 
 	"github.com/tokenvault/vault"
 	"github.com/tokenvault/vault/httpapi"
+	"github.com/tokenvault/vault/vaultmetrics"
 )
-
-// hostList is a repeatable flag of host names; the first one given on the
-// command line replaces the environment's list.
-type hostList struct {
-	hosts []string
-	set   bool
-}
-
-func (h *hostList) String() string { return strings.Join(h.hosts, ",") }
-
-func (h *hostList) Set(s string) error {
-	if strings.TrimSpace(s) == "" {
-		return errors.New("a host must not be empty")
-	}
-	if !h.set {
-		h.hosts, h.set = nil, true
-	}
-	h.hosts = append(h.hosts, strings.TrimSpace(s))
-	return nil
-}
 
 // splitList splits a comma-separated list, dropping empty items.
 func splitList(s string) []string {
@@ -53,6 +34,7 @@ func splitList(s string) []string {
 // serve runs the server until SIGINT or SIGTERM, then drains it.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	fl := newFlags("serve", stderr, getenv)
+	fl.withConfig()
 	addr := fl.string("addr", "VAULT_ADDR", "127.0.0.1:8080", "the address to listen on (port 0 picks a free port; the log says which)")
 	store := fl.store()
 	keyFile := fl.string("bootstrap-key-file", "VAULT_BOOTSTRAP_KEY_FILE", "", "on a new vault, also write the bootstrap management key to this file (mode 0600)")
@@ -73,13 +55,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
-	allowHosts := hostList{hosts: splitList(getenv("VAULT_ALLOW_HOSTS"))}
-	fl.Var(&allowHosts, "allow-host", "a webhook destination host to allow (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
-		"once set, only these hosts are accepted, and they may use http and private addresses")
+	metricsFl, err := fl.metrics()
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	var allowHosts allowList
+	if err := allowHosts.fromEnv(getenv("VAULT_ALLOW_HOSTS")); err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	fl.envs["allow-host"] = "VAULT_ALLOW_HOSTS"
+	fl.Var(&allowHosts, "allow-host", "HOST or HOST:PORT that webhooks and reactor code's fetch may reach (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
+		"once set, webhooks go to these hosts only, and may use http and loopback or private addresses; reactors may fetch from these hosts only (none otherwise)")
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
-	if err := edge.check(); err != nil {
+	if err := errors.Join(edge.check(), metricsFl.check()); err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
@@ -104,9 +96,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
-	if len(allowHosts.hosts) > 0 {
-		reactorOpts = append(reactorOpts, vault.WithWebhookHosts(allowHosts.hosts...))
-	}
+	reactorOpts = append(reactorOpts, allowHosts.options()...)
+	metrics := vaultmetrics.New()
+	reactorOpts = append(reactorOpts, vault.WithObserver(metrics))
+	store.onCommit = metrics.OnCommit
 	// The listener comes first: a port that is taken fails the start
 	// before a new vault is created, so no bootstrap key is spent on a
 	// server that never served.
@@ -116,6 +109,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitError
 	}
 	defer ln.Close()
+	mln, err := listenMetrics(*metricsFl.addr)
+	if err != nil {
+		log.Error("cannot listen", slog.String("addr", *metricsFl.addr), slog.String("error", err.Error()))
+		return exitError
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
 	v, err := store.open(sigCtx, log, false, reactorOpts...)
 	if err != nil {
 		log.Error("vault not opened", slog.String("store", store.describe()), slog.String("error", err.Error()))
@@ -126,14 +127,32 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			log.Error("vault not closed cleanly", slog.String("error", err.Error()))
 		}
 	}()
-	opts := []httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes))}
+	metrics.Watch(v)
+	opts := []httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes)), httpapi.WithRequestObserver(metrics)}
 	if !store.onPostgres() {
 		// The copy is made beside the vault file: same file system, same
 		// protection as the vault itself.
 		opts = append(opts, httpapi.WithBackups(filepath.Dir(*store.path)))
 	}
-	srv := edge.server(httpapi.New(v, opts...), log)
+	api := httpapi.New(v, opts...)
+	if mln == nil {
+		api = withMetrics(api, metrics)
+	}
+	srv := edge.server(api, log)
 	served := make(chan error, 1)
+	metricsServed := make(chan error, 1) // never sent to without --metrics-addr
+	if mln != nil {
+		msrv := metricsServer(metrics, *metricsFl.pprof, log)
+		go func() { metricsServed <- msrv.Serve(mln) }()
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), metricsDrain)
+			defer cancel()
+			if msrv.Shutdown(ctx) != nil {
+				_ = msrv.Close()
+			}
+		}()
+		log.Info("serving metrics", slog.String("addr", mln.Addr().String()), slog.Bool("pprof", *metricsFl.pprof))
+	}
 	if tlsConfig != nil {
 		srv.TLSConfig = tlsConfig
 		go func() { served <- srv.ServeTLS(ln, "", "") }()
@@ -158,6 +177,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	select {
 	case err := <-served:
 		log.Error("server failed", slog.String("error", err.Error()))
+		return exitError
+	case err := <-metricsServed:
+		log.Error("metrics server failed", slog.String("error", err.Error()))
+		_ = srv.Close()
 		return exitError
 	case <-sigCtx.Done():
 	}

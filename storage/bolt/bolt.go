@@ -79,6 +79,12 @@ type Config struct {
 	// attention; it never sees keys or values. Nil discards.
 	Logger *slog.Logger
 
+	// OnCommit, when set, is called after each commit that wrote to disk
+	// with the number of Update transactions it carried (the batch size of
+	// group commit), for metrics. It runs on the committer, which waits
+	// for it: it must return at once.
+	OnCommit func(batch int)
+
 	// boltOptions, when set, adjusts the bbolt options last; tests use it.
 	boltOptions func(*bbolt.Options)
 }
@@ -125,6 +131,7 @@ type Store struct {
 	path     string
 	log      *slog.Logger
 	maxBatch int
+	onCommit func(batch int) // nil: none
 
 	mu     sync.Mutex
 	queue  []*request // waiting for the committer; guarded by mu
@@ -177,6 +184,7 @@ func Open(path string, cfg *Config) (*Store, error) {
 		db:       db,
 		path:     path,
 		log:      c.Logger,
+		onCommit: c.OnCommit,
 		maxBatch: c.MaxBatch,
 		wake:     make(chan struct{}, 1),
 	}

@@ -484,3 +484,31 @@ func get(s storage.Store, bucket, key string) (string, error) {
 	})
 	return out, err
 }
+
+// TestOnCommit: the hook sees the batch size of every commit that wrote, as
+// CommitStats counts them; a read-only or empty Update commits nothing.
+func TestOnCommit(t *testing.T) {
+	var mu sync.Mutex
+	var sizes []int
+	s := openAt(t, filepath.Join(t.TempDir(), "vault.db"), &bolt.Config{MaxBatch: 4, OnCommit: func(n int) {
+		mu.Lock()
+		sizes = append(sizes, n)
+		mu.Unlock()
+	}})
+	release := hold(t, s)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			assert.NoError(t, s.Update(context.Background(), func(tx storage.Tx) error {
+				return tx.Put("b", fmt.Appendf(nil, "k%02d", i), nil)
+			}))
+		})
+	}
+	waitQueued(t, s, 10)
+	require.NoError(t, release())
+	wg.Wait()
+	require.NoError(t, s.Update(context.Background(), func(tx storage.Tx) error { return nil }))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []int{4, 4, 3}, sizes, "the holder and 10 queued Updates in batches of at most 4")
+}

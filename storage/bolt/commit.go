@@ -228,6 +228,9 @@ func (s *Store) finish(b *batch) {
 		} else {
 			s.commits.Add(1)
 			s.txs.Add(uint64(n))
+			if s.onCommit != nil {
+				s.onCommit(n)
+			}
 		}
 	}
 	for _, r := range b.reqs {
