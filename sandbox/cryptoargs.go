@@ -93,38 +93,8 @@ func (cs *cryptoState) bytesArg(v, enc goja.Value, name, want string) []byte {
 	return nil
 }
 
-// binary is inv.binary, plus DataView (which goja does not class as one).
-func (cs *cryptoState) binary(v goja.Value) ([]byte, bool) {
-	if b, ok := cs.inv.binary(v); ok {
-		return b, true
-	}
-	o, ok := v.(*goja.Object)
-	if !ok {
-		return nil, false
-	}
-	dv, ok := cs.inv.intrinsic("DataView").(*goja.Object)
-	if !ok {
-		return nil, false
-	}
-	proto, ok := dv.Get("prototype").(*goja.Object)
-	if !ok || !protoChainHas(o, proto) {
-		return nil, false
-	}
-	buf, ok := o.Get("buffer").(*goja.Object)
-	if !ok || buf.ExportType() != arrayBufferType {
-		return nil, false
-	}
-	data := buf.Export().(goja.ArrayBuffer).Bytes()
-	off, n := o.Get("byteOffset"), o.Get("byteLength")
-	if off == nil || n == nil {
-		return nil, false
-	}
-	start, end := off.ToInteger(), off.ToInteger()+n.ToInteger()
-	if start < 0 || end > int64(len(data)) || start > end {
-		return nil, false
-	}
-	return data[start:end], true
-}
+// binary is inv.binary.
+func (cs *cryptoState) binary(v goja.Value) ([]byte, bool) { return cs.inv.binary(v) }
 
 const wantBinary = "of type string or an instance of ArrayBuffer, Buffer, TypedArray, or DataView"
 

@@ -172,17 +172,7 @@ func (inv *invocation) httpRequest(call goja.FunctionCall) goja.Value {
 			defer cancel()
 		}
 		res, err := doRequest(ctx, client, req.WithContext(ctx), maxBody)
-		return func() {
-			if err != nil {
-				if rerr := reject(inv.httpError(err)); rerr != nil {
-					inv.fail(rerr)
-				}
-				return
-			}
-			if rerr := resolve(inv.httpResponseValue(res)); rerr != nil {
-				inv.fail(rerr)
-			}
-		}
+		return func() { inv.settleHTTP(resolve, reject, err, func() goja.Value { return inv.httpResponseValue(res) }) }
 	})
 	return rt.ToValue(p)
 }
@@ -293,11 +283,12 @@ func (inv *invocation) binary(v goja.Value) ([]byte, bool) {
 	if ab, ok := o.Export().(goja.ArrayBuffer); ok && o.ExportType() == arrayBufferType {
 		return ab.Bytes(), true
 	}
-	// A typed array (Buffer included) exports as a slice of numbers; a
-	// DataView has its own class. An Array exports as []any.
+	// A typed array (Buffer included) exports as a slice of numbers; an
+	// Array exports as []any. goja does not class a DataView as one: its
+	// prototype chain tells.
 	typ := o.ExportType()
 	isView := typ != nil && typ.Kind() == reflect.Slice && typ.Elem().Kind() != reflect.Interface
-	if !isView && o.ClassName() != "DataView" {
+	if !isView && !inv.isDataView(o) {
 		return nil, false
 	}
 	buf, ok := o.Get("buffer").(*goja.Object)
@@ -314,6 +305,33 @@ func (inv *invocation) binary(v goja.Value) ([]byte, bool) {
 		return nil, false
 	}
 	return data[start:end], true
+}
+
+// settleHTTP settles a request's promise on the loop: rejected with err as
+// the reactor sees it, or resolved with value().
+func (inv *invocation) settleHTTP(resolve, reject func(any) error, err error, value func() goja.Value) {
+	if err != nil {
+		if rerr := reject(inv.httpError(err)); rerr != nil {
+			inv.fail(rerr)
+		}
+		return
+	}
+	if rerr := resolve(value()); rerr != nil {
+		inv.fail(rerr)
+	}
+}
+
+// isDataView reports whether o is a DataView (of this runtime).
+func (inv *invocation) isDataView(o *goja.Object) bool {
+	if o.ClassName() == "DataView" {
+		return true
+	}
+	dv, ok := inv.intrinsic("DataView").(*goja.Object)
+	if !ok {
+		return false
+	}
+	proto, ok := dv.Get("prototype").(*goja.Object)
+	return ok && protoChainHas(o, proto)
 }
 
 // start runs work on its own goroutine, at most maxCallsInFlight at once;

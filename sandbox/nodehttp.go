@@ -175,20 +175,9 @@ func (inv *invocation) nodeHTTPRequest(call goja.FunctionCall) goja.Value {
 	inv.start(func(context.Context) func() {
 		defer cancel()
 		res, err := doNodeRequest(client, req, maxBody, host)
-		return func() {
-			if inv.ctx.Err() != nil {
-				return // the invocation is over (its deadline, most likely): report nothing
-			}
-			if err != nil {
-				if rerr := reject(inv.httpError(err)); rerr != nil {
-					inv.fail(rerr)
-				}
-				return
-			}
-			if rerr := resolve(inv.nodeResponseValue(res)); rerr != nil {
-				inv.fail(rerr)
-			}
-		}
+		// The loop runs no completion once the invocation is over (its
+		// deadline, most likely): a failure it caused is not reported.
+		return func() { inv.settleHTTP(resolve, reject, err, func() goja.Value { return inv.nodeResponseValue(res) }) }
 	})
 	return out
 }
