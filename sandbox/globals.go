@@ -56,6 +56,8 @@ func init() {
 		"btoa":           func(inv *invocation) goja.Value { return inv.function("btoa", 1, inv.btoa) },
 		"Reflect":        func(inv *invocation) goja.Value { return inv.guardReflect() },
 		"JSON":           func(inv *invocation) goja.Value { return inv.guardJSON() },
+		"TextEncoder":    internalExport("encoding", "TextEncoder"),
+		"TextDecoder":    internalExport("encoding", "TextDecoder"),
 	}
 	for _, name := range bufferConstructors {
 		lazyGlobals[name] = func(inv *invocation) goja.Value { return inv.guardTypedArrays(name) }

@@ -35,8 +35,10 @@ func init() {
 		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
 		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
 		"path":        jsModule("path"),
+		"querystring": jsModule("querystring"),
+		"util":        jsModule("util"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util"} {
 		modules["node:"+n] = modules[n]
 	}
 }
