@@ -27,18 +27,19 @@ func ModuleNames() []string {
 
 func init() {
 	modules = map[string]func(*invocation) goja.Value{
-		sdkModuleName: func(inv *invocation) goja.Value { return inv.loadSDK().exports },
-		"crypto":      (*invocation).cryptoModule,
-		"buffer":      (*invocation).bufferModule,
-		"uuid":        (*invocation).uuidModule,
-		"node-fetch":  func(inv *invocation) goja.Value { return inv.httpModule().Get("nodeFetch") },
-		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
-		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
-		"path":        jsModule("path"),
-		"querystring": jsModule("querystring"),
-		"util":        jsModule("util"),
+		sdkModuleName:    func(inv *invocation) goja.Value { return inv.loadSDK().exports },
+		"crypto":         (*invocation).cryptoModule,
+		"buffer":         (*invocation).bufferModule,
+		"uuid":           (*invocation).uuidModule,
+		"node-fetch":     func(inv *invocation) goja.Value { return inv.httpModule().Get("nodeFetch") },
+		"axios":          func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
+		"console":        func(inv *invocation) goja.Value { return inv.globals.Get("console") },
+		"path":           jsModule("path"),
+		"querystring":    jsModule("querystring"),
+		"util":           jsModule("util"),
+		"string_decoder": jsModule("string_decoder"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util", "string_decoder"} {
 		modules["node:"+n] = modules[n]
 	}
 }
@@ -169,6 +170,7 @@ func (inv *invocation) bufferModule() goja.Value {
 	exports := rt.NewObject()
 	_ = exports.Set("Buffer", ctor)
 	_ = exports.Set("constants", rt.NewObject())
+	inv.extendBuffer(ctor, proto, exports)
 	if inv.modules == nil {
 		inv.modules = make(map[string]goja.Value)
 	}
