@@ -140,16 +140,12 @@
     };
   }
 
-  // windows-1252 bytes 0x80 to 0x9f.
-  const cp1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
-    0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d,
-    0x17e, 0x178];
+  // windows-1252, as Node 20 decodes it: Latin-1.
   function windows1252Decoder() {
     return {
       decode(bytes, stream, units) {
         for (let i = 0; i < bytes.length; i++) {
-          const b = bytes[i];
-          units.push(b >= 0x80 && b <= 0x9f ? cp1252[b - 0x80] : b);
+          units.push(bytes[i]);
         }
         return units;
       },
@@ -273,7 +269,7 @@
       const bytes = bytesOf(input);
       if (bytes === undefined) {
         throw codeError(TypeError, 'ERR_INVALID_ARG_TYPE',
-          'The "input" argument must be an instance of ArrayBuffer or ArrayBufferView.' + describe(input));
+          'The "list" argument must be an instance of SharedArrayBuffer, ArrayBuffer or ArrayBufferView.');
       }
       const stream = Boolean(options && options.stream);
       if (st.decoder === null) {
