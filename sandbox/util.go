@@ -16,6 +16,7 @@ var proxyType = reflect.TypeOf(goja.Proxy{})
 
 func init() {
 	jsNatives["util"] = (*invocation).utilNatives
+	jsNatives["structured_clone"] = (*invocation).cloneNatives
 	jsNatives["string_decoder"] = func(inv *invocation) *goja.Object {
 		n := inv.rt.NewObject()
 		_ = n.Set("encoding", inv.internalModule("encoding"))
@@ -87,5 +88,34 @@ func (inv *invocation) utilNatives() *goja.Object {
 		return rt.ToValue(o.ExportType() == proxyType)
 	})
 	inv.setFunc(n, "encoding", 0, func(goja.FunctionCall) goja.Value { return inv.internalModule("encoding") })
+	return n
+}
+
+// cloneNatives makes the brand checks and the errors of structuredClone.
+func (inv *invocation) cloneNatives() *goja.Object {
+	n := inv.utilNatives()
+	inv.setFunc(n, "dataCloneError", 1, func(call goja.FunctionCall) goja.Value {
+		e := inv.domException(call.Argument(0).String(), "DataCloneError")
+		_ = e.Set("code", 25)
+		return e
+	})
+	inv.setFunc(n, "notSupported", 1, func(call goja.FunctionCall) goja.Value {
+		e := inv.domException(call.Argument(0).String(), "NotSupportedError")
+		_ = e.Set("code", 9)
+		return e
+	})
+	// promises, weak collections and the like: whatever goja does not
+	// export as a plain object or its own class
+	inv.setFunc(n, "isUncloneable", 1, func(call goja.FunctionCall) goja.Value {
+		o, ok := call.Argument(0).(*goja.Object)
+		if !ok {
+			return inv.rt.ToValue(false)
+		}
+		switch o.ClassName() {
+		case "WeakMap", "WeakSet", "Function", "AsyncFunction", "GeneratorFunction", "Generator":
+			return inv.rt.ToValue(true)
+		}
+		return inv.rt.ToValue(o.ExportType() == promiseType)
+	})
 	return n
 }
