@@ -59,6 +59,8 @@ func init() {
 		"TextEncoder":     internalExport("encoding", "TextEncoder"),
 		"TextDecoder":     internalExport("encoding", "TextDecoder"),
 		"structuredClone": internalExport("structured_clone", "structuredClone"),
+		"URL":             func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URL") },
+		"URLSearchParams": func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URLSearchParams") },
 	}
 	for _, name := range bufferConstructors {
 		lazyGlobals[name] = func(inv *invocation) goja.Value { return inv.guardTypedArrays(name) }

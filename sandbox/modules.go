@@ -38,8 +38,9 @@ func init() {
 		"querystring":    jsModule("querystring"),
 		"util":           jsModule("util"),
 		"string_decoder": jsModule("string_decoder"),
+		"url":            jsModule("url"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util", "string_decoder"} {
+	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util", "string_decoder", "url"} {
 		modules["node:"+n] = modules[n]
 	}
 }

@@ -119,3 +119,14 @@ func (inv *invocation) cloneNatives() *goja.Object {
 	})
 	return n
 }
+
+// requireModule returns a module as require gives it, for a global that is
+// one of its exports (URL is require('url').URL).
+func (inv *invocation) requireModule(name string) *goja.Object {
+	req, _ := goja.AssertFunction(inv.requireFunc())
+	v, err := req(goja.Undefined(), inv.rt.ToValue(name))
+	if err != nil {
+		panic(err)
+	}
+	return v.ToObject(inv.rt)
+}

@@ -25,6 +25,9 @@ print(qs.escape('\udc00x'), qs.unescape('a%20b+c'), qs.unescape('%E2%82%AC%zz', 
 print(qs.unescapeBuffer('%41%42+%'), qs.unescapeBuffer('a+b', true).toString(), qs.decode === qs.parse, qs.encode === qs.stringify);
 //# overridden escape and unescape are used
 const qs = require('querystring');
+const { escape, unescape } = qs;
 qs.escape = (s) => 'E(' + s + ')';
 qs.unescape = (s) => 'U(' + s + ')';
 print(qs.stringify({ a: 'b' }), qs.parse('a=b%41'));
+qs.escape = escape; // node shares the module between snippets
+qs.unescape = unescape;
