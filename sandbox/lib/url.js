@@ -1104,14 +1104,15 @@
       return constructor.name + ' ' + inspect(obj, opts);
     }
   }
-  for (const name of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname',
-    'search', 'searchParams', 'hash', 'toString', 'toJSON']) {
+  // The methods are enumerable, as WebIDL makes them; the accessors are not
+  // (a deviation: goja's export of a prototype would call them).
+  for (const name of ['toString', 'toJSON']) {
     const d = Object.getOwnPropertyDescriptor(URL.prototype, name);
     d.enumerable = true;
     Object.defineProperty(URL.prototype, name, d);
   }
   Object.defineProperty(URL.prototype, Symbol.toStringTag, { value: 'URL', configurable: true });
-  for (const name of ['append', 'delete', 'get', 'getAll', 'has', 'set', 'sort', 'forEach', 'entries', 'keys', 'values', 'toString', 'size']) {
+  for (const name of ['append', 'delete', 'get', 'getAll', 'has', 'set', 'sort', 'forEach', 'entries', 'keys', 'values', 'toString']) {
     const d = Object.getOwnPropertyDescriptor(URLSearchParams.prototype, name);
     d.enumerable = true;
     Object.defineProperty(URLSearchParams.prototype, name, d);
