@@ -69,6 +69,18 @@ func (inv *invocation) extendBuffer(ctor, proto, exports *goja.Object) {
 	inv.setFunc(n, "compare", 2, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(bytes.Compare(inv.viewBytes(call.Argument(0)), inv.viewBytes(call.Argument(1))))
 	})
+	inv.setFunc(n, "fill", 4, func(call goja.FunctionCall) goja.Value {
+		b, pattern := inv.viewBytes(call.Argument(0)), inv.viewBytes(call.Argument(1))
+		start, end := call.Argument(2).ToInteger(), call.Argument(3).ToInteger()
+		if len(pattern) == 0 || start < 0 || end > int64(len(b)) || start >= end {
+			return goja.Undefined()
+		}
+		dst := b[start:end]
+		for n := copy(dst, pattern); n < len(dst); n *= 2 {
+			copy(dst[n:], dst[:n])
+		}
+		return goja.Undefined()
+	})
 	inv.setFunc(n, "isUtf8", 1, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(utf8.Valid(inv.viewBytes(call.Argument(0))))
 	})

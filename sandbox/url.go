@@ -31,8 +31,8 @@ func (inv *invocation) urlNatives() *goja.Object {
 	inv.setFunc(n, "domainToUnicode", 1, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(domainToUnicode(call.Argument(0).String()))
 	})
-	inv.setFunc(n, "utf8", 1, func(call goja.FunctionCall) goja.Value {
-		return rt.ToValue(decodeUTF8(inv.viewBytes(call.Argument(0))))
+	inv.setFunc(n, "percentDecodeUTF8", 1, func(call goja.FunctionCall) goja.Value {
+		return rt.ToValue(decodeUTF8(percentDecode(call.Argument(0).String())))
 	})
 	_ = n.Set("legacy", inv.internalModule("url_legacy"))
 	return n
@@ -259,4 +259,32 @@ func punyDecode(s string) (string, error) {
 		i++
 	}
 	return string(out), nil
+}
+
+// percentDecode decodes the %XX sequences of s's UTF-8 bytes.
+func percentDecode(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]) {
+			out = append(out, unhexDigit(s[i+1])<<4|unhexDigit(s[i+2]))
+			i += 2
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhexDigit(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
 )
@@ -17,6 +18,16 @@ var proxyType = reflect.TypeOf(goja.Proxy{})
 func init() {
 	jsNatives["util"] = (*invocation).utilNatives
 	jsNatives["structured_clone"] = (*invocation).cloneNatives
+	jsNatives["encoding"] = func(inv *invocation) *goja.Object {
+		n := inv.rt.NewObject()
+		inv.setFunc(n, "utf8", 1, func(call goja.FunctionCall) goja.Value {
+			return inv.rt.ToValue(decodeUTF8(inv.viewBytes(call.Argument(0))))
+		})
+		inv.setFunc(n, "isUtf8", 1, func(call goja.FunctionCall) goja.Value {
+			return inv.rt.ToValue(utf8.Valid(inv.viewBytes(call.Argument(0))))
+		})
+		return n
+	}
 	jsNatives["string_decoder"] = func(inv *invocation) *goja.Object {
 		n := inv.rt.NewObject()
 		_ = n.Set("encoding", inv.internalModule("encoding"))

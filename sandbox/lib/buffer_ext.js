@@ -241,8 +241,7 @@
         throw codeError(TypeError, 'ERR_INVALID_ARG_VALUE', "The argument 'value' is invalid. Received " + describeBuffer(value));
       }
       if (offset > buf.length) throw codeError(RangeError, 'ERR_BUFFER_OUT_OF_BOUNDS', 'Attempt to access memory outside buffer bounds');
-      end = Math.min(end, buf.length);
-      for (let i = offset, j = 0; i < end; i++, j = (j + 1) % bytes.length) buf[i] = bytes[j];
+      natives.fill(buf, bytes, offset, Math.min(end, buf.length));
       return buf;
     }
     U8.prototype.fill.call(buf, Number(value) & 255, offset, end);

@@ -78,26 +78,10 @@
   function isHex(c) {
     return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
   }
-  // percentDecode returns the bytes of s with %XX sequences decoded.
-  function percentDecode(s) {
-    const bytes = [];
-    for (const ch of s) {
-      for (const b of utf8Bytes(ch.codePointAt(0))) bytes.push(b);
-    }
-    const out = [];
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i];
-      if (b === 0x25 && i + 2 < bytes.length && isHex(bytes[i + 1]) && isHex(bytes[i + 2])) {
-        out.push(parseInt(String.fromCharCode(bytes[i + 1], bytes[i + 2]), 16));
-        i += 2;
-      } else {
-        out.push(b);
-      }
-    }
-    return out;
-  }
-  function utf8Decode(bytes) {
-    return natives.utf8(new Uint8Array(bytes));
+  // percentDecodeUTF8 percent-decodes s and decodes the bytes as UTF-8
+  // (in Go: the bytes of a long string would not fit an array).
+  function percentDecodeUTF8(s) {
+    return natives.percentDecodeUTF8(s);
   }
 
   const specialSchemes = { __proto__: null, ftp: 21, file: null, http: 80, https: 443, ws: 80, wss: 443 };
@@ -110,11 +94,11 @@
     if (s.length !== 2 || !isAlpha(s.charCodeAt(0))) return false;
     return s[1] === ':' || (!normalizedOnly && s[1] === '|');
   }
-  function startsWithWindowsDriveLetter(cps, p) {
-    if (cps.length - p < 2) return false;
-    if (!isAlpha(cps[p].codePointAt(0)) || (cps[p + 1] !== ':' && cps[p + 1] !== '|')) return false;
-    if (cps.length - p === 2) return true;
-    const c = cps[p + 2];
+  function startsWithWindowsDriveLetter(s, p) {
+    if (s.length - p < 2) return false;
+    if (!isAlpha(s.charCodeAt(p)) || (s[p + 1] !== ':' && s[p + 1] !== '|')) return false;
+    if (s.length - p === 2) return true;
+    const c = s[p + 2];
     return c === '/' || c === '\\' || c === '?' || c === '#';
   }
   function shortenPath(url) {
@@ -301,7 +285,7 @@
       if (forbiddenHost.test(input)) return null;
       return encodeString(input, C0);
     }
-    const domain = utf8Decode(percentDecode(input));
+    const domain = percentDecodeUTF8(input);
     const asciiDomain = natives.domainToASCII(domain, false);
     if (asciiDomain === null || asciiDomain === '') return null;
     if (forbiddenDomain.test(asciiDomain)) return null;
@@ -332,9 +316,14 @@
     let atSignSeen = false;
     let insideBrackets = false;
     let passwordTokenSeen = false;
-    const cps = Array.from(input);
-    for (let p = 0; p <= cps.length; p++) {
-      const ch = p < cps.length ? cps[p] : undefined; // undefined is EOF
+    // p indexes code units; step is how far the next turn moves (0 to
+    // look at the same code point again).
+    const len = input.length;
+    let step = 0;
+    for (let p = 0; p <= len; p += step) {
+      let ch; // undefined is EOF
+      if (p < len) ch = input.codePointAt(p) > 0xffff ? input.slice(p, p + 2) : input[p];
+      step = ch === undefined ? 1 : ch.length;
       const c = ch === undefined ? NaN : ch.codePointAt(0);
       switch (state) {
         case 'scheme start':
@@ -343,7 +332,7 @@
             state = 'scheme';
           } else if (!stateOverride) {
             state = 'no scheme';
-            p--;
+            step = 0;
           } else {
             return null;
           }
@@ -369,7 +358,7 @@
               state = 'special relative or authority';
             } else if (isSpecialScheme(url.scheme)) {
               state = 'special authority slashes';
-            } else if (cps[p + 1] === '/') {
+            } else if (input[p + 1] === '/') {
               state = 'path or authority';
               p++;
             } else {
@@ -380,7 +369,8 @@
           } else if (!stateOverride) {
             buffer = '';
             state = 'no scheme';
-            p = -1;
+            p = 0;
+            step = 0;
           } else {
             return null;
           }
@@ -396,19 +386,19 @@
             state = 'fragment';
           } else if (base.scheme !== 'file') {
             state = 'relative';
-            p--;
+            step = 0;
           } else {
             state = 'file';
-            p--;
+            step = 0;
           }
           break;
         case 'special relative or authority':
-          if (ch === '/' && cps[p + 1] === '/') {
+          if (ch === '/' && input[p + 1] === '/') {
             state = 'special authority ignore slashes';
             p++;
           } else {
             state = 'relative';
-            p--;
+            step = 0;
           }
           break;
         case 'path or authority':
@@ -416,7 +406,7 @@
             state = 'authority';
           } else {
             state = 'path';
-            p--;
+            step = 0;
           }
           break;
         case 'relative':
@@ -442,7 +432,7 @@
               url.query = null;
               shortenPath(url);
               state = 'path';
-              p--;
+              step = 0;
             }
           }
           break;
@@ -457,22 +447,22 @@
             url.host = base.host;
             url.port = base.port;
             state = 'path';
-            p--;
+            step = 0;
           }
           break;
         case 'special authority slashes':
-          if (ch === '/' && cps[p + 1] === '/') {
+          if (ch === '/' && input[p + 1] === '/') {
             state = 'special authority ignore slashes';
             p++;
           } else {
             state = 'special authority ignore slashes';
-            p--;
+            step = 0;
           }
           break;
         case 'special authority ignore slashes':
           if (ch !== '/' && ch !== '\\') {
             state = 'authority';
-            p--;
+            step = 0;
           }
           break;
         case 'authority':
@@ -491,7 +481,8 @@
             buffer = '';
           } else if (ch === undefined || ch === '/' || ch === '?' || ch === '#' || (isSpecialScheme(url.scheme) && ch === '\\')) {
             if (atSignSeen && buffer === '') return null;
-            p -= Array.from(buffer).length + 1;
+            p -= buffer.length;
+            step = 0;
             buffer = '';
             state = 'host';
           } else {
@@ -501,7 +492,7 @@
         case 'host':
         case 'hostname':
           if (stateOverride && url.scheme === 'file') {
-            p--;
+            step = 0;
             state = 'file host';
           } else if (ch === ':' && !insideBrackets) {
             if (buffer === '') return null;
@@ -512,7 +503,7 @@
             buffer = '';
             state = 'port';
           } else if (ch === undefined || ch === '/' || ch === '?' || ch === '#' || (isSpecialScheme(url.scheme) && ch === '\\')) {
-            p--;
+            step = 0;
             if (isSpecialScheme(url.scheme) && buffer === '') return null;
             if (stateOverride && buffer === '' && (includesCredentials(url) || url.port !== null)) return null;
             const host = parseHost(buffer, !isSpecialScheme(url.scheme));
@@ -540,7 +531,7 @@
             }
             if (stateOverride) return null;
             state = 'path start';
-            p--;
+            step = 0;
           } else {
             return null;
           }
@@ -562,14 +553,14 @@
               state = 'fragment';
             } else if (ch !== undefined) {
               url.query = null;
-              if (!startsWithWindowsDriveLetter(cps, p)) shortenPath(url);
+              if (!startsWithWindowsDriveLetter(input, p)) shortenPath(url);
               else url.path = [];
               state = 'path';
-              p--;
+              step = 0;
             }
           } else {
             state = 'path';
-            p--;
+            step = 0;
           }
           break;
         case 'file slash':
@@ -578,17 +569,17 @@
           } else {
             if (base && base.scheme === 'file') {
               url.host = base.host;
-              if (!startsWithWindowsDriveLetter(cps, p) && base.path.length > 0 && isWindowsDriveLetter(base.path[0], true)) {
+              if (!startsWithWindowsDriveLetter(input, p) && base.path.length > 0 && isWindowsDriveLetter(base.path[0], true)) {
                 url.path.push(base.path[0]);
               }
             }
             state = 'path';
-            p--;
+            step = 0;
           }
           break;
         case 'file host':
           if (ch === undefined || ch === '/' || ch === '\\' || ch === '?' || ch === '#') {
-            p--;
+            step = 0;
             if (!stateOverride && isWindowsDriveLetter(buffer, false)) {
               state = 'path';
             } else if (buffer === '') {
@@ -611,7 +602,7 @@
         case 'path start':
           if (isSpecialScheme(url.scheme)) {
             state = 'path';
-            if (ch !== '/' && ch !== '\\') p--;
+            if (ch !== '/' && ch !== '\\') step = 0;
           } else if (!stateOverride && ch === '?') {
             url.query = '';
             state = 'query';
@@ -620,7 +611,7 @@
             state = 'fragment';
           } else if (ch !== undefined) {
             state = 'path';
-            if (ch !== '/') p--;
+            if (ch !== '/') step = 0;
           } else if (stateOverride && url.host === null) {
             url.path.push('');
           }
@@ -735,7 +726,7 @@
     return out;
   }
   function formDecode(s) {
-    return utf8Decode(percentDecode(s.replace(/\+/g, ' ')));
+    return percentDecodeUTF8(s.replace(/\+/g, ' '));
   }
   function serializeForm(list) {
     let out = '';
