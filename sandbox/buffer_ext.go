@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"reflect"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -78,6 +79,13 @@ func (inv *invocation) extendBuffer(ctor, proto, exports *goja.Object) {
 		dst := b[start:end]
 		for n := copy(dst, pattern); n < len(dst); n *= 2 {
 			copy(dst[n:], dst[:n])
+		}
+		return goja.Undefined()
+	})
+	inv.setFunc(n, "swap", 2, func(call goja.FunctionCall) goja.Value {
+		b, size := inv.viewBytes(call.Argument(0)), int(call.Argument(1).ToInteger())
+		for i := 0; i+size <= len(b); i += size {
+			slices.Reverse(b[i : i+size])
 		}
 		return goja.Undefined()
 	})

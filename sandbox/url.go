@@ -31,6 +31,13 @@ func (inv *invocation) urlNatives() *goja.Object {
 	inv.setFunc(n, "domainToUnicode", 1, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(domainToUnicode(call.Argument(0).String()))
 	})
+	inv.setFunc(n, "percentEncode", 3, func(call goja.FunctionCall) goja.Value {
+		set, ok := percentEncodeSets[call.Argument(1).String()]
+		if !ok {
+			panic(rt.NewTypeError("no such percent-encode set"))
+		}
+		return rt.ToValue(percentEncode(call.Argument(0).String(), set, call.Argument(2).ToBoolean()))
+	})
 	inv.setFunc(n, "percentDecodeUTF8", 1, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(decodeUTF8(percentDecode(call.Argument(0).String())))
 	})
@@ -287,4 +294,54 @@ func unhexDigit(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// The URL Standard's percent-encode sets, for ASCII (every other code point
+// is in all of them).
+var percentEncodeSets = func() map[string]*[128]bool {
+	sets := map[string]*[128]bool{}
+	add := func(name, base, extra string) {
+		var set [128]bool
+		if base != "" {
+			set = *sets[base]
+		} else {
+			for c := 0; c < 0x20; c++ {
+				set[c] = true
+			}
+			set[0x7f] = true
+		}
+		for i := 0; i < len(extra); i++ {
+			set[extra[i]] = true
+		}
+		sets[name] = &set
+	}
+	add("c0", "", "")
+	add("fragment", "c0", " \"<>`")
+	add("query", "c0", " \"#<>")
+	add("special-query", "query", "'")
+	add("path", "query", "?`{}")
+	add("userinfo", "path", "/:;=@[\\]^|")
+	add("component", "userinfo", "$%&+,")
+	add("form", "component", "!'()~")
+	return sets
+}()
+
+// percentEncode UTF-8 percent-encodes the code points of s in set.
+func percentEncode(s string, set *[128]bool, spaceAsPlus bool) string {
+	const hexDigits = "0123456789ABCDEF"
+	var sb strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' && spaceAsPlus:
+			sb.WriteByte('+')
+		case c < utf8.RuneSelf && !set[c]:
+			sb.WriteByte(c)
+		default:
+			sb.WriteByte('%')
+			sb.WriteByte(hexDigits[c>>4])
+			sb.WriteByte(hexDigits[c&15])
+		}
+	}
+	return sb.String()
 }

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"math/big"
 	"reflect"
 	"unicode/utf8"
 
@@ -20,11 +21,20 @@ func init() {
 	jsNatives["structured_clone"] = (*invocation).cloneNatives
 	jsNatives["encoding"] = func(inv *invocation) *goja.Object {
 		n := inv.rt.NewObject()
-		inv.setFunc(n, "utf8", 1, func(call goja.FunctionCall) goja.Value {
-			return inv.rt.ToValue(decodeUTF8(inv.viewBytes(call.Argument(0))))
+		// utf8 and utf16le return null for invalid input when fatal
+		inv.setFunc(n, "utf8", 2, func(call goja.FunctionCall) goja.Value {
+			b := inv.viewBytes(call.Argument(0))
+			if call.Argument(1).ToBoolean() && !utf8.Valid(b) {
+				return goja.Null()
+			}
+			return inv.rt.ToValue(decodeUTF8(b))
 		})
-		inv.setFunc(n, "isUtf8", 1, func(call goja.FunctionCall) goja.Value {
-			return inv.rt.ToValue(utf8.Valid(inv.viewBytes(call.Argument(0))))
+		inv.setFunc(n, "utf16le", 2, func(call goja.FunctionCall) goja.Value {
+			units, ok := decodeUTF16LE(inv.viewBytes(call.Argument(0)))
+			if !ok && call.Argument(1).ToBoolean() {
+				return goja.Null()
+			}
+			return goja.StringFromUTF16(units)
 		})
 		return n
 	}
@@ -98,6 +108,32 @@ func (inv *invocation) utilNatives() *goja.Object {
 		}
 		return rt.ToValue(o.ExportType() == proxyType)
 	})
+	inv.setFunc(n, "kind", 1, func(call goja.FunctionCall) goja.Value {
+		o, ok := call.Argument(0).(*goja.Object)
+		if !ok {
+			return rt.ToValue("")
+		}
+		return rt.ToValue(kindOf(o))
+	})
+	inv.setFunc(n, "nonIndexKeys", 2, func(call goja.FunctionCall) goja.Value {
+		o, ok := call.Argument(0).(*goja.Object)
+		if !ok {
+			return rt.NewArray()
+		}
+		var names []string
+		if call.Argument(1).ToBoolean() {
+			names = o.GetOwnPropertyNames()
+		} else {
+			names = o.Keys()
+		}
+		out := make([]any, 0, 4)
+		for _, k := range names {
+			if !isArrayIndex(k) {
+				out = append(out, k)
+			}
+		}
+		return rt.NewArray(out...)
+	})
 	inv.setFunc(n, "encoding", 0, func(goja.FunctionCall) goja.Value { return inv.internalModule("encoding") })
 	return n
 }
@@ -140,4 +176,101 @@ func (inv *invocation) requireModule(name string) *goja.Object {
 		panic(err)
 	}
 	return v.ToObject(inv.rt)
+}
+
+// kindOf tells the built-in kind of an object from goja's class name and
+// export type, neither of which runs JavaScript or walks the object. ""
+// means none of these: a plain object, a class instance, a DataView, a
+// weak collection.
+func kindOf(o *goja.Object) string {
+	switch o.ClassName() {
+	case "Date":
+		return "date"
+	case "RegExp":
+		return "regexp"
+	case "Error":
+		return "error"
+	case "Array":
+		return "array"
+	case "Arguments":
+		return "arguments"
+	case "Number":
+		return "number"
+	case "String":
+		return "string"
+	case "Boolean":
+		return "boolean"
+	case "Function", "AsyncFunction", "GeneratorFunction":
+		return "function"
+	}
+	switch t := o.ExportType(); {
+	case t == mapExportType:
+		return "map"
+	case t == setExportType:
+		return "set"
+	case t == promiseType:
+		return "promise"
+	case t == proxyType:
+		return "proxy"
+	case t == arrayBufferType:
+		return "arraybuffer"
+	case t == bigIntExportType:
+		return "bigint"
+	case t == stringExportType:
+		return "symbol"
+	case t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() != reflect.Interface:
+		return "typedarray"
+	}
+	return ""
+}
+
+var (
+	mapExportType    = reflect.TypeOf([][2]any(nil))
+	setExportType    = reflect.TypeOf([]any(nil))
+	bigIntExportType = reflect.TypeOf((*big.Int)(nil))
+	stringExportType = reflect.TypeOf("")
+)
+
+// isArrayIndex reports whether k is a canonical array index.
+func isArrayIndex(k string) bool {
+	if k == "" || len(k) > 10 || (k[0] == '0' && len(k) > 1) {
+		return false
+	}
+	n := 0
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return false
+		}
+		n = n*10 + int(k[i]-'0')
+	}
+	return n <= 1<<32-2
+}
+
+// decodeUTF16LE decodes as the Encoding Standard does, each unpaired
+// surrogate and an odd last byte becoming U+FFFD; ok is false if any did.
+func decodeUTF16LE(b []byte) (units []uint16, ok bool) {
+	ok = true
+	units = make([]uint16, 0, len(b)/2+1)
+	for i := 0; i+1 < len(b); i += 2 {
+		u := uint16(b[i]) | uint16(b[i+1])<<8
+		switch {
+		case u >= 0xd800 && u <= 0xdbff:
+			if i+3 < len(b) {
+				if v := uint16(b[i+2]) | uint16(b[i+3])<<8; v >= 0xdc00 && v <= 0xdfff {
+					units = append(units, u, v)
+					i += 2
+					continue
+				}
+			}
+			units, ok = append(units, 0xfffd), false
+		case u >= 0xdc00 && u <= 0xdfff:
+			units, ok = append(units, 0xfffd), false
+		default:
+			units = append(units, u)
+		}
+	}
+	if len(b)%2 == 1 {
+		units, ok = append(units, 0xfffd), false
+	}
+	return units, ok
 }

@@ -327,35 +327,22 @@
     return { type: 'Buffer', data: [] };
   });
 
-  function swap(b, n, m) {
-    const i = b[n];
-    b[n] = b[m];
-    b[m] = i;
-  }
   method('swap16', function swap16() {
     const len = this.length;
     if (len % 2 !== 0) throw codeError(RangeError, 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 16-bits');
-    for (let i = 0; i < len; i += 2) swap(this, i, i + 1);
+    natives.swap(this, 2);
     return this;
   });
   method('swap32', function swap32() {
     const len = this.length;
     if (len % 4 !== 0) throw codeError(RangeError, 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 32-bits');
-    for (let i = 0; i < len; i += 4) {
-      swap(this, i, i + 3);
-      swap(this, i + 1, i + 2);
-    }
+    natives.swap(this, 4);
     return this;
   });
   method('swap64', function swap64() {
     const len = this.length;
     if (len % 8 !== 0) throw codeError(RangeError, 'ERR_INVALID_BUFFER_SIZE', 'Buffer size must be a multiple of 64-bits');
-    for (let i = 0; i < len; i += 8) {
-      swap(this, i, i + 7);
-      swap(this, i + 1, i + 6);
-      swap(this, i + 2, i + 5);
-      swap(this, i + 3, i + 4);
-    }
+    natives.swap(this, 8);
     return this;
   });
 

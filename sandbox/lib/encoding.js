@@ -272,12 +272,12 @@
           'The "list" argument must be an instance of SharedArrayBuffer, ArrayBuffer or ArrayBufferView.');
       }
       const stream = Boolean(options && options.stream);
-      if (st.decoder === null && !stream && st.enc === 'utf-8' && natives !== undefined) {
+      if (st.decoder === null && !stream && st.enc !== 'windows-1252' && natives !== undefined) {
         // the whole input at once: decoded in Go
-        if (st.fatal && !natives.isUtf8(bytes)) {
-          throw codeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding utf-8');
+        const s = st.enc === 'utf-8' ? natives.utf8(bytes, st.fatal) : natives.utf16le(bytes, st.fatal);
+        if (s === null) {
+          throw codeError(TypeError, 'ERR_ENCODING_INVALID_ENCODED_DATA', 'The encoded data was not valid for encoding ' + st.enc);
         }
-        const s = natives.utf8(bytes);
         return !st.ignoreBOM && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
       }
       if (st.decoder === null) {

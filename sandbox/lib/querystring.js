@@ -24,29 +24,36 @@
   }
 
   // encodeStr percent-encodes str's UTF-8 bytes but the unreserved ones.
+  // (Parts are joined at the end: a string grown by += is copied each time
+  // in goja.)
   function encodeStr(str) {
     const len = str.length;
     if (len === 0) return '';
-    let out = '';
+    const out = [];
     let lastPos = 0;
     for (let i = 0; i < len; i++) {
+      if (out.length >= 8192) {
+        const joined = out.join('');
+        out.length = 0;
+        out.push(joined);
+      }
       let c = str.charCodeAt(i);
       if (c < 0x80) {
         if (isUnreserved(c)) continue;
-        if (lastPos < i) out += str.slice(lastPos, i);
+        if (lastPos < i) out.push(str.slice(lastPos, i));
         lastPos = i + 1;
-        out += hexTable[c];
+        out.push(hexTable[c]);
         continue;
       }
-      if (lastPos < i) out += str.slice(lastPos, i);
+      if (lastPos < i) out.push(str.slice(lastPos, i));
       if (c < 0x800) {
         lastPos = i + 1;
-        out += hexTable[0xc0 | (c >> 6)] + hexTable[0x80 | (c & 0x3f)];
+        out.push(hexTable[0xc0 | (c >> 6)] + hexTable[0x80 | (c & 0x3f)]);
         continue;
       }
       if (c < 0xd800 || c >= 0xe000) {
         lastPos = i + 1;
-        out += hexTable[0xe0 | (c >> 12)] + hexTable[0x80 | ((c >> 6) & 0x3f)] + hexTable[0x80 | (c & 0x3f)];
+        out.push(hexTable[0xe0 | (c >> 12)] + hexTable[0x80 | ((c >> 6) & 0x3f)] + hexTable[0x80 | (c & 0x3f)]);
         continue;
       }
       ++i;
@@ -54,12 +61,12 @@
       const c2 = str.charCodeAt(i) & 0x3ff;
       lastPos = i + 1;
       c = 0x10000 + (((c & 0x3ff) << 10) | c2);
-      out += hexTable[0xf0 | (c >> 18)] + hexTable[0x80 | ((c >> 12) & 0x3f)] +
-        hexTable[0x80 | ((c >> 6) & 0x3f)] + hexTable[0x80 | (c & 0x3f)];
+      out.push(hexTable[0xf0 | (c >> 18)] + hexTable[0x80 | ((c >> 12) & 0x3f)] +
+        hexTable[0x80 | ((c >> 6) & 0x3f)] + hexTable[0x80 | (c & 0x3f)]);
     }
     if (lastPos === 0) return str;
-    if (lastPos < len) return out + str.slice(lastPos);
-    return out;
+    if (lastPos < len) out.push(str.slice(lastPos));
+    return out.join('');
   }
 
   function unescapeBuffer(s, decodeSpaces) {
@@ -142,7 +149,7 @@
     const convert = encode === qsEscape ? encodeStringified : encodeStringifiedCustom;
     if (obj !== null && typeof obj === 'object') {
       const keys = Object.keys(obj);
-      let fields = '';
+      const fields = [];
       for (let i = 0; i < keys.length; ++i) {
         const k = keys[i];
         const v = obj[k];
@@ -150,20 +157,12 @@
         ks += eq;
         if (Array.isArray(v)) {
           const vlen = v.length;
-          if (vlen === 0) continue;
-          if (fields) fields += sep;
-          for (let j = 0; j < vlen; ++j) {
-            if (j) fields += sep;
-            fields += ks;
-            fields += convert(v[j], encode);
-          }
+          for (let j = 0; j < vlen; ++j) fields.push(ks + convert(v[j], encode));
         } else {
-          if (fields) fields += sep;
-          fields += ks;
-          fields += convert(v, encode);
+          fields.push(ks + convert(v, encode));
         }
       }
-      return fields;
+      return fields.join(sep);
     }
     return '';
   }

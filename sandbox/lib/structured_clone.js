@@ -68,63 +68,79 @@
     if (typeof v === 'symbol' || typeof v === 'function') throw cloneError(v);
     if (typeof v !== 'object' || v === null) return v;
     if (memory.has(v)) return memory.get(v);
-    if (natives.isProxy(v)) throw cloneError(v);
     let out;
-    if (Array.isArray(v)) {
-      out = new Array(v.length);
-      memory.set(v, out);
-      for (const k of Object.keys(v)) out[k] = clone(v[k], memory);
-      return out;
-    }
-    if (tryCall(DateGetTime, v)) {
-      out = new Date(DateGetTime.call(v));
-    } else if (natives.className(v) === 'RegExp') {
-      out = new RegExp(v.source, v.flags);
-    } else if (tryCall(abByteLength, v)) {
-      out = ArrayBufferSlice.call(v, 0);
-    } else if (typedArrayTag.call(v) !== undefined) {
-      const buf = clone(v.buffer, memory);
-      out = new ctors[typedArrayTag.call(v)](buf, v.byteOffset, v.length);
-    } else if (tryCall(dvByteLength, v)) {
-      out = new DataView(clone(v.buffer, memory), v.byteOffset, v.byteLength);
-    } else if (tryCall(mapSize, v)) {
-      out = new Map();
-      memory.set(v, out);
-      for (const [k, x] of Map.prototype.entries.call(v)) MapSet.call(out, clone(k, memory), clone(x, memory));
-      return out;
-    } else if (tryCall(setSize, v)) {
-      out = new Set();
-      memory.set(v, out);
-      for (const x of Set.prototype.values.call(v)) SetAdd.call(out, clone(x, memory));
-      return out;
-    } else if (natives.className(v) === 'Error') {
-      const name = String(v.name);
-      const Ctor = hasOwn(errorCtors, name) ? errorCtors[name] : Error;
-      out = Object.create(Ctor.prototype);
-      memory.set(v, out);
-      const stack = v.stack;
-      if (stack !== undefined) Object.defineProperty(out, 'stack', { value: String(stack), writable: true, configurable: true });
-      const message = Object.getOwnPropertyDescriptor(v, 'message');
-      if (message && 'value' in message) Object.defineProperty(out, 'message', { value: String(message.value), writable: true, configurable: true });
-      if (hasOwn(v, 'cause')) Object.defineProperty(out, 'cause', { value: clone(v.cause, memory), writable: true, configurable: true });
-      return out;
-    } else if (tryCall(Number.prototype.valueOf, v)) {
-      out = Object(Number.prototype.valueOf.call(v));
-    } else if (tryCall(String.prototype.valueOf, v)) {
-      out = Object(String.prototype.valueOf.call(v));
-    } else if (tryCall(Boolean.prototype.valueOf, v)) {
-      out = Object(Boolean.prototype.valueOf.call(v));
-    } else if (tryCall(BigInt.prototype.valueOf, v)) {
-      out = Object(BigInt.prototype.valueOf.call(v));
-    } else if (tryCall(Symbol.prototype.valueOf, v)) {
-      throw natives.dataCloneError('[object Symbol] could not be cloned.');
-    } else if (natives.isUncloneable(v) || tryCall(WeakMap.prototype.has, v) || tryCall(WeakSet.prototype.has, v)) {
-      throw cloneError(v);
-    } else {
-      out = {};
-      memory.set(v, out);
-      for (const k of Object.keys(v)) out[k] = clone(v[k], memory);
-      return out;
+    switch (natives.kind(v)) {
+      case 'array':
+        out = new Array(v.length);
+        memory.set(v, out);
+        for (const k of Object.keys(v)) out[k] = clone(v[k], memory);
+        return out;
+      case 'date':
+        out = new Date(DateGetTime.call(v));
+        break;
+      case 'regexp':
+        out = new RegExp(v.source, v.flags);
+        break;
+      case 'arraybuffer':
+        out = ArrayBufferSlice.call(v, 0);
+        break;
+      case 'typedarray': {
+        const buf = clone(v.buffer, memory);
+        out = new ctors[typedArrayTag.call(v)](buf, v.byteOffset, v.length);
+        break;
+      }
+      case 'map':
+        out = new Map();
+        memory.set(v, out);
+        for (const [k, x] of Map.prototype.entries.call(v)) MapSet.call(out, clone(k, memory), clone(x, memory));
+        return out;
+      case 'set':
+        out = new Set();
+        memory.set(v, out);
+        for (const x of Set.prototype.values.call(v)) SetAdd.call(out, clone(x, memory));
+        return out;
+      case 'error': {
+        const name = String(v.name);
+        const Ctor = hasOwn(errorCtors, name) ? errorCtors[name] : Error;
+        out = Object.create(Ctor.prototype);
+        memory.set(v, out);
+        const stack = v.stack;
+        if (stack !== undefined) Object.defineProperty(out, 'stack', { value: String(stack), writable: true, configurable: true });
+        const message = Object.getOwnPropertyDescriptor(v, 'message');
+        if (message && 'value' in message) Object.defineProperty(out, 'message', { value: String(message.value), writable: true, configurable: true });
+        if (hasOwn(v, 'cause')) Object.defineProperty(out, 'cause', { value: clone(v.cause, memory), writable: true, configurable: true });
+        return out;
+      }
+      case 'number':
+        out = Object(Number.prototype.valueOf.call(v));
+        break;
+      case 'string':
+        out = Object(String.prototype.valueOf.call(v));
+        break;
+      case 'boolean':
+        out = Object(Boolean.prototype.valueOf.call(v));
+        break;
+      case 'bigint':
+        out = Object(BigInt.prototype.valueOf.call(v));
+        break;
+      case 'symbol':
+        throw natives.dataCloneError('[object Symbol] could not be cloned.');
+      case 'proxy':
+      case 'promise':
+      case 'function':
+        throw cloneError(v);
+      default:
+        if (Object.getPrototypeOf(v) !== Object.prototype) {
+          if (tryCall(dvByteLength, v)) {
+            out = new DataView(clone(v.buffer, memory), v.byteOffset, v.byteLength);
+            break;
+          }
+          if (tryCall(WeakMap.prototype.has, v) || tryCall(WeakSet.prototype.has, v)) throw cloneError(v);
+        }
+        out = {};
+        memory.set(v, out);
+        for (const k of Object.keys(v)) out[k] = clone(v[k], memory);
+        return out;
     }
     memory.set(v, out);
     return out;

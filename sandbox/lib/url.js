@@ -50,6 +50,14 @@
     (c >= 0x5b && c <= 0x5e) || c === 0x7c;
   const componentSet = (c) => userinfoSet(c) || (c >= 0x24 && c <= 0x26) || c === 0x2b || c === 0x2c;
   const formSet = (c) => componentSet(c) || c === 0x21 || (c >= 0x27 && c <= 0x29) || c === 0x7e;
+  C0.id = 'c0';
+  fragmentSet.id = 'fragment';
+  querySet.id = 'query';
+  specialQuerySet.id = 'special-query';
+  pathSet.id = 'path';
+  userinfoSet.id = 'userinfo';
+  componentSet.id = 'component';
+  formSet.id = 'form';
 
   const hex = '0123456789ABCDEF';
   function pctByte(b) {
@@ -70,10 +78,10 @@
     for (const b of utf8Bytes(cp)) out += pctByte(b);
     return out;
   }
+  // encodeString percent-encodes s in Go: a string built a code point at a
+  // time is copied each time in goja.
   function encodeString(s, set, spaceAsPlus) {
-    let out = '';
-    for (const ch of s) out += encodeCP(ch, set, spaceAsPlus);
-    return out;
+    return natives.percentEncode(s, set.id, Boolean(spaceAsPlus));
   }
   function isHex(c) {
     return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
@@ -312,7 +320,20 @@
     }
     input = input.replace(/[\t\n\r]/g, '');
     let state = stateOverride || 'scheme start';
-    let buffer = '';
+    // The buffer is a run of input, [bufStart, bufEnd): appending one code
+    // point at a time would copy the string each time (goja has no ropes).
+    let bufStart = -1;
+    let bufEnd = -1;
+    let ch;
+    let p = 0;
+    const bufAppend = () => {
+      if (bufStart === -1) bufStart = p;
+      bufEnd = p + ch.length;
+    };
+    const bufValue = () => (bufStart === -1 ? '' : input.slice(bufStart, bufEnd));
+    const bufReset = () => {
+      bufStart = bufEnd = -1;
+    };
     let atSignSeen = false;
     let insideBrackets = false;
     let passwordTokenSeen = false;
@@ -320,15 +341,15 @@
     // look at the same code point again).
     const len = input.length;
     let step = 0;
-    for (let p = 0; p <= len; p += step) {
-      let ch; // undefined is EOF
+    for (; p <= len; p += step) {
+      ch = undefined; // EOF
       if (p < len) ch = input.codePointAt(p) > 0xffff ? input.slice(p, p + 2) : input[p];
       step = ch === undefined ? 1 : ch.length;
       const c = ch === undefined ? NaN : ch.codePointAt(0);
       switch (state) {
         case 'scheme start':
           if (ch !== undefined && isAlpha(c)) {
-            buffer += ch.toLowerCase();
+            bufAppend();
             state = 'scheme';
           } else if (!stateOverride) {
             state = 'no scheme';
@@ -339,8 +360,9 @@
           break;
         case 'scheme':
           if (ch !== undefined && (isAlnum(c) || ch === '+' || ch === '-' || ch === '.')) {
-            buffer += ch.toLowerCase();
+            bufAppend();
           } else if (ch === ':') {
+            const buffer = bufValue().toLowerCase();
             if (stateOverride) {
               if (isSpecialScheme(url.scheme) !== isSpecialScheme(buffer)) return null;
               if ((includesCredentials(url) || url.port !== null) && buffer === 'file') return null;
@@ -351,7 +373,7 @@
               if (url.port === specialSchemes[url.scheme]) url.port = null;
               return url;
             }
-            buffer = '';
+            bufReset();
             if (url.scheme === 'file') {
               state = 'file';
             } else if (isSpecialScheme(url.scheme) && base && base.scheme === url.scheme) {
@@ -367,7 +389,7 @@
               state = 'opaque path';
             }
           } else if (!stateOverride) {
-            buffer = '';
+            bufReset();
             state = 'no scheme';
             p = 0;
             step = 0;
@@ -467,26 +489,28 @@
           break;
         case 'authority':
           if (ch === '@') {
-            if (atSignSeen) buffer = '%40' + buffer;
+            let b = bufValue();
+            if (atSignSeen) b = '%40' + b;
             atSignSeen = true;
-            for (const bc of buffer) {
-              if (bc === ':' && !passwordTokenSeen) {
-                passwordTokenSeen = true;
-                continue;
-              }
-              const enc = encodeCP(bc, userinfoSet);
-              if (passwordTokenSeen) url.password += enc;
-              else url.username += enc;
+            const colon = passwordTokenSeen ? -1 : b.indexOf(':');
+            if (colon !== -1) {
+              passwordTokenSeen = true;
+              url.username += encodeString(b.slice(0, colon), userinfoSet);
+              url.password += encodeString(b.slice(colon + 1), userinfoSet);
+            } else if (passwordTokenSeen) {
+              url.password += encodeString(b, userinfoSet);
+            } else {
+              url.username += encodeString(b, userinfoSet);
             }
-            buffer = '';
+            bufReset();
           } else if (ch === undefined || ch === '/' || ch === '?' || ch === '#' || (isSpecialScheme(url.scheme) && ch === '\\')) {
-            if (atSignSeen && buffer === '') return null;
-            p -= buffer.length;
+            if (atSignSeen && bufValue() === '') return null;
+            p -= bufValue().length;
             step = 0;
-            buffer = '';
+            bufReset();
             state = 'host';
           } else {
-            buffer += ch;
+            bufAppend();
           }
           break;
         case 'host':
@@ -495,38 +519,41 @@
             step = 0;
             state = 'file host';
           } else if (ch === ':' && !insideBrackets) {
+            const buffer = bufValue();
             if (buffer === '') return null;
             if (stateOverride === 'hostname') return null;
             const host = parseHost(buffer, !isSpecialScheme(url.scheme));
             if (host === null) return null;
             url.host = host;
-            buffer = '';
+            bufReset();
             state = 'port';
           } else if (ch === undefined || ch === '/' || ch === '?' || ch === '#' || (isSpecialScheme(url.scheme) && ch === '\\')) {
             step = 0;
+            const buffer = bufValue();
             if (isSpecialScheme(url.scheme) && buffer === '') return null;
             if (stateOverride && buffer === '' && (includesCredentials(url) || url.port !== null)) return null;
             const host = parseHost(buffer, !isSpecialScheme(url.scheme));
             if (host === null) return null;
             url.host = host;
-            buffer = '';
+            bufReset();
             state = 'path start';
             if (stateOverride) return url;
           } else {
             if (ch === '[') insideBrackets = true;
             if (ch === ']') insideBrackets = false;
-            buffer += ch;
+            bufAppend();
           }
           break;
         case 'port':
           if (ch !== undefined && isDigit(c)) {
-            buffer += ch;
+            bufAppend();
           } else if (ch === undefined || ch === '/' || ch === '?' || ch === '#' || (isSpecialScheme(url.scheme) && ch === '\\') || stateOverride) {
+            const buffer = bufValue();
             if (buffer !== '') {
               const port = parseInt(buffer, 10);
               if (port > 65535) return null;
               url.port = specialSchemes[url.scheme] === port ? null : port;
-              buffer = '';
+              bufReset();
               if (stateOverride) return url;
             }
             if (stateOverride) return null;
@@ -580,6 +607,7 @@
         case 'file host':
           if (ch === undefined || ch === '/' || ch === '\\' || ch === '?' || ch === '#') {
             step = 0;
+            const buffer = bufValue();
             if (!stateOverride && isWindowsDriveLetter(buffer, false)) {
               state = 'path';
             } else if (buffer === '') {
@@ -592,11 +620,11 @@
               if (host === 'localhost') host = '';
               url.host = host;
               if (stateOverride) return url;
-              buffer = '';
+              bufReset();
               state = 'path start';
             }
           } else {
-            buffer += ch;
+            bufAppend();
           }
           break;
         case 'path start':
@@ -619,6 +647,7 @@
         case 'path':
           if (ch === undefined || ch === '/' || (isSpecialScheme(url.scheme) && ch === '\\') || (!stateOverride && (ch === '?' || ch === '#'))) {
             const slash = ch === '/' || (isSpecialScheme(url.scheme) && ch === '\\');
+            let buffer = encodeString(bufValue(), pathSet);
             if (isDoubleDot(buffer)) {
               shortenPath(url);
               if (!slash) url.path.push('');
@@ -630,7 +659,7 @@
               }
               url.path.push(buffer);
             }
-            buffer = '';
+            bufReset();
             if (ch === '?') {
               url.query = '';
               state = 'query';
@@ -640,10 +669,14 @@
               state = 'fragment';
             }
           } else {
-            buffer += encodeCP(ch, pathSet);
+            bufAppend();
           }
           break;
         case 'opaque path':
+          if (ch === '?' || ch === '#' || ch === undefined) {
+            url.path += encodeString(bufValue(), C0);
+            bufReset();
+          }
           if (ch === '?') {
             url.query = '';
             state = 'query';
@@ -651,23 +684,27 @@
             url.fragment = '';
             state = 'fragment';
           } else if (ch !== undefined) {
-            url.path += encodeCP(ch, C0);
+            bufAppend();
           }
           break;
         case 'query':
           if ((!stateOverride && ch === '#') || ch === undefined) {
-            url.query += encodeString(buffer, isSpecialScheme(url.scheme) ? specialQuerySet : querySet);
-            buffer = '';
+            url.query += encodeString(bufValue(), isSpecialScheme(url.scheme) ? specialQuerySet : querySet);
+            bufReset();
             if (ch === '#') {
               url.fragment = '';
               state = 'fragment';
             }
           } else {
-            buffer += ch;
+            bufAppend();
           }
           break;
         case 'fragment':
-          if (ch !== undefined) url.fragment += encodeCP(ch, fragmentSet);
+          if (ch !== undefined) {
+            bufAppend();
+          } else {
+            url.fragment += encodeString(bufValue(), fragmentSet);
+          }
           break;
       }
     }
@@ -729,12 +766,9 @@
     return percentDecodeUTF8(s.replace(/\+/g, ' '));
   }
   function serializeForm(list) {
-    let out = '';
-    for (let i = 0; i < list.length; i++) {
-      if (i) out += '&';
-      out += encodeString(list[i][0], formSet, true) + '=' + encodeString(list[i][1], formSet, true);
-    }
-    return out;
+    const out = new Array(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = encodeString(list[i][0], formSet, true) + '=' + encodeString(list[i][1], formSet, true);
+    return out.join('&');
   }
 
   const paramsState = new WeakMap();

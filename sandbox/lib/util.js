@@ -44,35 +44,35 @@
   function typedIs(name) {
     return (v) => isObj(v) && typedArrayTag.call(v) === name;
   }
+  const kind = (v) => natives.kind(v);
   function isArrayBuffer(v) {
-    return isObj(v) && tryCall(arrayBufferByteLength, v);
+    return isObj(v) && kind(v) === 'arraybuffer';
   }
   function isDataView(v) {
     return isObj(v) && tryCall(dataViewByteLength, v);
   }
-  function isDate(v) {
-    return isObj(v) && tryCall(DateGetTime, v);
-  }
-  const classIs = (name) => (v) => isObj(v) && className(v) === name;
-  const isRegExp = classIs('RegExp');
+  const kindIs = (name) => (v) => isObj(v) && kind(v) === name;
+  const isDate = kindIs('date');
+  const isRegExp = kindIs('regexp');
   const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
   const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size').get;
   const WeakMapHas = WeakMap.prototype.has;
   const WeakSetHas = WeakSet.prototype.has;
-  const isMap = (v) => isObj(v) && tryCall(mapSize, v);
-  const isSet = (v) => isObj(v) && tryCall(setSize, v);
+  const isMap = kindIs('map');
+  const isSet = kindIs('set');
   const isWeakMap = (v) => isObj(v) && tryCall(WeakMapHas, v);
   const isWeakSet = (v) => isObj(v) && tryCall(WeakSetHas, v);
-  const isNativeError = classIs('Error');
-  const isArgumentsObject = classIs('Arguments');
-  const isNumberObject = (v) => isObj(v) && typeof v !== 'function' && tryCall(Number.prototype.valueOf, v);
-  const isStringObject = (v) => isObj(v) && typeof v !== 'function' && tryCall(String.prototype.valueOf, v);
-  const isBooleanObject = (v) => isObj(v) && typeof v !== 'function' && tryCall(Boolean.prototype.valueOf, v);
-  const isSymbolObject = (v) => isObj(v) && typeof v !== 'function' && tryCall(Symbol.prototype.valueOf, v);
-  const isBigIntObject = (v) => isObj(v) && typeof v !== 'function' && tryCall(BigInt.prototype.valueOf, v);
-  const isBoxedPrimitive = (v) => isNumberObject(v) || isStringObject(v) || isBooleanObject(v) || isSymbolObject(v) || isBigIntObject(v);
-  const isPromise = (v) => isObj(v) && natives.promiseState(v) !== undefined;
-  const isProxy = (v) => isObj(v) && natives.isProxy(v);
+  const isNativeError = kindIs('error');
+  const isArgumentsObject = kindIs('arguments');
+  const isNumberObject = kindIs('number');
+  const isStringObject = kindIs('string');
+  const isBooleanObject = kindIs('boolean');
+  const isSymbolObject = kindIs('symbol');
+  const isBigIntObject = kindIs('bigint');
+  const boxed = new Set(['number', 'string', 'boolean', 'symbol', 'bigint']);
+  const isBoxedPrimitive = (v) => isObj(v) && boxed.has(kind(v));
+  const isPromise = kindIs('promise');
+  const isProxy = kindIs('proxy');
   const isAsyncFunction = (v) => typeof v === 'function' && Object.getPrototypeOf(v) === AsyncFunctionProto;
   const isGeneratorFunction = (v) => typeof v === 'function' && Object.getPrototypeOf(v) === GeneratorFunctionProto;
   const tagIs = (tag) => (v) => isObj(v) && !hasOwn(v, Symbol.toStringTag) && toStr(v) === '[object ' + tag + ']';
@@ -189,6 +189,22 @@
   meta[39] = "\\'";
   meta[92] = '\\\\';
 
+  // Builder joins parts at the end: a string grown by += is copied each
+  // time in goja.
+  class Builder {
+    constructor() {
+      this.parts = [];
+    }
+    add(s) {
+      const parts = this.parts;
+      parts[parts.length] = '' + s;
+      if (parts.length >= 8192) this.parts = [parts.join('')];
+    }
+    done() {
+      return this.parts.join('');
+    }
+  }
+
   function addQuotes(str, quotes) {
     if (quotes === -1) return '"' + str + '"';
     if (quotes === -2) return '`' + str + '`';
@@ -200,12 +216,12 @@
       if (!str.includes('"')) singleQuote = -1;
       else if (!str.includes('`') && !str.includes('${')) singleQuote = -2;
     }
-    let result = '';
+    const result = new Builder();
     let last = 0;
     for (let i = 0; i < str.length; i++) {
       const point = str.charCodeAt(i);
       if (point === singleQuote || point === 92 || point < 32 || (point > 126 && point < 160)) {
-        result += str.slice(last, i) + meta[point];
+        result.add(str.slice(last, i) + meta[point]);
         last = i + 1;
       } else if (point >= 0xd800 && point <= 0xdfff) {
         if (point <= 0xdbff && i + 1 < str.length) {
@@ -215,12 +231,13 @@
             continue;
           }
         }
-        result += str.slice(last, i) + '\\u' + point.toString(16);
+        result.add(str.slice(last, i) + '\\u' + point.toString(16));
         last = i + 1;
       }
     }
-    if (last !== str.length) result += str.slice(last);
-    return addQuotes(result, singleQuote);
+    if (last === 0) return addQuotes(str, singleQuote);
+    if (last !== str.length) result.add(str.slice(last));
+    return addQuotes(result.done(), singleQuote);
   }
   function escapeKey(key) {
     let out = '';
@@ -392,12 +409,10 @@
     return '<' + this.constructor.name + ' ' + str + '>';
   }
 
+  // getOwnNonIndexProperties filters the keys in Go: an array's may be a
+  // million indices.
   function getOwnNonIndexProperties(value, showHidden) {
-    const names = showHidden ? Object.getOwnPropertyNames(value) : Object.keys(value);
-    const out = [];
-    for (const k of names) {
-      if (!numberRegExp.test(k) || +k > 2 ** 32 - 2) out.push(k);
-    }
+    const out = natives.nonIndexKeys(value, showHidden);
     for (const s of Object.getOwnPropertySymbols(value)) {
       if (showHidden || isEnumerable(value, s)) out.push(s);
     }
@@ -1085,7 +1100,7 @@
   function formatWithOptionsInternal(inspectOptions, args) {
     const first = args[0];
     let a = 0;
-    let str = '';
+    const str = new Builder();
     let join = '';
     if (typeof first === 'string') {
       if (args.length === 1) return first;
@@ -1138,17 +1153,17 @@
                 tempStr = '';
                 break;
               case 37:
-                str += first.slice(lastPos, i);
+                str.add(first.slice(lastPos, i));
                 lastPos = i + 1;
                 continue;
               default:
                 continue;
             }
-            if (lastPos !== i - 1) str += first.slice(lastPos, i - 1);
-            str += tempStr;
+            if (lastPos !== i - 1) str.add(first.slice(lastPos, i - 1));
+            str.add(tempStr);
             lastPos = i + 1;
           } else if (nextChar === 37) {
-            str += first.slice(lastPos, i);
+            str.add(first.slice(lastPos, i));
             lastPos = i + 1;
           }
         }
@@ -1156,17 +1171,16 @@
       if (lastPos !== 0) {
         a++;
         join = ' ';
-        if (lastPos < first.length) str += first.slice(lastPos);
+        if (lastPos < first.length) str.add(first.slice(lastPos));
       }
     }
     while (a < args.length) {
       const value = args[a];
-      str += join;
-      str += typeof value !== 'string' ? inspect(value, inspectOptions) : value;
+      str.add(join + (typeof value !== 'string' ? inspect(value, inspectOptions) : value));
       join = ' ';
       a++;
     }
-    return str;
+    return str.done();
   }
 
   function format(...args) {
