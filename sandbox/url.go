@@ -31,6 +31,7 @@ func (inv *invocation) urlNatives() *goja.Object {
 	inv.setFunc(n, "domainToUnicode", 1, func(call goja.FunctionCall) goja.Value {
 		return rt.ToValue(domainToUnicode(call.Argument(0).String()))
 	})
+	inv.setFunc(n, "toUSVString", 1, func(call goja.FunctionCall) goja.Value { return toUSVString(call.Argument(0)) })
 	inv.setFunc(n, "percentEncode", 3, func(call goja.FunctionCall) goja.Value {
 		set, ok := percentEncodeSets[call.Argument(1).String()]
 		if !ok {

@@ -134,6 +134,7 @@ func (inv *invocation) utilNatives() *goja.Object {
 		}
 		return rt.NewArray(out...)
 	})
+	inv.setFunc(n, "toUSVString", 1, func(call goja.FunctionCall) goja.Value { return toUSVString(call.Argument(0)) })
 	inv.setFunc(n, "encoding", 0, func(goja.FunctionCall) goja.Value { return inv.internalModule("encoding") })
 	return n
 }
@@ -273,4 +274,37 @@ func decodeUTF16LE(b []byte) (units []uint16, ok bool) {
 		units, ok = append(units, 0xfffd), false
 	}
 	return units, ok
+}
+
+// toUSVString replaces each lone surrogate of v's string with U+FFFD.
+func toUSVString(v goja.Value) goja.Value {
+	s := utf16Value(v)
+	n := s.Length()
+	var units []uint16
+	for i := 0; i < n; i++ {
+		c := s.CharAt(i)
+		switch {
+		case c >= 0xd800 && c <= 0xdbff && i+1 < n && s.CharAt(i+1) >= 0xdc00 && s.CharAt(i+1) <= 0xdfff:
+			if units != nil {
+				units = append(units, c, s.CharAt(i+1))
+			}
+			i++
+			continue
+		case c >= 0xd800 && c <= 0xdfff:
+			if units == nil {
+				units = make([]uint16, i, n)
+				for j := range i {
+					units[j] = s.CharAt(j)
+				}
+			}
+			c = 0xfffd
+		}
+		if units != nil {
+			units = append(units, c)
+		}
+	}
+	if units == nil {
+		return s
+	}
+	return goja.StringFromUTF16(units)
 }

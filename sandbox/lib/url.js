@@ -36,8 +36,8 @@
     return e;
   }
 
-  function toUSVString(s) {
-    return String(s).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  function toUSVString(input) {
+    return natives.toUSVString(String(input));
   }
 
   // percent-encode sets, as predicates on a code point

@@ -1436,7 +1436,7 @@
   }
 
   function toUSVString(input) {
-    return String(input).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    return natives.toUSVString(String(input));
   }
   function stripVTControlCharacters(str) {
     if (typeof str !== 'string') throw invalidArgType('str', 'of type string', str);

@@ -105,3 +105,8 @@ for (const [a, b] of [['/one/two/three', 'four'], ['http://example.com/', '/one'
   print(a, '+', b, '=', url.resolve(a, b));
 }
 print(url.resolveObject('http://a/b', 'c').href, url.resolveObject('', 'x'));
+//# astral characters and lone surrogates
+const u = new URL('http://a/😀/\ud800?q=😀\udc00#😀');
+print(u.href, u.pathname, u.search, u.hash, u.searchParams.get('q'));
+const p = new URLSearchParams({ '😀': '\ud83d' });
+print(String(p), [...p], new URL('http://😀.com/').host, require('util').toUSVString('a😀\ud800b\udc00'));
