@@ -187,12 +187,30 @@
 //     Buffer), randomBytes, randomUUID, randomInt, timingSafeEqual, getHashes,
 //     on Go's crypto;
 //   - buffer (also node:buffer): goja_nodejs's Buffer, plus isBuffer,
-//     byteLength and allocUnsafe; Buffer is also a global;
+//     byteLength and allocUnsafe, and what lib/buffer_ext.js adds (every Node
+//     encoding in from, toString, write, fill and indexOf; compare, copy,
+//     slice as a view, toJSON, swap16/32/64, isEncoding, copyBytesFrom,
+//     constants, isUtf8, isAscii); Buffer is also a global;
 //   - uuid: v4, validate, version, NIL;
 //   - node-fetch and axios: see HTTP; console;
 //   - path (also node:path): Node's path.posix, written in JavaScript
 //     (lib/path.js, a port of Node's own); resolve starts from "/", as there
-//     is no working directory.
+//     is no working directory;
+//   - util (also node:util), in JavaScript after Node's own: format,
+//     formatWithOptions, inspect (every option, inspect.custom, colors),
+//     isDeepStrictEqual, promisify (with promisify.custom), callbackify,
+//     inherits, deprecate (which never warns), types, TextEncoder,
+//     TextDecoder, toUSVString, stripVTControlCharacters and the legacy
+//     is* functions;
+//   - url (also node:url): the WHATWG URL and URLSearchParams, written after
+//     the URL Standard (lib/url.js; also globals), domainToASCII and
+//     domainToUnicode, fileURLToPath, pathToFileURL and urlToHttpOptions as
+//     string functions, and the legacy parse, format, resolve and
+//     resolveObject (lib/url_legacy.js, Node's own);
+//   - querystring (also node:querystring): Node's, with its escape, unescape,
+//     unescapeBuffer, decode and encode;
+//   - string_decoder (also node:string_decoder): StringDecoder for utf8,
+//     utf16le/ucs2, base64, base64url, hex, latin1/binary and ascii.
 //
 // Modules written in JavaScript (lib/*.js) are compiled once per process and
 // run in a runtime only when a reactor first requires them. Every module is
@@ -203,7 +221,9 @@
 // sandbox" with code MODULE_NOT_FOUND: fs, child_process, net, os, process,
 // http and every npm package of the node-bt list not named above.
 // Globals: console, Buffer, fetch, Headers, Response, atob, btoa, the timer
-// functions, queueMicrotask and global; process is not defined.
+// functions, queueMicrotask, URL, URLSearchParams, TextEncoder, TextDecoder
+// (utf-8, utf-16le and the windows-1252 labels, decoded as Latin-1 as Node
+// 20 does), structuredClone and global; process is not defined.
 //
 // # Errors
 //
@@ -263,13 +283,31 @@
 // # Caveats
 //
 // This is goja, not Node 16. Missing: every Node built-in but the above
-// (no streams, events, util, url, querystring, zlib); process, URL,
-// URLSearchParams, TextEncoder, TextDecoder, AbortController, structuredClone;
+// (no streams, events, zlib); process, AbortController;
 // crypto ciphers, signatures, key objects, pbkdf2, scrypt and webcrypto;
 // axios interceptors, cancellation and streams; async generators (goja);
 // console formatting is JSON, not util.inspect; stack traces are goja's;
 // Date uses the host's time zone. The ES2023 array copying methods are
 // removed, as Node 16 does not have them.
+//
+// util, url, querystring, string_decoder and structuredClone follow Node 20
+// (TestNodeGolden) but for this. util.inspect prints an error whose stack
+// is goja's as one without a stack ("[Error: boom]"), counts every
+// character one column wide, names an object whose prototype has no
+// constructor "Object <...>", reads a proxy through its traps, and cannot
+// preview Map and Set iterators or weak collections; util has no debuglog,
+// parseArgs, styleText, MIMEType, aborted or getSystemErrorName, callbackify
+// calls back on a microtask (there is no process.nextTick), and
+// types.isExternal, isModuleNamespaceObject and isSharedArrayBuffer are
+// always false. URL's and URLSearchParams's accessors are not enumerable;
+// domainToASCII maps with case folding and NFKC instead of the UTS 46 table
+// and checks no bidi or joiner rule; there is no URL.createObjectURL;
+// pathToFileURL resolves against "/" and fileURLToPath is POSIX's.
+// structuredClone refuses a transfer list (NotSupportedError) and its
+// DataCloneError is an Error named so, with code 25, not a DOMException.
+// StringDecoder has no lastChar, lastNeed or lastTotal. Being JavaScript on
+// goja, these modules cost about a microsecond per character: a megabyte
+// URL takes seconds, within the timeout like any loop.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot
