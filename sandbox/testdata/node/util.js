@@ -186,3 +186,40 @@ print(util.isSymbol(Symbol()), util.isUndefined(undefined), util.isRegExp(/a/), 
 const util = require('node:util');
 print(util.TextEncoder === TextEncoder, util.TextDecoder === TextDecoder, new util.TextEncoder().encode('hé'), require('util') === util);
 print(util.toUSVString('a\ud800b'), util.stripVTControlCharacters('\u001b[31mred\u001b[39m'));
+//# inspect errors nested and aggregated
+const util = require('util');
+const e = new Error('inner'); e.stack = 'Error: inner\n    at a (x.js:1:1)\n    at b (y.js:2:2)';
+print(util.inspect({ deep: { e } }));
+print(util.inspect([e, 1]));
+const agg = new AggregateError([Object.assign(new Error('one'), { stack: 'Error: one' })], 'many'); agg.stack = 'AggregateError: many';
+print(util.inspect(agg));
+const plain = Object.assign(new TypeError('t'), { stack: 'TypeError: t', extra: { x: 1 } });
+print(util.inspect(plain), util.inspect(plain, { compact: false }));
+const noName = new Error('n'); noName.stack = 'Error: n'; noName.name = undefined;
+const nullProto = Object.setPrototypeOf(new Error('np'), null); 
+print(util.inspect(noName), util.inspect(Object.assign(new RangeError('x'), { stack: 'oops custom stack' })));
+//# inspect wide objects and grouping of mixed arrays
+const util = require('util');
+const wide = {}; for (let i = 0; i < 30; i++) wide['key' + i] = i;
+print(util.inspect(wide));
+print(util.inspect([{ a: 1 }, { b: 2 }, { c: 3 }, { d: 4 }, { e: 5 }, { f: 6 }, { g: 7 }]));
+print(util.inspect(['a', 1, 'bb', 22, 'ccc', 333, 'dddd', 4444, true, null, undefined]));
+print(util.inspect(Array.from({ length: 8 }, (_, i) => 'x'.repeat(i * 4))));
+print(util.inspect([1.5, -2, 300, 4e21, -0, NaN, 7, 8, 9]), util.inspect([1n, 22n, 333n, 4n, 5n, 6n, 7n]));
+print(util.inspect({ arr: Array.from({ length: 10 }, (_, i) => ({ i })) }, { breakLength: 60 }));
+//# inspect classes statics and tags
+const util = require('util');
+class A { static s = 1; #p = 2; get g() { return 3; } }
+class B extends A { constructor() { super(); this.own = true; } get [Symbol.toStringTag]() { return 'BTag'; } }
+print(util.inspect(A), util.inspect(B), util.inspect(new B()), util.inspect(Object.create(B.prototype)));
+function Legacy() { this.x = 1; }
+Legacy.prototype.m = function () {};
+print(util.inspect(new Legacy()), util.inspect(Object.create(Legacy.prototype)), util.inspect(Object.create(Object.create(null))));
+const anon = new (class {})(); print(util.inspect(anon), util.inspect(new (function () {})()));
+print(util.inspect(Object.assign(() => {}, { prop: 1 })), util.inspect(Object.defineProperty(function named() {}, 'name', { value: '' })));
+//# inspect depth and nested collections
+const util = require('util');
+const nested = { m: new Map([['k', { deep: { deeper: { deepest: 1 } } }]]), s: new Set([[1, [2, [3, [4]]]]]) };
+print(util.inspect(nested), util.inspect(nested, { depth: 0 }), util.inspect(nested, { depth: 1 }));
+print(util.inspect([new Map([[1, 2]])], { depth: 0 }), util.inspect({ a: [] , b: {}, c: new Map(), d: new Set(), e: [[]] }, { depth: 0 }));
+print(util.inspect({ a: { b: 1 } }, { depth: -1 }), util.inspect([1, [2]], { depth: -1 }), util.inspect(new Map([[1, 1]]), { depth: -1 }));
