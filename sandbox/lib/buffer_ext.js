@@ -380,10 +380,11 @@
   });
 
   // Node spells every UInt method Uint too.
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    if (/^(read|write)UInt/.test(name)) {
-      const alias = name.replace('UInt', 'Uint');
-      if (!(alias in proto)) define(proto, alias, proto[name]);
+  for (const rw of ['read', 'write']) {
+    for (const size of ['8', '16LE', '16BE', '32LE', '32BE', 'LE', 'BE']) {
+      const name = rw + 'UInt' + size;
+      const alias = rw + 'Uint' + size;
+      if (typeof proto[name] === 'function' && !(alias in proto)) define(proto, alias, proto[name]);
     }
   }
 

@@ -4,7 +4,6 @@
   // has them: utf-8, utf-16le and windows-1252, which latin1 and ascii
   // name), and the streaming decoders string_decoder builds on. Not a
   // module reactors can require: the globals, util and string_decoder use it.
-  const { Buffer } = require('buffer');
   const fromCharCode = String.fromCharCode;
 
   function codeError(Ctor, code, msg) {
@@ -191,7 +190,7 @@
     }
     encode(input = '') {
       if (!encoderState.has(this)) throw invalidThis('TextEncoder');
-      const b = Buffer.from(String(input), 'utf8');
+      const b = require('buffer').Buffer.from(String(input), 'utf8');
       return new Uint8Array(b.buffer, b.byteOffset, b.length);
     }
     encodeInto(src, dest) {

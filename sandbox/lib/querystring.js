@@ -1,7 +1,6 @@
 (function (exports, require, module) {
   'use strict';
   // Node's querystring (lib/querystring.js), for reactors.
-  const { Buffer } = require('buffer');
 
   const hexTable = new Array(256);
   for (let i = 0; i < 256; ++i) hexTable[i] = '%' + ((i < 16 ? '0' : '') + i.toString(16)).toUpperCase();
@@ -71,7 +70,7 @@
 
   function unescapeBuffer(s, decodeSpaces) {
     s = String(s);
-    const out = Buffer.alloc(s.length);
+    const out = require('buffer').Buffer.alloc(s.length);
     let index = 0;
     let outIndex = 0;
     let currentChar;

@@ -3,7 +3,8 @@
   // Node's legacy url API (lib/url.js): Url, parse, format, resolve and
   // resolveObject. make is called by lib/url.js with the WHATWG URL.
   module.exports.make = function make(URL, isURL, toASCII) {
-    const querystring = require('querystring');
+    // querystring is loaded on first use.
+    const qs = () => require('querystring');
 
     function codeError(Ctor, code, msg) {
       const e = new Ctor(msg);
@@ -133,7 +134,7 @@
           this.pathname = simplePath[1];
           if (simplePath[2]) {
             this.search = simplePath[2];
-            if (parseQueryString) this.query = querystring.parse(this.search.slice(1));
+            if (parseQueryString) this.query = qs().parse(this.search.slice(1));
             else this.query = this.search.slice(1);
           } else if (parseQueryString) {
             this.search = null;
@@ -240,7 +241,7 @@
           this.search = rest.slice(questionIdx, hashIdx);
           this.query = rest.slice(questionIdx + 1, hashIdx);
         }
-        if (parseQueryString) this.query = querystring.parse(this.query);
+        if (parseQueryString) this.query = qs().parse(this.query);
       } else if (parseQueryString) {
         this.search = null;
         this.query = { __proto__: null };
@@ -352,7 +353,7 @@
         host = auth + (this.hostname.includes(':') && !isIpv6Hostname(this.hostname) ? '[' + this.hostname + ']' : this.hostname);
         if (this.port) host += ':' + this.port;
       }
-      if (this.query !== null && typeof this.query === 'object') query = querystring.stringify(this.query);
+      if (this.query !== null && typeof this.query === 'object') query = qs().stringify(this.query);
       let search = this.search || (query && '?' + query) || '';
       if (protocol && protocol.charCodeAt(protocol.length - 1) !== 58) protocol += ':';
       let newPathname = '';

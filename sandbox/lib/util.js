@@ -4,7 +4,9 @@
   // reactors. natives (util.go) gives the brand checks JavaScript cannot
   // make: a value's internal class, a promise's state, whether a value is a
   // proxy.
-  const { Buffer } = require('buffer');
+  // Buffer is loaded when a Uint8Array is first inspected.
+  let BufferCtor;
+  const getBuffer = () => BufferCtor || (BufferCtor = require('buffer').Buffer);
   const ObjectProto = Object.prototype;
   const hasOwn = (o, k) => ObjectProto.hasOwnProperty.call(o, k);
   const isEnumerable = (o, k) => ObjectProto.propertyIsEnumerable.call(o, k);
@@ -69,8 +71,8 @@
   const isBooleanObject = kindIs('boolean');
   const isSymbolObject = kindIs('symbol');
   const isBigIntObject = kindIs('bigint');
-  const boxed = new Set(['number', 'string', 'boolean', 'symbol', 'bigint']);
-  const isBoxedPrimitive = (v) => isObj(v) && boxed.has(kind(v));
+  const boxed = { __proto__: null, number: true, string: true, boolean: true, symbol: true, bigint: true };
+  const isBoxedPrimitive = (v) => isObj(v) && boxed[kind(v)] === true;
   const isPromise = kindIs('promise');
   const isProxy = kindIs('proxy');
   const isAsyncFunction = (v) => typeof v === 'function' && Object.getPrototypeOf(v) === AsyncFunctionProto;
@@ -170,11 +172,17 @@
   const kArrayExtrasType = 2;
   const keyStrRegExp = /^[a-zA-Z_][a-zA-Z_0-9]*$/;
   const numberRegExp = /^(0|[1-9][0-9]*)$/;
-  const builtInObjects = new Set(['Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'Date', 'Promise',
+  // plain objects, not Sets: a Set would make goja build its intrinsic
+  const builtInObjects = toSet(['Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'Date', 'Promise',
     'RegExp', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError',
     'ArrayBuffer', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array',
     'Float64Array', 'Uint8ClampedArray', 'BigUint64Array', 'BigInt64Array', 'DataView', 'Map', 'BigInt', 'Set', 'WeakMap',
     'WeakSet', 'Proxy', 'Reflect', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer']);
+  function toSet(names) {
+    const o = { __proto__: null };
+    for (const n of names) o[n] = true;
+    return o;
+  }
 
   const meta = [];
   for (let i = 0; i < 160; i++) {
@@ -360,7 +368,7 @@
     const context = value;
     if (ctx.customInspect) {
       let maybeCustom = value[customInspectSymbol];
-      if (maybeCustom === undefined && Buffer.isBuffer(value)) maybeCustom = inspectBuffer;
+      if (maybeCustom === undefined && typedArrayTag.call(value) === 'Uint8Array' && getBuffer().isBuffer(value)) maybeCustom = inspectBuffer;
       if (typeof maybeCustom === 'function' && maybeCustom !== inspect &&
           !(value.constructor && value.constructor.prototype === value)) {
         const depth = ctx.depth === null ? null : ctx.depth - recurseTimes;
@@ -805,7 +813,7 @@
 
   function formatArrayBuffer(ctx, value) {
     const buffer = new Uint8Array(value);
-    let str = Buffer.from(buffer.buffer, 0, Math.min(ctx.maxArrayLength, buffer.length)).toString('hex').replace(/(.{2})/g, '$1 ').trim();
+    let str = getBuffer().from(buffer.buffer, 0, Math.min(ctx.maxArrayLength, buffer.length)).toString('hex').replace(/(.{2})/g, '$1 ').trim();
     const remaining = buffer.length - ctx.maxArrayLength;
     if (remaining > 0) str += ' ... ' + remaining + ' more byte' + (remaining > 1 ? 's' : '');
     return [ctx.stylize('[Uint8Contents]', 'special') + ': <' + str + '>'];
@@ -1085,7 +1093,7 @@
     } while (pointer !== null && !hasOwn(pointer, 'toString'));
     if (pointer === null) return true;
     const descriptor = Object.getOwnPropertyDescriptor(pointer, 'constructor');
-    return descriptor !== undefined && typeof descriptor.value === 'function' && builtInObjects.has(descriptor.value.name);
+    return descriptor !== undefined && typeof descriptor.value === 'function' && builtInObjects[descriptor.value.name] === true;
   }
 
   function tryStringify(arg) {
@@ -1461,7 +1469,7 @@
     stripVTControlCharacters,
     isArray: Array.isArray,
     isBoolean: (v) => typeof v === 'boolean',
-    isBuffer: (v) => Buffer.isBuffer(v),
+    isBuffer: (v) => getBuffer().isBuffer(v),
     isNull: (v) => v === null,
     isNullOrUndefined: (v) => v === undefined || v === null,
     isNumber: (v) => typeof v === 'number',
