@@ -39,29 +39,29 @@ func init() {
 		return func(inv *invocation) goja.Value { return inv.function(name, 1, inv.clearTimer) }
 	}
 	lazyGlobals = map[string]func(*invocation) goja.Value{
-		"global":          func(inv *invocation) goja.Value { return inv.rt.GlobalObject() },
-		"setTimeout":      timerFn("setTimeout", false, false),
-		"setInterval":     timerFn("setInterval", true, false),
-		"setImmediate":    timerFn("setImmediate", false, true),
-		"clearTimeout":    clearFn("clearTimeout"),
-		"clearInterval":   clearFn("clearInterval"),
-		"clearImmediate":  clearFn("clearImmediate"),
-		"queueMicrotask":  func(inv *invocation) goja.Value { return inv.function("queueMicrotask", 1, inv.queueMicrotask) },
-		"console":         func(inv *invocation) goja.Value { return inv.console() },
-		"Buffer":          func(inv *invocation) goja.Value { return inv.bufferModule().ToObject(inv.rt).Get("Buffer") },
-		"fetch":           func(inv *invocation) goja.Value { return inv.httpModule().Get("fetch") },
-		"Headers":         func(inv *invocation) goja.Value { return inv.httpModule().Get("Headers") },
-		"Response":        func(inv *invocation) goja.Value { return inv.httpModule().Get("Response") },
-		"atob":            func(inv *invocation) goja.Value { return inv.function("atob", 1, inv.atob) },
-		"btoa":            func(inv *invocation) goja.Value { return inv.function("btoa", 1, inv.btoa) },
-		"Reflect":         func(inv *invocation) goja.Value { return inv.guardReflect() },
-		"JSON":            func(inv *invocation) goja.Value { return inv.guardJSON() },
-		"TextEncoder":     internalExport("encoding", "TextEncoder"),
-		"TextDecoder":     internalExport("encoding", "TextDecoder"),
-		"structuredClone": internalExport("structured_clone", "structuredClone"),
-		"URL":             func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URL") },
-		"URLSearchParams": func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URLSearchParams") },
+		"global":         func(inv *invocation) goja.Value { return inv.rt.GlobalObject() },
+		"setTimeout":     timerFn("setTimeout", false, false),
+		"setInterval":    timerFn("setInterval", true, false),
+		"setImmediate":   timerFn("setImmediate", false, true),
+		"clearTimeout":   clearFn("clearTimeout"),
+		"clearInterval":  clearFn("clearInterval"),
+		"clearImmediate": clearFn("clearImmediate"),
+		"queueMicrotask": func(inv *invocation) goja.Value { return inv.function("queueMicrotask", 1, inv.queueMicrotask) },
+		"console":        func(inv *invocation) goja.Value { return inv.console() },
+		"Buffer":         func(inv *invocation) goja.Value { return inv.bufferModule().ToObject(inv.rt).Get("Buffer") },
+		"fetch":          func(inv *invocation) goja.Value { return inv.httpModule().Get("fetch") },
+		"Headers":        func(inv *invocation) goja.Value { return inv.httpModule().Get("Headers") },
+		"Response":       func(inv *invocation) goja.Value { return inv.httpModule().Get("Response") },
+		"atob":           func(inv *invocation) goja.Value { return inv.function("atob", 1, inv.atob) },
+		"btoa":           func(inv *invocation) goja.Value { return inv.function("btoa", 1, inv.btoa) },
+		"Reflect":        func(inv *invocation) goja.Value { return inv.guardReflect() },
+		"JSON":           func(inv *invocation) goja.Value { return inv.guardJSON() },
+		"TextEncoder":    internalExport("encoding", "TextEncoder"),
+		"TextDecoder":    internalExport("encoding", "TextDecoder"),
+		"URL":            func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URL") },
 	}
+	lazyGlobals["URLSearchParams"] = func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URLSearchParams") }
+	lazyGlobals["structuredClone"] = internalExport("structured_clone", "structuredClone")
 	for _, name := range bufferConstructors {
 		lazyGlobals[name] = func(inv *invocation) goja.Value { return inv.guardTypedArrays(name) }
 	}

@@ -27,20 +27,20 @@ func ModuleNames() []string {
 
 func init() {
 	modules = map[string]func(*invocation) goja.Value{
-		sdkModuleName:    func(inv *invocation) goja.Value { return inv.loadSDK().exports },
-		"crypto":         (*invocation).cryptoModule,
-		"buffer":         (*invocation).bufferModule,
-		"uuid":           (*invocation).uuidModule,
-		"node-fetch":     func(inv *invocation) goja.Value { return inv.httpModule().Get("nodeFetch") },
-		"axios":          func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
-		"console":        func(inv *invocation) goja.Value { return inv.globals.Get("console") },
-		"path":           jsModule("path"),
-		"querystring":    jsModule("querystring"),
-		"util":           jsModule("util"),
-		"string_decoder": jsModule("string_decoder"),
-		"url":            jsModule("url"),
+		sdkModuleName: func(inv *invocation) goja.Value { return inv.loadSDK().exports },
+		"crypto":      (*invocation).cryptoModule,
+		"buffer":      (*invocation).bufferModule,
+		"uuid":        (*invocation).uuidModule,
+		"node-fetch":  func(inv *invocation) goja.Value { return inv.httpModule().Get("nodeFetch") },
+		"axios":       func(inv *invocation) goja.Value { return inv.httpModule().Get("axios") },
+		"console":     func(inv *invocation) goja.Value { return inv.globals.Get("console") },
+		"path":        jsModule("path"),
+		"querystring": jsModule("querystring"),
+		"util":        jsModule("util"),
+		"url":         jsModule("url"),
 	}
-	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util", "string_decoder", "url"} {
+	modules["string_decoder"] = jsModule("string_decoder")
+	for _, n := range []string{"crypto", "buffer", "console", "path", "querystring", "util", "url", "string_decoder"} {
 		modules["node:"+n] = modules[n]
 	}
 }
