@@ -199,9 +199,9 @@
 //   - util (also node:util), in JavaScript after Node's own: format,
 //     formatWithOptions, inspect (every option, inspect.custom, colors),
 //     isDeepStrictEqual, promisify (with promisify.custom), callbackify,
-//     inherits, deprecate (which never warns), types, TextEncoder,
-//     TextDecoder, toUSVString, stripVTControlCharacters and the legacy
-//     is* functions;
+//     inherits, deprecate (which never warns), debuglog (every section
+//     off), types, TextEncoder, TextDecoder, toUSVString,
+//     stripVTControlCharacters, _extend and the legacy is* functions;
 //   - url (also node:url): the WHATWG URL and URLSearchParams, written after
 //     the URL Standard (lib/url.js; also globals), domainToASCII and
 //     domainToUnicode, fileURLToPath, pathToFileURL and urlToHttpOptions as
@@ -295,8 +295,8 @@
 // is goja's as one without a stack ("[Error: boom]"), counts every
 // character one column wide, names an object whose prototype has no
 // constructor "Object <...>", reads a proxy through its traps, and cannot
-// preview Map and Set iterators or weak collections; util has no debuglog,
-// parseArgs, styleText, MIMEType, aborted or getSystemErrorName, callbackify
+// preview Map and Set iterators or weak collections; util has no parseArgs,
+// parseEnv, styleText, MIMEType, aborted, log or getSystemErrorName, callbackify
 // calls back on a microtask (there is no process.nextTick), and
 // types.isExternal, isModuleNamespaceObject and isSharedArrayBuffer are
 // always false. URL's and URLSearchParams's accessors are not enumerable;

@@ -236,6 +236,13 @@
       }
       return { read, written };
     }
+    [Symbol.for('nodejs.util.inspect.custom')](depth, opts, inspect) {
+      if (!encoderState.has(this)) throw invalidThis('TextEncoder');
+      if (typeof depth === 'number' && depth < 0) return this;
+      const obj = Object.create({ constructor: this.constructor || TextEncoder });
+      obj.encoding = this.encoding;
+      return inspect(obj, opts);
+    }
   }
   Object.defineProperty(TextEncoder.prototype, Symbol.toStringTag, { value: 'TextEncoder', configurable: true });
 
@@ -295,6 +302,16 @@
       }
       if (!stream) st.decoder = null;
       return unitsToString(start ? units.slice(start) : units);
+    }
+    [Symbol.for('nodejs.util.inspect.custom')](depth, opts, inspect) {
+      const st = state(this);
+      if (typeof depth === 'number' && depth < 0) return this;
+      const constructor = this.constructor || TextDecoder;
+      const obj = Object.create({ constructor });
+      obj.encoding = st.enc;
+      obj.fatal = st.fatal;
+      obj.ignoreBOM = st.ignoreBOM;
+      return constructor.name + ' ' + inspect(obj);
     }
   }
   function state(d) {

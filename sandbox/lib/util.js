@@ -1452,6 +1452,21 @@
     return str.replace(/[\u001B\u009B][[\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\d/#&.:=?%@~_]+)*|[a-zA-Z\d]+(?:;[-a-zA-Z\d/#&.:=?%@~_]*)*)?\u0007)|(?:(?:\d{1,4}(?:;\d{0,4})*)?[\dA-PR-TZcf-ntqry=><~]))/g, '');
   }
 
+  // debuglog: no NODE_DEBUG in a reactor, so every section is disabled.
+  function debuglog(set, cb) {
+    function debug() {}
+    Object.defineProperty(debug, 'enabled', { get() { return false; }, configurable: true, enumerable: true });
+    return debug;
+  }
+
+  function _extend(target, source) {
+    if (source === null || typeof source !== 'object') return target;
+    const keys = Object.keys(source);
+    let i = keys.length;
+    while (i--) target[keys[i]] = source[keys[i]];
+    return target;
+  }
+
   const enc = natives.encoding();
   Object.assign(module.exports, {
     format,
@@ -1462,6 +1477,9 @@
     callbackify,
     inherits,
     deprecate,
+    debuglog,
+    debug: debuglog,
+    _extend,
     types,
     TextEncoder: enc.TextEncoder,
     TextDecoder: enc.TextDecoder,

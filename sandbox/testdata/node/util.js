@@ -223,3 +223,11 @@ const nested = { m: new Map([['k', { deep: { deeper: { deepest: 1 } } }]]), s: n
 print(util.inspect(nested), util.inspect(nested, { depth: 0 }), util.inspect(nested, { depth: 1 }));
 print(util.inspect([new Map([[1, 2]])], { depth: 0 }), util.inspect({ a: [] , b: {}, c: new Map(), d: new Set(), e: [[]] }, { depth: 0 }));
 print(util.inspect({ a: { b: 1 } }, { depth: -1 }), util.inspect([1, [2]], { depth: -1 }), util.inspect(new Map([[1, 1]]), { depth: -1 }));
+//# debuglog extend and inspect of encoders
+const util = require('util');
+const d = util.debuglog('foo');
+let called = false;
+const d2 = util.debuglog('bar', () => { called = true; });
+print(typeof d, d.enabled, d('x %s', 1), d2.enabled, called, util.debug === util.debuglog);
+print(util._extend({ a: 1 }, { b: 2, a: 3 }), util._extend({ a: 1 }, null), util._extend({ a: 1 }, 'str'));
+print(util.inspect(new TextDecoder()), util.inspect(new TextEncoder()), util.inspect(new TextDecoder('latin1', { fatal: true })), util.inspect({ td: new TextDecoder('utf-16le') }));
