@@ -39,6 +39,13 @@ func TestUtilModulesHostile(t *testing.T) {
 			if (!out.includes('[Circular *1]')) throw new Error(out);
 			if (util.types.isPromise(m) || util.types.isProxy(m) || util.isDeepStrictEqual(m, new Map())) throw new Error('types');
 			structuredClone(m);`, returns},
+		"a self-referencing Map everywhere": {`const m = new Map(); m.set(m, m); m.set('k', [m]);
+			for (const f of [() => Buffer.from(m), () => Buffer.concat([m]), () => Buffer.alloc(2).fill(m), () => Buffer.alloc(2).equals(m),
+				() => Buffer.compare(Buffer.alloc(1), m), () => Buffer.alloc(1).write(m), () => Buffer.alloc(4).indexOf(m), () => new TextDecoder().decode(m),
+				() => new TextEncoder().encodeInto(m, m), () => qs.stringify({ m }), () => new URLSearchParams(m), () => new URL(m),
+				() => util.format('%s %j %o %d', m, m, m, m), () => util.isDeepStrictEqual(m, m), () => new (require('string_decoder').StringDecoder)().write(m)]) {
+				try { f(); } catch (e) {}
+			}`, returns},
 		"inspect of a huge array": {`const a = new Array(1e6).fill('x'); const out = util.inspect({ a, b: Buffer.alloc(1e6) });
 			if (out.length > 2000) throw new Error(out.length);`, returns},
 		"inspect of deep nesting":                      {`let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; util.inspect(o, { depth: Infinity });`, fails},
