@@ -379,12 +379,119 @@
     return this.indexOf(val, byteOffset, encoding) !== -1;
   });
 
+  // Buffer.of and the typed array methods that make a new array (map,
+  // filter, slice of Uint8Array, subarray) construct through the species,
+  // which goja_nodejs's constructor cannot do with a length.
+  function FastBuffer(a, b, c) {
+    if (typeof a === 'number') return alloc(a);
+    return origFrom.call(Buffer, a, b, c);
+  }
+  FastBuffer.prototype = proto;
+  Object.defineProperty(Buffer, Symbol.species, { get() { return FastBuffer; }, configurable: true });
+  define(Buffer, 'of', function of(...items) {
+    const b = alloc(items.length);
+    for (let i = 0; i < items.length; i++) b[i] = items[i];
+    return b;
+  });
+
+  // Reads and writes check their offset, value and byteLength as Node does
+  // (lib/internal/buffer.js), then call goja_nodejs's.
+  function validateNumber(value, name) {
+    if (typeof value !== 'number') throw argType(name, 'of type number', value);
+  }
+  function received(v) {
+    if (typeof v === 'bigint') {
+      let s = String(v);
+      if (v > 2n ** 32n || v < -(2n ** 32n)) s = addSeparator(s);
+      return s + 'n';
+    }
+    if (Number.isInteger(v) && Math.abs(v) > 2 ** 32) return addSeparator(String(v));
+    return Object.is(v, -0) ? '-0' : String(v);
+  }
+  function rangeError(name, range, v) {
+    return codeError(RangeError, 'ERR_OUT_OF_RANGE', 'The value of "' + name + '" is out of range. It must be ' + range + '. Received ' + received(v));
+  }
+  function boundsError(value, length, type) {
+    if (Math.floor(value) !== value) {
+      validateNumber(value, type);
+      throw rangeError(type || 'offset', 'an integer', value);
+    }
+    if (length < 0) throw codeError(RangeError, 'ERR_BUFFER_OUT_OF_BOUNDS', 'Attempt to access memory outside buffer bounds');
+    throw rangeError(type || 'offset', '>= ' + (type ? 1 : 0) + ' and <= ' + length, value);
+  }
+  function checkBounds(buf, offset, size) {
+    validateNumber(offset, 'offset');
+    if (buf[offset] === undefined || buf[offset + size - 1] === undefined) boundsError(offset, buf.length - size);
+  }
+  function checkInt(value, min, max, size) {
+    if (value > max || value < min) {
+      const n = typeof min === 'bigint' ? 'n' : '';
+      let range;
+      if (size > 4) {
+        if (min === 0 || min === 0n) range = '>= 0' + n + ' and < 2' + n + ' ** ' + size * 8 + n;
+        else range = '>= -(2' + n + ' ** ' + (size * 8 - 1) + n + ') and < 2' + n + ' ** ' + (size * 8 - 1) + n;
+      } else {
+        range = '>= ' + min + n + ' and <= ' + max + n;
+      }
+      throw rangeError('value', range, value);
+    }
+  }
+  const intRange = (size, signed) => (signed ? [-(2 ** (size * 8 - 1)), 2 ** (size * 8 - 1) - 1] : [0, 2 ** (size * 8) - 1]);
+  for (const [type, size, signed] of [['Int8', 1, true], ['UInt8', 1, false], ['Int16', 2, true], ['UInt16', 2, false],
+    ['Int32', 4, true], ['UInt32', 4, false], ['Float', 4], ['Double', 8], ['BigInt64', 8, true], ['BigUInt64', 8, false]]) {
+    for (const suffix of size === 1 ? [''] : ['LE', 'BE']) {
+      const read = proto['read' + type + suffix];
+      const write = proto['write' + type + suffix];
+      if (typeof read !== 'function' || typeof write !== 'function') continue;
+      method('read' + type + suffix, function (offset = 0) {
+        checkBounds(this, offset, size);
+        return read.call(this, offset);
+      });
+      const big = type.startsWith('Big');
+      const [min, max] = signed === undefined ? [] : big ? (signed ? [-(2n ** 63n), 2n ** 63n - 1n] : [0n, 2n ** 64n - 1n]) : intRange(size, signed);
+      method('write' + type + suffix, function (value, offset = 0) {
+        if (!big) value = +value;
+        if (min !== undefined) checkInt(value, min, max, size);
+        checkBounds(this, offset, size);
+        return write.call(this, value, offset);
+      });
+    }
+  }
+  for (const [type, signed] of [['Int', true], ['UInt', false]]) {
+    for (const suffix of ['LE', 'BE']) {
+      const read = proto['read' + type + suffix];
+      const write = proto['write' + type + suffix];
+      if (typeof read !== 'function' || typeof write !== 'function') continue;
+      const checkByteLength = (byteLength) => {
+        if (!(byteLength >= 1 && byteLength <= 6 && Number.isInteger(byteLength))) {
+          if (byteLength === undefined) throw argType('byteLength', 'of type number', byteLength);
+          boundsError(byteLength, 6, 'byteLength');
+        }
+      };
+      method('read' + type + suffix, function (offset, byteLength) {
+        if (offset === undefined) throw argType('offset', 'of type number', offset);
+        checkByteLength(byteLength);
+        checkBounds(this, offset, byteLength);
+        return read.call(this, offset, byteLength);
+      });
+      method('write' + type + suffix, function (value, offset, byteLength) {
+        checkByteLength(byteLength);
+        value = +value;
+        const [min, max] = intRange(byteLength, signed);
+        checkInt(value, min, max, byteLength);
+        checkBounds(this, offset, byteLength);
+        return write.call(this, value, offset, byteLength);
+      });
+    }
+  }
+
   // Node spells every UInt method Uint too.
   for (const rw of ['read', 'write']) {
     for (const size of ['8', '16LE', '16BE', '32LE', '32BE', 'LE', 'BE']) {
-      const name = rw + 'UInt' + size;
-      const alias = rw + 'Uint' + size;
-      if (typeof proto[name] === 'function' && !(alias in proto)) define(proto, alias, proto[name]);
+      if (typeof proto[rw + 'UInt' + size] === 'function') define(proto, rw + 'Uint' + size, proto[rw + 'UInt' + size]);
+    }
+    for (const end of ['LE', 'BE']) {
+      if (typeof proto[rw + 'BigUInt64' + end] === 'function') define(proto, rw + 'BigUint64' + end, proto[rw + 'BigUInt64' + end]);
     }
   }
 

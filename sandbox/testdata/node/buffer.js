@@ -91,3 +91,23 @@ const buffer = require('buffer');
 print(buffer.constants.MAX_LENGTH, buffer.kMaxLength, buffer.INSPECT_MAX_BYTES, buffer.isUtf8(Buffer.from('é')), buffer.isUtf8(Buffer.from([0xff])), buffer.isAscii(Buffer.from('a')), buffer.isAscii(Buffer.from('é')));
 const b = Buffer.from('ab');
 print([...b.keys()], [...b.values()], [...b.entries()], [...b]);
+//# typed array methods and from variants
+const b = Buffer.of(1, 2, 3);
+print(b, Buffer.isBuffer(b), Buffer.isBuffer(b.map((x) => x * 2)), b.map((x) => x * 2), Buffer.isBuffer(b.subarray(1)), b.reverse(), b.at(-1));
+const ab = new Uint8Array([9, 8, 7, 6]).buffer;
+const v = Buffer.from(ab, 1, 2); new Uint8Array(ab)[1] = 0;
+print(v, Buffer.from(Buffer.from('xy')), Buffer.from([257, -1, 1.9]), Buffer.from({ length: 2, 0: 5 }), Buffer.from(new Uint16Array([1, 256])));
+//# read and write out of range
+const b = Buffer.alloc(4);
+for (const f of [() => b.readUInt8(4), () => b.readUInt16LE(3), () => b.writeUInt8(256, 0), () => b.writeInt8(-129), () => b.readUInt32BE(-1), () => b.readUInt8(1.5), () => b.writeUInt16BE(1, 3)]) {
+  try { print(f()); } catch (e) { print(e, e.message); }
+}
+//# read and write range errors in detail
+const b = Buffer.alloc(8);
+for (const f of [() => b.writeUInt32LE(2 ** 32), () => b.writeInt32BE(-(2 ** 31) - 1), () => b.writeBigInt64LE(2n ** 63n), () => b.writeBigUInt64BE(-1n),
+  () => b.writeUIntLE(2 ** 48, 0, 6), () => b.writeIntBE(-(2 ** 39) - 1, 0, 5), () => b.readUIntLE(0, 7), () => b.readIntBE(0), () => b.readUIntBE(), () => b.writeUIntLE(1, 0, 0.5),
+  () => b.readDoubleLE(1), () => b.writeFloatBE(1.5, 5), () => b.readUInt16LE('1'), () => b.writeUInt8(1, -0.5), () => b.readBigUInt64LE(1), () => Buffer.alloc(1).readUInt16LE(0),
+  () => b.writeUInt16LE(65535, 6), () => b.writeInt16LE('12', 0), () => b.writeUIntBE(0x123456, 1, 3), () => b.readUIntBE(1, 3), () => b.readIntLE(1, 3), () => b.writeDoubleBE(-0, 0)]) {
+  try { print(f()); } catch (e) { print(e, e.message); }
+}
+print(b, typeof b.readBigUint64LE, typeof b.writeUint32BE);
