@@ -294,8 +294,8 @@
 // (TestNodeGolden) but for this. util.inspect prints an error whose stack
 // is goja's as one without a stack ("[Error: boom]"), counts every
 // character one column wide, names an object whose prototype has no
-// constructor "Object <...>", reads a proxy through its traps, and cannot
-// preview Map and Set iterators or weak collections; util has no parseArgs,
+// constructor "Object <...>", and cannot preview Map and Set iterators or
+// weak collections; util has no parseArgs,
 // parseEnv, styleText, MIMEType, aborted, log or getSystemErrorName, callbackify
 // calls back on a microtask (there is no process.nextTick), and
 // types.isExternal, isModuleNamespaceObject and isSharedArrayBuffer are

@@ -135,6 +135,20 @@ func (inv *invocation) utilNatives() *goja.Object {
 		return rt.NewArray(out...)
 	})
 	inv.setFunc(n, "toUSVString", 1, func(call goja.FunctionCall) goja.Value { return toUSVString(call.Argument(0)) })
+	// proxyDetails returns a proxy's [target, handler] (null once revoked),
+	// or undefined for anything else
+	inv.setFunc(n, "proxyDetails", 1, func(call goja.FunctionCall) goja.Value {
+		o, ok := call.Argument(0).(*goja.Object)
+		if !ok || o.ExportType() != proxyType {
+			return goja.Undefined()
+		}
+		p, _ := o.Export().(goja.Proxy)
+		handler := p.Handler()
+		if handler == nil || p.Target() == nil {
+			return goja.Null()
+		}
+		return rt.NewArray(p.Target(), handler)
+	})
 	inv.setFunc(n, "encoding", 0, func(goja.FunctionCall) goja.Value { return inv.internalModule("encoding") })
 	return n
 }
@@ -184,6 +198,9 @@ func (inv *invocation) requireModule(name string) *goja.Object {
 // means none of these: a plain object, a class instance, a DataView, a
 // weak collection.
 func kindOf(o *goja.Object) string {
+	if o.ExportType() == proxyType {
+		return "proxy" // before ClassName, which a revoked proxy refuses
+	}
 	switch o.ClassName() {
 	case "Date":
 		return "date"
@@ -211,8 +228,6 @@ func kindOf(o *goja.Object) string {
 		return "set"
 	case t == promiseType:
 		return "promise"
-	case t == proxyType:
-		return "proxy"
 	case t == arrayBufferType:
 		return "arraybuffer"
 	case t == bigIntExportType:

@@ -366,6 +366,13 @@
     if (typeof value !== 'object' && typeof value !== 'function') return formatPrimitive(ctx.stylize, value, ctx);
     if (value === null) return ctx.stylize('null', 'null');
     const context = value;
+    // a proxy is shown as its target, without running its traps
+    const proxy = natives.proxyDetails(value);
+    if (proxy !== undefined) {
+      if (proxy === null) return ctx.stylize('<Revoked Proxy>', 'special');
+      if (ctx.showProxy) return formatProxy(ctx, proxy, recurseTimes);
+      value = proxy[0];
+    }
     if (ctx.customInspect) {
       let maybeCustom = value[customInspectSymbol];
       if (maybeCustom === undefined && typedArrayTag.call(value) === 'Uint8Array' && getBuffer().isBuffer(value)) maybeCustom = inspectBuffer;
@@ -394,6 +401,15 @@
       return ctx.stylize('[Circular *' + index + ']', 'special');
     }
     return formatRaw(ctx, value, recurseTimes, typedArray);
+  }
+
+  function formatProxy(ctx, proxy, recurseTimes) {
+    if (recurseTimes > ctx.depth && ctx.depth !== null) return ctx.stylize('Proxy [Array]', 'special');
+    recurseTimes += 1;
+    ctx.indentationLvl += 2;
+    const res = [formatValue(ctx, proxy[0], recurseTimes), formatValue(ctx, proxy[1], recurseTimes)];
+    ctx.indentationLvl -= 2;
+    return reduceToSingleString(ctx, res, '', ['Proxy [', ']'], kArrayExtrasType, recurseTimes);
   }
 
   function inspectBuffer(recurseTimes, ctx) {

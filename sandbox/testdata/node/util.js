@@ -231,3 +231,11 @@ const d2 = util.debuglog('bar', () => { called = true; });
 print(typeof d, d.enabled, d('x %s', 1), d2.enabled, called, util.debug === util.debuglog);
 print(util._extend({ a: 1 }, { b: 2, a: 3 }), util._extend({ a: 1 }, null), util._extend({ a: 1 }, 'str'));
 print(util.inspect(new TextDecoder()), util.inspect(new TextEncoder()), util.inspect(new TextDecoder('latin1', { fatal: true })), util.inspect({ td: new TextDecoder('utf-16le') }));
+//# inspect proxies
+const util = require('util');
+let trapped = 0;
+const handler = { get(t, k) { trapped++; return Reflect.get(t, k); }, ownKeys(t) { trapped++; return Reflect.ownKeys(t); } };
+const p = new Proxy({ a: 1, nested: [1, 2] }, handler);
+print(util.inspect(p), util.inspect([p]), util.inspect(p, { showProxy: true }), trapped);
+const { proxy, revoke } = Proxy.revocable({}, {}); revoke();
+print(util.inspect(proxy), util.inspect(new Proxy([1, 2], {})), util.inspect(new Proxy(function f() {}, {})), util.format('%o', new Proxy({ b: 2 }, {})), util.types.isProxy(proxy));
