@@ -292,8 +292,9 @@
 //
 // util, url, querystring, string_decoder and structuredClone follow Node 20
 // (TestNodeGolden) but for this. util.inspect prints an error whose stack
-// is goja's as one without a stack ("[Error: boom]"), counts every
-// character one column wide, names an object whose prototype has no
+// is goja's as one without a stack ("[Error: boom]"), measures columns
+// with Node's own table of wide characters rather than ICU's, names an
+// object whose prototype has no
 // constructor "Object <...>", and cannot preview Map and Set iterators or
 // weak collections; util has no parseArgs,
 // parseEnv, styleText, MIMEType, aborted, log or getSystemErrorName, callbackify

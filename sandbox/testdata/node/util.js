@@ -239,3 +239,7 @@ const p = new Proxy({ a: 1, nested: [1, 2] }, handler);
 print(util.inspect(p), util.inspect([p]), util.inspect(p, { showProxy: true }), trapped);
 const { proxy, revoke } = Proxy.revocable({}, {}); revoke();
 print(util.inspect(proxy), util.inspect(new Proxy([1, 2], {})), util.inspect(new Proxy(function f() {}, {})), util.format('%o', new Proxy({ b: 2 }, {})), util.types.isProxy(proxy));
+//# inspect widths of wide characters
+const util = require('util');
+print(util.inspect(['日本語', '中文字符', '한국어', 'abc', 'é', 'e\u0301', '😀😀', 'ｆｕｌｌ', '文', '字']));
+print(util.inspect(Array.from({ length: 12 }, (_, i) => '字'.repeat(i % 4 + 1))), util.inspect({ 'キー': '値'.repeat(30), b: ['あ', 'い', 'う', 'え', 'お', 'か', 'き'] }, { compact: true, breakLength: 40 }));
