@@ -101,7 +101,16 @@ func (inv *invocation) bufferModule() goja.Value {
 			inv.rangeError("Array buffer allocation failed")
 		}
 	}
-	ctor := rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+	var ctor *goja.Object
+	ctor = rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		if goja.IsNumber(call.Argument(0)) { // new Buffer(size): Node's, and what map and filter construct
+			alloc, _ := goja.AssertFunction(ctor.Get("alloc"))
+			v, err := alloc(ctor, call.Argument(0))
+			if err != nil {
+				panic(err)
+			}
+			return v.ToObject(rt)
+		}
 		guardSize(call.Argument(0))
 		o, err := construct(nil, call.Arguments...)
 		if err != nil {

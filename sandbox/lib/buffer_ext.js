@@ -379,21 +379,6 @@
     return this.indexOf(val, byteOffset, encoding) !== -1;
   });
 
-  // Buffer.of and the typed array methods that make a new array (map,
-  // filter, slice of Uint8Array, subarray) construct through the species,
-  // which goja_nodejs's constructor cannot do with a length.
-  function FastBuffer(a, b, c) {
-    if (typeof a === 'number') return alloc(a);
-    return origFrom.call(Buffer, a, b, c);
-  }
-  FastBuffer.prototype = proto;
-  Object.defineProperty(Buffer, Symbol.species, { get() { return FastBuffer; }, configurable: true });
-  define(Buffer, 'of', function of(...items) {
-    const b = alloc(items.length);
-    for (let i = 0; i < items.length; i++) b[i] = items[i];
-    return b;
-  });
-
   // Reads and writes check their offset, value and byteLength as Node does
   // (lib/internal/buffer.js), then call goja_nodejs's.
   function validateNumber(value, name) {

@@ -111,3 +111,7 @@ for (const f of [() => b.writeUInt32LE(2 ** 32), () => b.writeInt32BE(-(2 ** 31)
   try { print(f()); } catch (e) { print(e, e.message); }
 }
 print(b, typeof b.readBigUint64LE, typeof b.writeUint32BE);
+//# new Buffer
+const b = new Buffer(3);
+print(b, Buffer.isBuffer(b), new Buffer('ab'), new Buffer([1, 2]), Buffer.of(7, 8), Buffer.isBuffer(Buffer.of()), Buffer.from([1, 2, 3]).filter((x) => x > 1));
+try { new Buffer(-1); } catch (e) { print(e, e.message); }
