@@ -334,6 +334,25 @@
     const bufReset = () => {
       bufStart = bufEnd = -1;
     };
+    // jump extends the buffer past the ordinary code points that follow,
+    // to the next of delims (or the end): one turn of the loop per run
+    // instead of one per code point. next caches where each delimiter
+    // occurs next, so the scans add up to a few passes over the input.
+    let next = { __proto__: null };
+    const jump = (delims) => {
+      const from = p + step;
+      let to = len;
+      for (let i = 0; i < delims.length; i++) {
+        const d = delims[i];
+        let q = next[d];
+        if (q === undefined || (q !== -1 && q < from)) next[d] = q = input.indexOf(d, from);
+        if (q !== -1 && q < to) to = q;
+      }
+      if (to > from) {
+        bufEnd = to;
+        step = to - p;
+      }
+    };
     let atSignSeen = false;
     let insideBrackets = false;
     let passwordTokenSeen = false;
@@ -393,6 +412,7 @@
             state = 'no scheme';
             p = 0;
             step = 0;
+            next = { __proto__: null };
           } else {
             return null;
           }
@@ -507,10 +527,12 @@
             if (atSignSeen && bufValue() === '') return null;
             p -= bufValue().length;
             step = 0;
+            next = { __proto__: null };
             bufReset();
             state = 'host';
           } else {
             bufAppend();
+            jump(isSpecialScheme(url.scheme) ? '@/?#\\' : '@/?#');
           }
           break;
         case 'host':
@@ -542,6 +564,7 @@
             if (ch === '[') insideBrackets = true;
             if (ch === ']') insideBrackets = false;
             bufAppend();
+            jump(isSpecialScheme(url.scheme) ? ':[]/?#\\' : ':[]/?#');
           }
           break;
         case 'port':
@@ -625,6 +648,7 @@
             }
           } else {
             bufAppend();
+            jump('/\\?#');
           }
           break;
         case 'path start':
@@ -670,6 +694,7 @@
             }
           } else {
             bufAppend();
+            jump((isSpecialScheme(url.scheme) ? '/\\' : '/') + (stateOverride ? '' : '?#'));
           }
           break;
         case 'opaque path':
@@ -685,6 +710,7 @@
             state = 'fragment';
           } else if (ch !== undefined) {
             bufAppend();
+            jump('?#');
           }
           break;
         case 'query':
@@ -697,11 +723,13 @@
             }
           } else {
             bufAppend();
+            jump(stateOverride ? '' : '#');
           }
           break;
         case 'fragment':
           if (ch !== undefined) {
             bufAppend();
+            jump('');
           } else {
             url.fragment += encodeString(bufValue(), fragmentSet);
           }
