@@ -307,8 +307,10 @@
 // structuredClone refuses a transfer list (NotSupportedError) and its
 // DataCloneError is an Error named so, with code 25, not a DOMException.
 // StringDecoder has no lastChar, lastNeed or lastTotal. Being JavaScript on
-// goja, these modules cost about a microsecond per character: a megabyte
-// URL takes seconds, within the timeout like any loop.
+// goja, the loops that go a character at a time (legacy url.parse,
+// querystring.parse, inspect's escaping) cost about a microsecond per
+// character: a megabyte input takes seconds, within the timeout like any
+// loop.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot
