@@ -35,6 +35,11 @@ const fuzzParsersReactor = `module.exports = async function (input) {
   }
   try { url.fileURLToPath(s); } catch (e) { check(typeof e.code === 'string', 'fileURLToPath error ' + e); }
   const q = qs.parse(s);
+  for (const maxKeys of [undefined, 0, 1, 3]) { // the segment-at-a-time parse against the character loop
+    const fast = JSON.stringify(Object.entries(qs.parse(s, null, null, { maxKeys })));
+    const slow = JSON.stringify(Object.entries(qs.parse(s, '&', '=', { maxKeys, decodeURIComponent: qs.unescape })));
+    check(fast === slow, 'querystring.parse differs from its character loop: ' + fast + ' ' + slow);
+  }
   check(typeof qs.stringify(q) === 'string', 'stringify');
   qs.parse(s, s.slice(0, 2), s.slice(2, 3), { maxKeys: s.length % 5 });
   try { qs.escape(s); } catch (e) { check(e.code === 'ERR_INVALID_URI', 'escape error ' + e); }
@@ -68,6 +73,7 @@ func FuzzUtilParsers(f *testing.F) {
 		"http://[::ffff:192.168.0.1]/", "http://0x7f.1/", "http://münchen.de/", "sc:x y", "a=1&b=2+3&c=%20%zz&&d&=e", "\u00e9\u20ac\U0001F600",
 		"javascript:alert(1)", "mailto:a@b.c", "http://a\\b\\c?d\\e", " \t\nhttp://trim/ ", "%E2%82", "\xff\xfe\x00\xd8", "xn--zca.de",
 		"http://[1:2:3:4:5:6:7:8]:65535/", "?a#b", "..", "http://%41.com/", "http://a:99999/", "blob:https://a.com/x", "",
+		"a=%4+1\u00e9&a%4+1=x&&&=&+=+&%zz", "k=1&&k=2&",
 	} {
 		f.Add(seed, []byte(seed))
 	}

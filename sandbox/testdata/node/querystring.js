@@ -31,3 +31,10 @@ qs.unescape = (s) => 'U(' + s + ')';
 print(qs.stringify({ a: 'b' }), qs.parse('a=b%41'));
 qs.escape = escape; // node shares the module between snippets
 qs.unescape = unescape;
+//# parse edge cases
+const qs = require('querystring');
+for (const s of ['a+b=c+d&+=+', '%zz=%41&%%41=1', 'a=%E2%82%AC%2', 'k=1&&&&k=2&', '&=&==&a==b', 'é=ü&é=%C3%BC', 'a=%2B%20+', '=', '&', '+', '%', 'a%3Db=c%26d', 'x=1&x=2&x=3', 'a=1&b', 'a=%4+1é', 'a%4+1é=x', 'v=%+41é']) {
+  print(JSON.stringify(s), qs.parse(s));
+}
+print(qs.parse('a&&b&c&d', null, null, { maxKeys: 2 }), qs.parse('&&&a=1&b=2', null, null, { maxKeys: 3 }), qs.parse('a=1&b=2', '&', '=', { maxKeys: -1 }));
+print(qs.parse('a=1;b=2', ';'), qs.parse('a:1&b:2', '&', ':'), qs.parse('a=%41', '&', '=', { decodeURIComponent: decodeURIComponent }));
