@@ -291,26 +291,25 @@
 // removed, as Node 16 does not have them.
 //
 // util, url, querystring, string_decoder and structuredClone follow Node 20
-// (TestNodeGolden) but for this. util.inspect prints an error whose stack
-// is goja's as one without a stack ("[Error: boom]"), measures columns
-// with Node's own table of wide characters rather than ICU's, names an
-// object whose prototype has no
-// constructor "Object <...>", and cannot preview Map and Set iterators or
-// weak collections; util has no parseArgs,
-// parseEnv, styleText, MIMEType, aborted, log or getSystemErrorName, callbackify
-// calls back on a microtask (there is no process.nextTick), and
-// types.isExternal, isModuleNamespaceObject and isSharedArrayBuffer are
-// always false. URL's and URLSearchParams's accessors are not enumerable;
-// domainToASCII maps with case folding and NFKC instead of the UTS 46 table
-// and checks no bidi or joiner rule; there is no URL.createObjectURL;
-// pathToFileURL resolves against "/" and fileURLToPath is POSIX's.
-// structuredClone refuses a transfer list (NotSupportedError) and its
-// DataCloneError is an Error named so, with code 25, not a DOMException.
-// StringDecoder has no lastChar, lastNeed or lastTotal. Being JavaScript on
-// goja, the loops that go a character at a time (legacy url.parse,
-// querystring.parse, inspect's escaping) cost about a microsecond per
-// character: a megabyte input takes seconds, within the timeout like any
-// loop.
+// (TestNodeGolden) but for this. util.inspect prints an error whose stack is
+// goja's as one without a stack ("[Error: boom]"), measures columns with
+// Node's own table of wide characters rather than ICU's, names an object
+// whose prototype has no constructor "Object <...>", and cannot preview Map
+// and Set iterators or weak collections; util has no parseArgs, parseEnv,
+// styleText, MIMEType, aborted, log or getSystemErrorName, callbackify calls
+// back on a microtask (there is no process.nextTick), and types.isExternal,
+// isModuleNamespaceObject and isSharedArrayBuffer are always false. URL's
+// and URLSearchParams's accessors are not enumerable; domainToASCII maps
+// with case folding and NFKC instead of the UTS 46 table and checks no bidi
+// or joiner rule; there is no URL.createObjectURL; pathToFileURL resolves
+// against "/" and fileURLToPath is POSIX's. structuredClone refuses a
+// transfer list (NotSupportedError) and its DataCloneError is an Error named
+// so, with code 25, not a DOMException. StringDecoder has no lastChar,
+// lastNeed or lastTotal. Being JavaScript on goja, the loops that go a
+// character at a time (legacy url.parse, querystring.parse with other
+// separators, querystring.escape, inspect's escaping) cost about a
+// microsecond per character: a megabyte input takes seconds, within the
+// timeout like any loop.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot
