@@ -305,11 +305,12 @@
 // against "/" and fileURLToPath is POSIX's. structuredClone refuses a
 // transfer list (NotSupportedError) and its DataCloneError is an Error named
 // so, with code 25, not a DOMException. StringDecoder has no lastChar,
-// lastNeed or lastTotal. Being JavaScript on goja, the loops that go a
-// character at a time (legacy url.parse, querystring.parse with other
-// separators, querystring.escape, inspect's escaping) cost about a
-// microsecond per character: a megabyte input takes seconds, within the
-// timeout like any loop.
+// lastNeed or lastTotal, and TextDecoder knows no label beyond the above
+// (Node's ICU knows more: they throw ERR_ENCODING_NOT_SUPPORTED). Being
+// JavaScript on goja, the loops that go a character at a time (legacy
+// url.parse, querystring.parse with other separators, querystring.escape,
+// inspect's escaping) cost about a microsecond per character: a megabyte
+// input takes seconds, within the timeout like any loop.
 //
 // The guards cover the built-ins whose cost a single number controls. A
 // hostile reactor can still make a built-in run long, which the timeout cannot
