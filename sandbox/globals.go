@@ -57,7 +57,12 @@ func init() {
 		"Reflect":        func(inv *invocation) goja.Value { return inv.guardReflect() },
 		"JSON":           func(inv *invocation) goja.Value { return inv.guardJSON() },
 		"crypto":         func(inv *invocation) goja.Value { return inv.webCryptoGlobal() },
+		"TextEncoder":    internalExport("encoding", "TextEncoder"),
+		"TextDecoder":    internalExport("encoding", "TextDecoder"),
+		"URL":            func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URL") },
 	}
+	lazyGlobals["URLSearchParams"] = func(inv *invocation) goja.Value { return inv.requireModule("url").Get("URLSearchParams") }
+	lazyGlobals["structuredClone"] = internalExport("structured_clone", "structuredClone")
 	for _, name := range bufferConstructors {
 		lazyGlobals[name] = func(inv *invocation) goja.Value { return inv.guardTypedArrays(name) }
 	}

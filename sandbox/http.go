@@ -280,8 +280,12 @@ func (inv *invocation) binary(v goja.Value) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	if ab, ok := o.Export().(goja.ArrayBuffer); ok && o.ExportType() == arrayBufferType {
-		return ab.Bytes(), true
+	// ExportType first: Export walks the object, and never ends on a Map
+	// that holds itself (a fatal stack overflow, not a panic).
+	if o.ExportType() == arrayBufferType {
+		if ab, ok := o.Export().(goja.ArrayBuffer); ok {
+			return ab.Bytes(), true
+		}
 	}
 	// A typed array (Buffer included) exports as a slice of numbers; an
 	// Array exports as []any. goja does not class a DataView as one: its

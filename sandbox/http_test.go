@@ -209,3 +209,26 @@ func TestHTTPLimits(t *testing.T) {
 		<-blocked
 	})
 }
+
+// TestSelfReferencingMapIsNoBinary: telling binary data apart must not
+// export the value first, which never ends on a Map that holds itself (a
+// fatal stack overflow, which no recover stops).
+func TestSelfReferencingMapIsNoBinary(t *testing.T) {
+	s := newSandbox(t, sandbox.WithAllowedHosts("example.com"), sandbox.WithTransport(noNetwork{}))
+	got := runRaw(t, s, `module.exports = async () => {
+		const m = new Map(); m.set(m, m);
+		const out = [];
+		try { require('crypto').createHash('sha256').update(m); out.push('hashed') } catch (e) { out.push(e.name) }
+		try { await fetch('https://example.com/', { method: 'POST', body: m }); out.push('sent') } catch (e) { out.push(e.name) }
+		return { raw: out };
+	}`, sandbox.Request{}).([]any)
+	assert.Equal(t, "TypeError", got[0])
+	assert.Len(t, got, 2)
+}
+
+// noNetwork is a transport that reaches nothing.
+type noNetwork struct{}
+
+func (noNetwork) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, io.ErrUnexpectedEOF
+}

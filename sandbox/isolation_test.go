@@ -66,7 +66,7 @@ func TestEscapes(t *testing.T) {
 func TestRequire(t *testing.T) {
 	s := newSandbox(t)
 	for _, name := range []string{"fs", "node:fs", "process", "node:process", "child_process", "net", "os",
-		"vm", "worker_threads", "./local", "/etc/passwd", "../../go.mod", "util", "url", "stripe"} {
+		"vm", "worker_threads", "./local", "/etc/passwd", "../../go.mod", "stripe"} {
 		t.Run(name, func(t *testing.T) {
 			got := runRaw(t, s, `module.exports = async () => { try { require(`+fmt.Sprintf("%q", name)+`); return { raw: 'loaded' } } catch (e) { return { raw: [e.message, e.code] } } }`, sandbox.Request{})
 			assert.Equal(t, []any{"module " + name + " is not available in the reactor sandbox", "MODULE_NOT_FOUND"}, got)

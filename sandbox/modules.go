@@ -40,9 +40,14 @@ func init() {
 		"http":        jsModule("http"),
 		"https":       jsModule("https"),
 		"zlib":        jsModule("zlib"),
+		"querystring": jsModule("querystring"),
+		"util":        jsModule("util"),
+		"url":         jsModule("url"),
 	}
 	modules["stream/promises"] = streamPromises
-	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https", "zlib"} {
+	modules["string_decoder"] = jsModule("string_decoder")
+	for _, n := range []string{"crypto", "buffer", "console", "path", "events", "stream", "stream/promises", "http", "https", "zlib",
+		"querystring", "util", "url", "string_decoder"} {
 		modules["node:"+n] = modules[n]
 	}
 }
@@ -103,7 +108,16 @@ func (inv *invocation) bufferModule() goja.Value {
 			inv.rangeError("Array buffer allocation failed")
 		}
 	}
-	ctor := rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+	var ctor *goja.Object
+	ctor = rt.ToValue(func(call goja.ConstructorCall) *goja.Object {
+		if goja.IsNumber(call.Argument(0)) { // new Buffer(size): Node's, and what map and filter construct
+			alloc, _ := goja.AssertFunction(ctor.Get("alloc"))
+			v, err := alloc(ctor, call.Argument(0))
+			if err != nil {
+				panic(err)
+			}
+			return v.ToObject(rt)
+		}
 		guardSize(call.Argument(0))
 		o, err := construct(nil, call.Arguments...)
 		if err != nil {
@@ -173,6 +187,7 @@ func (inv *invocation) bufferModule() goja.Value {
 	exports := rt.NewObject()
 	_ = exports.Set("Buffer", ctor)
 	_ = exports.Set("constants", rt.NewObject())
+	inv.extendBuffer(ctor, proto, exports)
 	if inv.modules == nil {
 		inv.modules = make(map[string]goja.Value)
 	}
