@@ -416,7 +416,7 @@ func fixedProvider(t testing.TB) keys.Provider {
 func TestJobPayloadDetached(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]string{}
-	k := &jobKind{name: "test.detached", workers: 1, attempts: 3,
+	k := &jobKind{name: "test.detached", workers: 0, attempts: 3, // no worker: the test claims the jobs
 		run: func(_ context.Context, j *runningJob) (func(tx storage.Tx) error, error) {
 			mu.Lock()
 			got[j.id] = string(j.payload) // a copy: the payload is wiped after the run

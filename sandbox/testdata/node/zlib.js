@@ -127,9 +127,9 @@ await new Promise((resolve) => zlib.gunzip(gz, { maxOutputLength: 100 }, (err, o
 await new Promise((resolve) => zlib.inflate(Buffer.from('garbage'), (err, out) => { print(err, err.errno, err.message, out); resolve(); }));
 await new Promise((resolve) => zlib.unzip(Buffer.from('eLs3agaGS0HjK2SkFqUCAFzACEo=', 'base64'), { dictionary: Buffer.from('dictionary words') }, (err, out) => { print(err, out.toString()); resolve(); }));
 let sync = true;
-zlib.deflateRaw('x', () => print('called back', sync));
+const done = new Promise((r) => zlib.deflateRaw('x', () => { print('called back', sync); r(); }));
 sync = false;
-await new Promise((r) => setTimeout(r, 10));
+await done;
 //# promisify
 const zlib = require('zlib');
 const promisify = (f) => (...a) => new Promise((res, rej) => f(...a, (e, v) => (e ? rej(e) : res(v))));
