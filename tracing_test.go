@@ -54,7 +54,7 @@ func TestTracing(t *testing.T) {
 		var text strings.Builder
 		text.WriteString(s.Name() + " " + s.Status().Description)
 		for _, kv := range s.Attributes() {
-			text.WriteString(" " + string(kv.Key) + "=" + kv.Value.Emit())
+			text.WriteString(" " + string(kv.Key) + "=" + kv.Value.String())
 		}
 		for _, e := range s.Events() {
 			text.WriteString(" " + e.Name)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -98,12 +99,27 @@ func TestTracingExport(t *testing.T) {
 	}
 }
 
-// TestTracingFlags: a --otel-endpoint that is no http(s) URL is refused,
-// without being quoted.
+// TestTracingFlags: an otel-endpoint that is no http(s) URL, from the
+// command line, the environment or the config file, is refused without
+// being quoted.
 func TestTracingFlags(t *testing.T) {
-	code, _, stderr := runCmd(t, nil, "serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(t.TempDir(), "vault.db"),
-		"--otel-endpoint", "ftp://secret-host:21")
-	assert.Equal(t, 2, code, stderr)
-	assert.Contains(t, stderr, "--otel-endpoint: want an http:// or https:// URL")
-	assert.False(t, strings.Contains(stderr, "secret-host"), stderr)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "vaultd.toml")
+	require.NoError(t, os.WriteFile(conf, []byte("otel-endpoint = \"ftp://secret-host:21\"\n"), 0o600))
+	serve := []string{"serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(dir, "vault.db")}
+	for name, c := range map[string]struct {
+		env  []string
+		args []string
+	}{
+		"flag":   {args: []string{"--otel-endpoint", "ftp://secret-host:21"}},
+		"env":    {env: []string{"VAULT_OTEL_ENDPOINT=ftp://secret-host:21"}},
+		"config": {args: []string{"--config", conf}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runCmd(t, c.env, append(serve, c.args...)...)
+			assert.Equal(t, 2, code, stderr)
+			assert.Contains(t, stderr, "--otel-endpoint: want an http:// or https:// URL")
+			assert.False(t, strings.Contains(stderr, "secret-host"), stderr)
+		})
+	}
 }
