@@ -769,4 +769,21 @@
 // rotation, checked by [Vault.Check] and removed with their tenant, like
 // every table the vault keeps (each table is declared once in a registry
 // that these walk).
+//
+// # Observability
+//
+// The vault measures and traces itself through hooks that carry no
+// dependency of their own, all off by default. [WithObserver] receives its
+// store transactions and reactor runs as durations and fixed names
+// (package vaultmetrics adapts it, [Vault.Stats] and httpapi's request
+// observer to Prometheus). [WithTracerProvider] takes an OpenTelemetry
+// trace.TracerProvider (the package imports only the OpenTelemetry API; the
+// SDK and the exporter are the program's): each store transaction is then a
+// span named "vault." and its operation ("vault.CreateToken"), a child of
+// the span in the caller's context (httpapi.WithTracerProvider makes one
+// per request). An operation of several transactions has several spans;
+// background work has none. Without a provider a transaction only tests a
+// nil tracer. Measurements and spans hold fixed names, durations, a
+// transaction's read or write, and an error's Kind: never an id, a tenant,
+// a key, token data, configuration or an error's text.
 package vault

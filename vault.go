@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenvault/vault/keys"
 	"github.com/tokenvault/vault/storage"
@@ -54,6 +55,7 @@ type Vault struct {
 	webhooks       webhookOptions
 	hookClient     *http.Client // webhook deliveries
 	obs            Observer     // never nil
+	tracer         trace.Tracer // nil: no tracing
 
 	bootMu  sync.Mutex
 	bootKey Secret // the bootstrap management key of a new vault, until taken
@@ -90,6 +92,7 @@ type config struct {
 	formulas       []gateway.Definition
 	webhooks       webhookOptions
 	observer       Observer
+	tracerProvider trace.TracerProvider
 }
 
 // Option configures a Vault at Open.
@@ -220,7 +223,10 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	v.outbox = newOutbox(cfg.outboxTiming)
 	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
 	v.auditW = newAuditWriter() // read entries, and token.read for handlers and webhooks
-	v.bg, v.cancel = context.WithCancel(context.Background())
+	if cfg.tracerProvider != nil {
+		v.tracer = cfg.tracerProvider.Tracer(tracerName)
+	}
+	v.bg, v.cancel = context.WithCancel(context.WithValue(context.Background(), backgroundKey{}, true))
 	if cfg.jobLease < 0 || (cfg.jobLease > 0 && cfg.jobLease < minJobLease) {
 		v.cancel()
 		kr.Close()
@@ -290,10 +296,13 @@ func (v *Vault) view(ctx context.Context, op string, fn func(tx storage.Tx) erro
 	if v.closed.Load() {
 		return ErrClosed
 	}
+	span := v.startSpan(ctx, op, false)
 	start := time.Now()
 	err := v.store.View(ctx, fn)
 	v.obs.StoreTx(false, time.Since(start), err != nil)
-	return v.storeErr(op, err)
+	err = v.storeErr(op, err)
+	endSpan(span, err)
+	return err
 }
 
 // update runs fn in a read-write transaction, mapping errors for op. fn may run
@@ -304,6 +313,7 @@ func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) er
 	if v.closed.Load() {
 		return ErrClosed
 	}
+	span := v.startSpan(ctx, op, true)
 	wrote := false
 	start := time.Now()
 	err := v.store.Update(ctx, func(tx storage.Tx) error {
@@ -316,7 +326,9 @@ func (v *Vault) update(ctx context.Context, op string, fn func(tx storage.Tx) er
 	if err == nil && wrote {
 		v.outbox.wakeUp()
 	}
-	return v.storeErr(op, err)
+	err = v.storeErr(op, err)
+	endSpan(span, err)
+	return err
 }
 
 func (v *Vault) storeErr(op string, err error) error {

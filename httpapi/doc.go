@@ -142,7 +142,10 @@
 //     ASCII characters; anything else is replaced, but a value that is not
 //     UTF-8 is refused, as below) or a new UUID is echoed
 //     on the response, written in the access log and passed to the vault
-//     (vault.WithTraceID), whose events carry it.
+//     (vault.WithTraceID), whose events carry it; with tracing, it is the
+//     bt.trace_id attribute of the request's span.
+//   - traceparent, tracestate: read only with WithTracerProvider (W3C Trace
+//     Context): the request's span continues that trace.
 //   - BT-IDEMPOTENCY-KEY: on POST, PUT and PATCH (ignored on GET and DELETE).
 //     The request is identified by its method, path with query, and body,
 //     and runs under Vault.BeginIdempotent: a key already completed replays
@@ -267,6 +270,14 @@
 // not the server's: its line stays at info whatever its status. Never
 // bodies, keys, query strings, token data, reactor args, configuration or
 // what a reactor returned or threw.
+//
+// # Tracing
+//
+// With WithTracerProvider each request is an OpenTelemetry server span
+// named by its route pattern ("unmatched" when none matched), with
+// http.response.status_code and bt.trace_id only; give the vault the same
+// provider (vault.WithTracerProvider) and its store transactions are
+// children of it. Off by default, and then free.
 //
 // # Decisions
 //

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tokenvault/vault"
 )
@@ -56,6 +57,8 @@ type config struct {
 	maxBody   int64
 	backups   bool
 	backupDir string
+
+	tracerProvider trace.TracerProvider
 }
 
 // WithLogger sets the logger of the access log (one line per request:
@@ -98,8 +101,10 @@ type handler struct {
 	maxBody   int64
 	backupDir string
 	observer  RequestObserver // nil: none
+	tracer    trace.Tracer    // nil: no tracing
 	mux       *http.ServeMux
-	patterns  []string // as registered, for tests
+	patterns  []string            // as registered, for tests
+	known     map[string]struct{} // the patterns, for span names
 }
 
 // New returns the REST API of v (see the package documentation for routes,
@@ -118,7 +123,11 @@ func New(v *vault.Vault, opts ...Option) http.Handler {
 	if cfg.maxBody <= 0 {
 		cfg.maxBody = DefaultMaxBodySize
 	}
-	h := &handler{v: v, log: cfg.log, maxBody: cfg.maxBody, backupDir: cfg.backupDir, observer: cfg.observer, mux: http.NewServeMux()}
+	h := &handler{v: v, log: cfg.log, maxBody: cfg.maxBody, backupDir: cfg.backupDir, observer: cfg.observer, mux: http.NewServeMux(),
+		known: map[string]struct{}{}}
+	if cfg.tracerProvider != nil {
+		h.tracer = cfg.tracerProvider.Tracer(tracerName)
+	}
 	h.routes(cfg)
 	return h
 }
@@ -162,12 +171,14 @@ func (h *handler) handle(pattern string, fn endpoint, opts ...routeOption) {
 	}
 	h.mux.Handle(pattern, h.serve(rt))
 	h.patterns = append(h.patterns, pattern)
+	h.known[pattern] = struct{}{}
 }
 
 // handleStream registers an endpoint that streams its response.
 func (h *handler) handleStream(pattern string, fn streamEndpoint) {
 	h.mux.Handle(pattern, h.serve(&route{stream: fn}))
 	h.patterns = append(h.patterns, pattern)
+	h.known[pattern] = struct{}{}
 }
 
 // call is one authenticated request on its way to the vault.
@@ -186,21 +197,31 @@ func (c *call) id(name string) string { return c.r.PathValue(name) }
 // decode decodes the JSON body into dst (see decodeBody).
 func (c *call) decode(dst any) error { return decodeBody(c.body, dst) }
 
-// ServeHTTP tags the request with its trace id, routes it, turns the mux's
-// own 404 and 405 into ProblemDetails, and writes the access log line.
+// ServeHTTP tags the request with its trace id, starts its span when
+// tracing, routes it, turns the mux's own 404 and 405 into ProblemDetails,
+// and writes the access log line.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &record{ResponseWriter: w, trace: traceID(r.Header.Get(HeaderTraceID))}
 	w.Header().Set(HeaderTraceID, rec.trace)
-	if _, pattern := h.mux.Handler(r); pattern == "" {
+	_, pattern := h.mux.Handler(r)
+	var span trace.Span
+	if h.tracer != nil {
+		r, span = h.startSpan(r, pattern, rec.trace)
+	}
+	if pattern == "" {
 		h.mux.ServeHTTP(&problemWriter{record: rec}, r)
 	} else {
 		h.mux.ServeHTTP(rec, r)
 	}
 	d := time.Since(start)
+	status := cmp.Or(rec.status, http.StatusOK)
+	if span != nil {
+		endSpan(span, status)
+	}
 	h.logRequest(r, rec, d)
 	if h.observer != nil {
-		h.observer.ObserveRequest(r.Pattern, cmp.Or(rec.status, http.StatusOK), d)
+		h.observer.ObserveRequest(r.Pattern, status, d)
 	}
 }
 

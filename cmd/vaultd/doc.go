@@ -20,7 +20,10 @@
 // which may then use http and private addresses; only they are accepted
 // once set), --metrics-addr ($VAULT_METRICS_ADDR: serve GET /metrics there
 // instead of on --addr), --pprof ($VAULT_PPROF: the Go profiler on
-// --metrics-addr), --config ($VAULT_CONFIG: a TOML file whose keys are the
+// --metrics-addr), --otel-endpoint ($VAULT_OTEL_ENDPOINT: export
+// OpenTelemetry traces over OTLP/HTTP to this collector URL; off when
+// empty) and --otel-service-name ($VAULT_OTEL_SERVICE_NAME, default
+// vaultd), --config ($VAULT_CONFIG: a TOML file whose keys are the
 // flags; the command line, then the environment, then the file win), the
 // limits on clients (see Limits), and for backup --key ($VAULT_API_KEY) and
 // --out. The master key comes from

@@ -60,6 +60,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
+	tracingFl := fl.tracing()
 	var allowHosts allowList
 	if err := allowHosts.fromEnv(getenv("VAULT_ALLOW_HOSTS")); err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
@@ -71,7 +72,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
-	if err := errors.Join(edge.check(), metricsFl.check()); err != nil {
+	if err := errors.Join(edge.check(), metricsFl.check(), tracingFl.check()); err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
 	}
@@ -99,6 +100,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	reactorOpts = append(reactorOpts, allowHosts.options()...)
 	metrics := vaultmetrics.New()
 	reactorOpts = append(reactorOpts, vault.WithObserver(metrics))
+	tp, err := tracingFl.provider(ctx, log)
+	if err != nil {
+		log.Error("tracing not started", slog.String("error", err.Error()))
+		return exitError
+	}
+	// Deferred before the vault's Close and the server's drain: the spans of
+	// the last requests are flushed once they are over.
+	defer shutdownTracing(ctx, tp, log)
+	var httpOpts []httpapi.Option
+	if tp != nil {
+		reactorOpts = append(reactorOpts, vault.WithTracerProvider(tp))
+		httpOpts = append(httpOpts, httpapi.WithTracerProvider(tp))
+	}
 	store.onCommit = metrics.OnCommit
 	// The listener comes first: a port that is taken fails the start
 	// before a new vault is created, so no bootstrap key is spent on a
@@ -128,7 +142,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		}
 	}()
 	metrics.Watch(v)
-	opts := []httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes)), httpapi.WithRequestObserver(metrics)}
+	opts := append([]httpapi.Option{httpapi.WithLogger(log), httpapi.WithMaxBodySize(int64(*edge.maxBodyBytes)), httpapi.WithRequestObserver(metrics)}, httpOpts...)
 	if !store.onPostgres() {
 		// The copy is made beside the vault file: same file system, same
 		// protection as the vault itself.
@@ -172,7 +186,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			log.Info("bootstrap key file written", slog.String("file", *keyFile))
 		}
 	}
-	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Bool("tls", tlsConfig != nil), slog.String("store", store.describe()))
+	log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Bool("tls", tlsConfig != nil), slog.String("store", store.describe()),
+		slog.Bool("tracing", tp != nil))
 
 	select {
 	case err := <-served:
