@@ -46,6 +46,10 @@ const (
 	defaultOutboxPoll     = 250 * time.Millisecond
 	defaultOutboxLeaseTTL = 10 * time.Second
 	eventHandlerGrace     = 5 * time.Second
+	// outboxCoalesce is how long after a round a commit's wake-up waits
+	// (events are delivered at most this much later; under load, a round
+	// carries every event committed meanwhile).
+	outboxCoalesce = 2 * time.Millisecond
 	// outboxRepoll is how soon the dispatcher looks again after an early
 	// wake-up, given before the transaction that wrote the entry committed.
 	outboxRepoll = 5 * time.Millisecond
@@ -149,14 +153,24 @@ func (d *dispatcher) run(ctx context.Context) {
 	defer d.letGo()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var last time.Time // when the last round ended
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-o.wake:
+			// A commit woke the dispatcher: right after a round, wait for
+			// the rest of outboxCoalesce, so that a steady stream of writes
+			// is delivered in rounds (and webhook delivery jobs) of many
+			// events, not one each.
+			if wait := outboxCoalesce - time.Since(last); wait > 0 {
+				timer.Reset(wait)
+				continue
+			}
 		case <-timer.C:
 		}
 		more, err := d.round(ctx)
+		last = time.Now()
 		if d.abandoned || ctx.Err() != nil {
 			return
 		}
