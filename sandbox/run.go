@@ -65,7 +65,7 @@ func (s *Sandbox) logOutcome(ctx context.Context, prog *Program, start time.Time
 	if !s.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []any{slog.String("program", hex.EncodeToString(prog.hash[:6])), slog.Duration("duration", time.Since(start))}
+	attrs := []any{slog.String("program", hex.EncodeToString(prog.hash[:6])), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000)}
 	var re *ReactorError
 	var le *LimitError
 	switch {

@@ -272,7 +272,7 @@ func (r Request) Format(f fmt.State, _ rune) {
 // LogValue redacts args and configuration.
 func (r Request) LogValue() slog.Value {
 	return slog.GroupValue(slog.Int("args_bytes", len(r.Args)), slog.Int("configuration_keys", len(r.Configuration)),
-		slog.Bool("host", r.Host != nil), slog.Duration("timeout", r.Timeout))
+		slog.Bool("host", r.Host != nil), slog.Int64("timeout_ms", r.Timeout.Milliseconds()))
 }
 
 // Result is one invocation's output.
