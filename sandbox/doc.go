@@ -323,7 +323,7 @@
 // # Logging
 //
 // The logger ([WithLogger], default discard) gets one debug record per
-// invocation: outcome, status or limit, duration, program hash. Console
+// invocation: outcome, status or limit, duration_ms, program hash. Console
 // output is returned in [Result].Logs and never logged; [Request] and
 // [Result] redact themselves under fmt and slog.
 //
