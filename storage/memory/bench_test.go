@@ -80,6 +80,7 @@ func BenchmarkUpdate(b *testing.B) {
 func BenchmarkUpdateParallel64(b *testing.B) {
 	s, _ := openBench(b)
 	b.SetParallelism((benchCallers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	c0, t0 := s.CommitStats()
 	var seed atomic.Uint64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
@@ -92,6 +93,8 @@ func BenchmarkUpdateParallel64(b *testing.B) {
 		}
 	})
 	reportRate(b, "puts/s")
+	c1, t1 := s.CommitStats()
+	b.ReportMetric(float64(t1-t0)/float64(max(c1-c0, 1)), "tx/commit")
 }
 
 // BenchmarkViewWithWriter reads one existing key per View from GOMAXPROCS
