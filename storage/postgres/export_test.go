@@ -1,0 +1,7 @@
+package postgres
+
+// CommitStats returns how many group transactions committed and how many
+// Update functions they carried.
+func (s *Store) CommitStats() (commits, txs uint64) {
+	return s.commits.Load(), s.txs.Load()
+}
