@@ -38,6 +38,7 @@ type request struct {
 	ctx   context.Context
 	fn    func(storage.Tx) error
 	hot   map[string]bool
+	lead  bool // it needs a lock that was taken: it must run first in a transaction, where it may wait
 	state atomic.Int32
 	done  chan struct{} // closed once the fields below are final
 
@@ -148,8 +149,9 @@ func (s *Store) next(exit bool) *request {
 // commitLoop is a committer: it runs queued functions one after another in
 // one transaction, commits when the queue is empty, the group holds
 // Config.MaxBatch functions or one of them needs a lock that is taken,
-// answers their callers, and starts over. It returns when the queue is empty
-// and no transaction is open.
+// answers their callers, and starts over. A function that needs a lock
+// that is taken runs again after the others, first in a new transaction. It
+// returns when the queue is empty and no transaction is open.
 func (s *Store) commitLoop(g *group) {
 	if g.out == nil {
 		g.out = &pgx.Batch{}
@@ -173,6 +175,10 @@ func (s *Store) commitLoop(g *group) {
 			}
 			return
 		}
+		if r.lead && g.begun {
+			s.finish(g)
+		}
+		r.lead = false
 		if g.conn == nil {
 			conn, err := s.pool.Acquire(r.ctx)
 			if err != nil {
@@ -240,8 +246,8 @@ func (s *Store) runOne(g *group, r *request) {
 	if err != nil {
 		s.drop(g, t, first)
 		if !first && sqlState(t.err) == lockNotAvailable {
-			g.redo = append([]*request{r}, g.redo...) // first in the next transaction, where it may wait
-			s.finish(g)
+			r.lead = true
+			g.redo = append(g.redo, r)
 			return
 		}
 		r.err, r.cause = err, t.err
@@ -319,7 +325,10 @@ func (s *Store) recover(g *group) {
 		}
 	}
 	if !m.first && sqlState(err) == lockNotAvailable {
-		g.redo = append([]*request{m.r}, g.redo...)
+		// It runs again after the functions that came after it, first in
+		// its transaction: they need not wait with it.
+		m.r.lead = true
+		g.redo = append(g.redo, m.r)
 		return
 	}
 	m.r.err, m.r.cause = fmt.Errorf("postgres: update: %w", err), err
