@@ -55,6 +55,7 @@ type group struct {
 	begun bool       // a transaction is open
 	out   *pgx.Batch // statements for the next round trip, in front of whatever it carries
 	count int        // functions run in the transaction
+	lead  *member    // the first function, until a statement confirms it (the SET LOCAL of the second)
 
 	unconfirmed []*member  // functions that returned nil; some of their statements are in out
 	ran         []*request // functions whose statements all succeeded, answered at the commit
@@ -204,6 +205,11 @@ func (s *Store) runOne(g *group, r *request) {
 	first := !g.begun
 	t := newTx(r.ctx, s, g.conn, r.hot)
 	if !first {
+		if g.lead != nil {
+			m := g.lead
+			g.out.Queue(lockTimeoutSQL).Exec(func(pgconn.CommandTag) error { m.applied = true; return nil })
+			g.lead = nil
+		}
 		// The function waits for no lock, and its statements do not heed
 		// its ctx: a canceled statement would end the connection, and with
 		// it the functions before this one.
@@ -266,11 +272,11 @@ func (s *Store) runOne(g *group, r *request) {
 		g.out.QueuedQueries = append(g.out.QueuedQueries, t.held.QueuedQueries...)
 	}
 	t.flush(g.out)
-	confirm := releaseSQL
 	if first {
-		confirm = lockTimeoutSQL
+		g.lead = m // confirmed by the SET LOCAL of the next function, or the COMMIT
+	} else {
+		g.out.Queue(releaseSQL).Exec(func(pgconn.CommandTag) error { m.applied = true; return nil })
 	}
-	g.out.Queue(confirm).Exec(func(pgconn.CommandTag) error { m.applied = true; return nil })
 	g.begun = true
 	g.unconfirmed = append(g.unconfirmed, m)
 }
@@ -362,6 +368,11 @@ func (s *Store) finish(g *group) {
 		}
 		g.unconfirmed = g.unconfirmed[:0]
 	} else {
+		if err == nil {
+			for _, m := range g.unconfirmed { // the COMMIT succeeded: so did everything before it
+				m.applied = true
+			}
+		}
 		g.confirm(err)
 	}
 	if g.failed != nil {
@@ -417,7 +428,7 @@ func (s *Store) reset(g *group) {
 		g.redo = append(g.redo, r)
 	}
 	g.ran = g.ran[:0]
-	g.begun, g.out, g.count = false, &pgx.Batch{}, 0
+	g.begun, g.out, g.count, g.lead = false, &pgx.Batch{}, 0, nil
 }
 
 func sqlState(err error) string {
