@@ -38,12 +38,15 @@
 // and its function never runs.
 //
 // Measured with BenchmarkUpdate and BenchmarkUpdateParallel64 (bench_test.go:
-// one random overwrite of a 10,000-key tree per transaction), on a shared
+// one random overwrite of a 10,000-key tree per transaction) on a shared
 // 2-vCPU VM, the old and the new code built with go test -c and run in
-// alternation, 3 rounds, medians: one caller 444,000 and 412,000 puts/s, 64
-// callers 386,000 (0.87 times one caller) and 505,000 (1.27 times), with 18
-// to 24 functions per publication. Views beside a running writer stay in the
-// same range (about 1.1 to 1.3 million per second).
+// alternation, 5 rounds of 1s, medians: one caller 220,000 puts/s before and
+// 321,000 after, 64 callers 283,000 and 481,000 (13 to 20 functions per
+// publication). The 64-caller/1-caller ratio within a round went from a
+// median of 1.19 (0.54 to 1.61) to 1.38 (1.23 to 1.50); in an earlier run of
+// 3 rounds, from 0.87 to 1.27. BenchmarkViewWithWriter (Views beside a
+// writer that never pauses) stays in the same range, 0.6 to 1.2 million
+// Views per second, with the writer's puts per second unchanged or up.
 //
 // # Caveats
 //

@@ -139,10 +139,14 @@
 // Measured with BenchmarkPut (bench_test.go: one 128-byte Put per Update,
 // MaxConns equal to the writers) against the local PostgreSQL 15, on a
 // shared 2-vCPU VM, the old and the new code built with go test -c and run
-// in alternation, 3 rounds, medians: 64 writers FIGURES_64; one writer
-// FIGURES_1. With Committers 1 a group carries 32 functions (21,700 puts/s
-// in a tuning run); with 4, 15 (13,600). Config.MaxBatch 1 turns group
-// commit off.
+// in alternation, 3 rounds, medians: 64 writers 6,900 puts/s before and
+// 18,700 after (2.7 times; 31 functions per commit; the rounds ranged from
+// 11,100 to 21,300 as the machine's load changed), one writer 480 and 435,
+// the same within the noise (a lone Update sends the statements it always
+// did). A second run, on a less loaded moment, gave 7,960 and 22,700 for 64
+// writers. With Committers 1 a group carries 32 functions (21,700 puts/s in a
+// tuning run against 16,700 with 2); with 4, 15 (13,600). Config.MaxBatch 1
+// turns group commit off.
 //
 // Pool: each committer holds a connection, and so does each View and each
 // Update of a MaxBatch 1 store, so MaxConns should be at least Committers
