@@ -17,15 +17,19 @@ import (
 // BenchmarkPut commits one 128-byte Put per transaction, from one writer and
 // from 64 concurrent ones (64 goroutines whatever GOMAXPROCS is). Each
 // writer puts its own keys, so only the server's commit path is shared.
-// BENCH_COMMITTERS and BENCH_MAXBATCH, when set, override Config.Committers
-// and Config.MaxBatch (BENCH_MAXBATCH=1: no group commit).
+// It runs with group commit (MaxBatch GroupMaxBatch); BENCH_COMMITTERS and
+// BENCH_MAXBATCH, when set, override Config.Committers and Config.MaxBatch
+// (BENCH_MAXBATCH=1: no group commit, the default).
 func BenchmarkPut(b *testing.B) {
 	for _, writers := range []int{1, 64} {
 		b.Run("writers="+strconv.Itoa(writers), func(b *testing.B) {
 			s := mustOpen(b, newSchema(b), func(c *postgres.Config) {
 				c.MaxConns = int32(writers)
 				c.Committers, _ = strconv.Atoi(os.Getenv("BENCH_COMMITTERS"))
-				c.MaxBatch, _ = strconv.Atoi(os.Getenv("BENCH_MAXBATCH"))
+				c.MaxBatch = postgres.GroupMaxBatch
+				if n, err := strconv.Atoi(os.Getenv("BENCH_MAXBATCH")); err == nil {
+					c.MaxBatch = n
+				}
 			})
 			defer s.Close()
 			value := make([]byte, 128)

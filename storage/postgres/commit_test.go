@@ -14,6 +14,7 @@ import (
 
 	"github.com/tokenvault/vault/storage"
 	"github.com/tokenvault/vault/storage/postgres"
+	"github.com/tokenvault/vault/storage/storagetest"
 )
 
 // holdCommitter starts an Update whose function, the first of its group,
@@ -46,7 +47,20 @@ func waitQueued(t *testing.T, s *postgres.Store, n int) {
 	require.Eventually(t, func() bool { return s.QueueLen() == n }, 10*time.Second, time.Millisecond)
 }
 
-func oneCommitter(c *postgres.Config) { c.Committers = 1 }
+func oneCommitter(c *postgres.Config) { c.MaxBatch, c.Committers = postgres.GroupMaxBatch, 1 }
+
+func groupCommit(c *postgres.Config) { c.MaxBatch = postgres.GroupMaxBatch }
+
+// TestConformanceGroupCommit runs the suite with group commit on, with the
+// default committers and with one (the biggest groups).
+func TestConformanceGroupCommit(t *testing.T) {
+	testDSN(t)
+	for name, o := range map[string]func(*postgres.Config){"committers=default": groupCommit, "committers=1": oneCommitter} {
+		t.Run(name, func(t *testing.T) {
+			storagetest.Run(t, func(t *testing.T) storage.Store { return mustOpen(t, newSchema(t), o) })
+		})
+	}
+}
 
 // TestGroupKeepsEachCallersOutcome queues succeeding, failing, panicking and
 // Goexit-calling functions behind one, so that they share its transaction:

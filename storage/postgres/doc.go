@@ -86,13 +86,20 @@
 //
 // # Group commit
 //
-// Concurrent Update calls of one Store share PostgreSQL transactions, as
-// storage/bolt's share bbolt ones. An Update queues its function for a
+// Group commit is opt-in: set Config.MaxBatch above 1 (GroupMaxBatch, 32,
+// is what was measured). It passes this package's tests, the conformance
+// suite and the multi-process test, but the root package's
+// TestTokensAreLinearizable fails with it in the "postgres over HTTP" case
+// (in process it passes; with MaxBatch 1 both pass), and the cause is not
+// found yet, so the default stays one transaction per Update until it is.
+//
+// With it, concurrent Update calls of one Store share PostgreSQL
+// transactions, as storage/bolt's share bbolt ones. An Update queues its function for a
 // committer, a goroutine that exists only while there is a queue and holds
 // one pool connection meanwhile; Config.Committers of them run at once (half
 // the pool's MaxConns, at least 1 and at most DefaultCommitters = 2, unless
 // set). A committer runs the queued functions one after another in one
-// transaction, at most Config.MaxBatch (DefaultMaxBatch = 32) of them, and
+// transaction, at most Config.MaxBatch of them, and
 // commits once when the queue is empty or the group is full.
 //
 // The first function of a transaction runs as an Update always did: its
@@ -137,7 +144,7 @@
 // slower while the transaction is open.
 //
 // Measured with BenchmarkPut (bench_test.go: one 128-byte Put per Update,
-// MaxConns equal to the writers) against the local PostgreSQL 15, on a
+// MaxConns equal to the writers, MaxBatch 32) against the local PostgreSQL 15, on a
 // shared 2-vCPU VM, the old and the new code built with go test -c and run
 // in alternation, 3 rounds, medians: 64 writers 6,900 puts/s before and
 // 18,700 after (2.7 times; 31 functions per commit; the rounds ranged from
