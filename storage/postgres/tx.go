@@ -51,9 +51,17 @@ type tx struct {
 	ctx      context.Context // the caller's: a tx lives inside one View or Update call
 	conn     *pgxpool.Conn
 	writable bool
-	begun    bool        // BEGIN has been sent
-	done     atomic.Bool // fn returned: every method fails with ErrTxDone
-	err      error       // first failed statement: the transaction is aborted
+	begun    bool // BEGIN has been sent
+	sent     bool // some statement of this transaction function was sent
+
+	// Group commit: a function that runs after others in one transaction
+	// (g is not nil) waits for no lock. Its lock statements wait in held,
+	// and go out with its next statement, or after it returned, with the
+	// group's (see # Group commit).
+	g    *group
+	held *pgx.Batch
+	done atomic.Bool // fn returned: every method fails with ErrTxDone
+	err  error       // first failed statement: the transaction is aborted
 
 	// Locks held, for read-write transactions. hot is shared by the
 	// attempts of one Update: the buckets an attempt locked whole.
@@ -68,6 +76,7 @@ type tx struct {
 	pendingBytes int
 
 	hashBuf []byte
+	lockBuf pgx.Batch // the locks of the write under way
 }
 
 func newTx(ctx context.Context, s *Store, conn *pgxpool.Conn, hot map[string]bool) *tx {
@@ -167,8 +176,15 @@ func (t *tx) checkWrite(bucket string, key []byte) error {
 // fn, for a concurrent transaction that holds the key; a write whose locks
 // are held cannot wait for anyone, and stays buffered.
 func (t *tx) write(op, bucket string, key []byte, w pendingWrite) error {
-	b := t.batch()
-	locking := t.lockKey(b, bucket, key)
+	var locking bool
+	if t.g != nil {
+		if t.held == nil {
+			t.held = &pgx.Batch{}
+		}
+		t.lockKey(t.held, bucket, key) // a lock that cannot be had fails later, at once
+	} else {
+		locking = t.lockKey(&t.lockBuf, bucket, key)
+	}
 	ws := t.pending[bucket]
 	if ws == nil {
 		ws = map[string]pendingWrite{}
@@ -182,6 +198,9 @@ func (t *tx) write(op, bucket string, key []byte, w pendingWrite) error {
 	if !locking && t.pendingKeys < maxPendingKeys && t.pendingBytes < maxPendingBytes {
 		return nil
 	}
+	b := t.batch()
+	b.QueuedQueries = append(b.QueuedQueries, t.lockBuf.QueuedQueries...)
+	t.lockBuf.QueuedQueries = t.lockBuf.QueuedQueries[:0]
 	t.flush(b)
 	if err := t.send(t.ctx, b); err != nil {
 		return fmt.Errorf("postgres: %s %s: %w", op, bucket, err)
@@ -283,18 +302,30 @@ func (t *tx) batch() *pgx.Batch {
 	default:
 		b.Queue(beginViewSQL)
 	}
+	if t.g != nil {
+		b.QueuedQueries = append(b.QueuedQueries, t.g.out.QueuedQueries...)
+	}
+	if t.held != nil {
+		b.QueuedQueries = append(b.QueuedQueries, t.held.QueuedQueries...)
+	}
 	return b
 }
 
 // send runs b. A failed statement aborts the transaction: t.err keeps the
 // failure, which every later call reports.
 func (t *tx) send(ctx context.Context, b *pgx.Batch) error {
-	t.begun = true
-	if err := t.conn.SendBatch(ctx, b).Close(); err != nil {
-		t.err = t.s.failure(ctx, err)
-		return t.err
+	t.begun, t.sent, t.held = true, true, nil
+	if t.g != nil {
+		t.g.out = &pgx.Batch{}
 	}
-	return nil
+	err := t.conn.SendBatch(ctx, b).Close()
+	if err != nil {
+		t.err = t.s.failure(ctx, err)
+	}
+	if t.g != nil {
+		t.g.confirm(t.err)
+	}
+	return t.err
 }
 
 // lockKey queues what must be locked before key is read or written, and
