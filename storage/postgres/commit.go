@@ -424,9 +424,7 @@ func (s *Store) reset(g *group) {
 		g.redo = append(g.redo, m.r)
 	}
 	g.unconfirmed = g.unconfirmed[:0]
-	for _, r := range g.ran {
-		g.redo = append(g.redo, r)
-	}
+	g.redo = append(g.redo, g.ran...)
 	g.ran = g.ran[:0]
 	g.begun, g.out, g.count, g.lead = false, &pgx.Batch{}, 0, nil
 }
