@@ -381,6 +381,12 @@ var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 // publicAddr reports whether ip is an address a webhook may reach without
 // the host allowing it: not loopback, private, link-local, multicast or
 // unspecified.
+// PublicAddress reports whether the destination rules of webhooks (and of
+// vaultd's other outbound requests) admit ip without an allow-list entry:
+// it is none of loopback, private, link-local, multicast, unspecified,
+// carrier-grade NAT (100.64.0.0/10) or 0.0.0.0/8.
+func PublicAddress(ip netip.Addr) bool { return publicAddr(ip) }
+
 func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() &&

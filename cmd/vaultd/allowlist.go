@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -145,20 +146,33 @@ func (g *portGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if ip := net.ParseIP(host); ip != nil {
 		host = ip.String()
 	}
-	port := req.URL.Port()
-	if port == "" {
-		port = "443"
-		if req.URL.Scheme == "http" {
-			port = "80"
-		}
-	}
-	for _, e := range g.entries {
-		if e.host == host && (e.port == "" || e.port == port) {
-			return g.next.RoundTrip(req)
-		}
+	if admits(g.entries, host, urlPort(req.URL)) {
+		return g.next.RoundTrip(req)
 	}
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
 	return nil, errPortNotAllowed
+}
+
+// urlPort is u's port, or its scheme's default.
+func urlPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "http" {
+		return "80"
+	}
+	return "443"
+}
+
+// admits reports whether an entry names host (lower-cased, an IP literal
+// in its canonical form) and, if it has one, port.
+func admits(entries []allowEntry, host, port string) bool {
+	for _, e := range entries {
+		if e.host == host && (e.port == "" || e.port == port) {
+			return true
+		}
+	}
+	return false
 }

@@ -16,9 +16,11 @@
 // --bootstrap-key-file ($VAULT_BOOTSTRAP_KEY_FILE), --drain-timeout
 // ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL),
 // --allow-host (HOST or HOST:PORT, repeatable; $VAULT_ALLOW_HOSTS,
-// comma-separated: the webhook and reactor fetch destinations allowed,
-// which may then use http and private addresses; only they are accepted
-// once set), --metrics-addr ($VAULT_METRICS_ADDR: serve GET /metrics there
+// comma-separated: the webhook, reactor fetch and gateway destinations
+// allowed, which may then use http and private addresses; only they are
+// accepted once set), --stripe-base-url ($VAULT_STRIPE_BASE_URL: the
+// endpoint of the stripe-card connections instead of api.stripe.com, https
+// on a public address unless --allow-host names it), --metrics-addr ($VAULT_METRICS_ADDR: serve GET /metrics there
 // instead of on --addr), --pprof ($VAULT_PPROF: the Go profiler on
 // --metrics-addr), --otel-endpoint ($VAULT_OTEL_ENDPOINT: export
 // OpenTelemetry traces over OTLP/HTTP to this collector URL; off when

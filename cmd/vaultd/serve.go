@@ -67,8 +67,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 	fl.envs["allow-host"] = "VAULT_ALLOW_HOSTS"
-	fl.Var(&allowHosts, "allow-host", "HOST or HOST:PORT that webhooks and reactor code's fetch may reach (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
-		"once set, webhooks go to these hosts only, and may use http and loopback or private addresses; reactors may fetch from these hosts only (none otherwise)")
+	fl.Var(&allowHosts, "allow-host", "HOST or HOST:PORT that webhooks, reactor code's fetch and a gateway endpoint may reach (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
+		"once set, webhooks go to these hosts only, and may use http and loopback or private addresses; reactors may fetch from these hosts only (none otherwise); "+
+		"--stripe-base-url may use http and a loopback or private address only on these")
+	stripeBaseURL := fl.string("stripe-base-url", "VAULT_STRIPE_BASE_URL", "", "send the stripe-card connections' requests here (stripe-mock, an egress proxy) instead of api.stripe.com: "+
+		"https on a public address, or a host --allow-host names")
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
@@ -98,6 +101,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 	reactorOpts = append(reactorOpts, allowHosts.options()...)
+	gatewayOpts, err := gatewayOptions(*stripeBaseURL, &allowHosts)
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	reactorOpts = append(reactorOpts, gatewayOpts...)
 	metrics := vaultmetrics.New()
 	reactorOpts = append(reactorOpts, vault.WithObserver(metrics))
 	tp, err := tracingFl.provider(ctx, log)
