@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -104,10 +105,72 @@ func openBench(b *testing.B, store string) (*vault.Vault, string) {
 	}
 	b.Cleanup(func() { _ = v.Close() })
 	app, err := v.CreateApplication(context.Background(), vault.CreateApplicationRequest{
-		Name: "bench", Type: vault.AppPrivate, Permissions: []string{vault.PermTokenCreate},
+		Name: "bench", Type: vault.AppPrivate, Permissions: []string{vault.PermTokenCreate, vault.PermTokenRead},
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
 	return v, app.Key.Reveal()
+}
+
+// BenchmarkGetToken measures reads of one card-number token by 64
+// concurrent clients on bolt: through the Go API ("api"), over HTTP on
+// loopback ("http"), and, as the floor of the HTTP stack on the same load
+// generator, a plain net/http handler answering a JSON body of the same
+// size ("hello"). The ratio http/hello is what the REST layer and the vault
+// cost beyond net/http itself.
+func BenchmarkGetToken(b *testing.B) {
+	v, key := openBench(b, "bolt")
+	p, err := v.Authenticate(context.Background(), key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := vault.WithPrincipal(context.Background(), p)
+	tok, err := v.CreateToken(ctx, vault.CreateTokenRequest{Type: vault.TypeCardNumber, Data: "4242424242424242", Metadata: map[string]string{"source": "bench"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("api", func(b *testing.B) {
+		parallel(b, func() {
+			if _, err := v.GetToken(ctx, tok.ID); err != nil {
+				b.Error(err)
+			}
+		})
+	})
+	get := func(b *testing.B, h http.Handler, path string) {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		tr := &http.Transport{MaxIdleConns: benchClients, MaxIdleConnsPerHost: benchClients}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr}
+		parallel(b, func() {
+			req, err := http.NewRequest("GET", srv.URL+path, nil)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			req.Header.Set("BT-API-KEY", key)
+			res, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			_ = res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				b.Errorf("status %d", res.StatusCode)
+			}
+		})
+	}
+	body, err := json.Marshal(tok)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("http", func(b *testing.B) { get(b, httpapi.New(v), "/tokens/"+tok.ID) })
+	b.Run("hello", func(b *testing.B) {
+		get(b, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		}), "/")
+	})
 }
