@@ -15,6 +15,8 @@
 // ($VAULT_POSTGRES_DSN), --postgres-schema ($VAULT_POSTGRES_SCHEMA),
 // --bootstrap-key-file ($VAULT_BOOTSTRAP_KEY_FILE), --drain-timeout
 // ($VAULT_DRAIN_TIMEOUT, default 30s), --log-level ($VAULT_LOG_LEVEL),
+// --sweep-interval ($VAULT_SWEEP_INTERVAL, default 30s, at least 100ms:
+// how often expired tokens and entries past their retention are purged),
 // --allow-host (HOST or HOST:PORT, repeatable; $VAULT_ALLOW_HOSTS,
 // comma-separated: the webhook, reactor fetch and gateway destinations
 // allowed, which may then use http and private addresses; only they are

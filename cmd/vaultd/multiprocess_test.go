@@ -38,12 +38,12 @@ func TestMultiProcessPostgres(t *testing.T) {
 	env := []string{"VAULT_POSTGRES_DSN=" + dsn, "VAULT_POSTGRES_SCHEMA=" + newSchema(t, dsn), "VAULT_MASTER_KEY=" + randomKey(t)}
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	allow := []string{"--allow-host", "127.0.0.1"}
+	allow := []string{"--allow-host", "127.0.0.1", "--sweep-interval", "200ms"}
 	first := startServe(t, dir, env, append(allow, "--bootstrap-key-file", keyFile)...)
 	mgmt := readKey(t, keyFile)
 	hooks := newHookLog(t)
 	status, body := first.do(t, "POST", "/webhooks", mgmt,
-		`{"name":"drill","url":"`+hooks.srv.URL+`/hook","events":["token.created","token.updated"]}`)
+		`{"name":"drill","url":"`+hooks.srv.URL+`/hook","events":["token.created","token.updated","token.expired"]}`)
 	require.Equal(t, http.StatusCreated, status, "%s", body)
 	status, body = first.do(t, "POST", "/applications", mgmt,
 		`{"name":"clients","type":"private","permissions":["token:create","token:read","token:update","token:delete","reactor:invoke"]}`)
@@ -129,6 +129,25 @@ func TestMultiProcessPostgres(t *testing.T) {
 			time.Sleep(25 * time.Millisecond)
 		}
 	})
+	// One client creates tokens that expire a second later: whichever of the
+	// three processes sweeps one first purges it, and each raises
+	// token.expired once however many sweep and die meanwhile.
+	var expiring sync.Map // acknowledged expiring token ids
+	wg.Go(func() {
+		for n := 0; ctx.Err() == nil; n++ {
+			id := "exp-" + strconv.Itoa(n)
+			at := time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)
+			sentMu.Lock()
+			sent[id] = true // its token.created event is one the checks below expect
+			sentMu.Unlock()
+			status, _, err := drillRequest(context.Background(), &proc{addr: addr(n % 3), client: client}, "POST", "/tokens", key, "",
+				fmt.Sprintf(`{"id":%q,"type":"token","data":"d","metadata":{"v":%q},"expires_at":%q}`, id, id, at))
+			if err == nil && status == http.StatusCreated {
+				expiring.Store(id, true)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	kills := 0
 	for slot := 0; ctx.Err() == nil; slot = (slot + 1) % 3 {
 		time.Sleep(700 * time.Millisecond)
@@ -186,6 +205,30 @@ func TestMultiProcessPostgres(t *testing.T) {
 		require.True(t, time.Now().Before(deadline), "%d acknowledged writes never delivered", missing)
 		time.Sleep(100 * time.Millisecond)
 	}
+	expired := 0
+	expiring.Range(func(k, _ any) bool {
+		expired++
+		return true
+	})
+	deadline = time.Now().Add(90 * time.Second)
+	for {
+		missing := 0
+		got := hooks.ofType("token.expired")
+		expiring.Range(func(k, _ any) bool {
+			if got[k.(string)] == 0 {
+				missing++
+			}
+			return true
+		})
+		if missing == 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "%d of %d expiring tokens raised no token.expired", missing, expired)
+		time.Sleep(100 * time.Millisecond)
+	}
+	for id, n := range hooks.ofType("token.expired") {
+		require.Equal(t, 1, n, "token %s expired in %d events", id, n)
+	}
 	deliveries, events, twice := hooks.counts()
 	for meta, typ := range hooks.events() {
 		require.True(t, sent[meta], "event %s for meta %s: no such write was sent", typ, meta)
@@ -196,8 +239,9 @@ func TestMultiProcessPostgres(t *testing.T) {
 	assert.Equal(t, porcupine.Ok, res, "the history of %d calls is linearizable", len(history))
 	t.Logf("multi-process drill: 3 vaultd on one database, %d kills, %d calls (%d without an answer), linearizable: %s; "+
 		"%d asynchronous invocations acknowledged, each completed with its own result; %d acknowledged writes, every one "+
-		"delivered to the webhook: %d deliveries of %d events (%d delivered more than once, de-duplicated by BT-EVENT-ID)",
-		kills, calls.Load(), unknown.Load(), res, len(async), len(acked), deliveries, events, twice)
+		"delivered to the webhook: %d deliveries of %d events (%d delivered more than once, de-duplicated by BT-EVENT-ID); "+
+		"%d tokens expired while processes were killed, each in exactly one token.expired",
+		kills, calls.Load(), unknown.Load(), res, len(async), len(acked), deliveries, events, twice, expired)
 	for _, p := range servers {
 		require.Equal(t, 0, p.stop(t), fmt.Sprint(p.stderr))
 	}
@@ -213,8 +257,8 @@ type hookLog struct {
 }
 
 type hookEvent struct {
-	typ, meta string
-	times     int
+	typ, meta, token string
+	times            int
 }
 
 func newHookLog(t *testing.T) *hookLog {
@@ -226,6 +270,7 @@ func newHookLog(t *testing.T) *hookLog {
 				Type string `json:"type"`
 				Data struct {
 					Token struct {
+						ID       string            `json:"id"`
 						Metadata map[string]string `json:"metadata"`
 					} `json:"token"`
 				} `json:"data"`
@@ -239,7 +284,7 @@ func newHookLog(t *testing.T) *hookLog {
 		defer h.mu.Unlock()
 		e := h.seen[body.Event.ID]
 		if e == nil {
-			e = &hookEvent{typ: body.Event.Type, meta: body.Event.Data.Token.Metadata["v"]}
+			e = &hookEvent{typ: body.Event.Type, meta: body.Event.Data.Token.Metadata["v"], token: body.Event.Data.Token.ID}
 			h.seen[body.Event.ID] = e
 		}
 		e.times++
@@ -261,25 +306,43 @@ func (h *hookLog) missing(acked map[string]string) int {
 	return n
 }
 
-// events maps each delivered meta to its event type.
+// events maps each meta delivered in a created or updated event to its
+// type.
 func (h *hookLog) events() map[string]string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	out := map[string]string{}
 	for _, e := range h.seen {
-		out[e.meta] = e.typ
+		if e.typ != "token.expired" {
+			out[e.meta] = e.typ
+		}
 	}
 	return out
 }
 
-// doubled counts the metas that came under more than one event id.
+// ofType counts, for each token id, the distinct events of type typ.
+func (h *hookLog) ofType(typ string) map[string]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string]int{}
+	for _, e := range h.seen {
+		if e.typ == typ {
+			out[e.token]++
+		}
+	}
+	return out
+}
+
+// doubled counts the writes (a type, a meta, a token) that came under more
+// than one event id.
 func (h *hookLog) doubled() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ids := map[string]int{}
+	ids := map[[3]string]int{}
 	n := 0
 	for _, e := range h.seen {
-		if ids[e.meta]++; ids[e.meta] == 2 {
+		k := [3]string{e.typ, e.meta, e.token}
+		if ids[k]++; ids[k] == 2 {
 			n++
 		}
 	}

@@ -31,6 +31,9 @@ func splitList(s string) []string {
 	return out
 }
 
+// minSweepInterval is the shortest --sweep-interval: the sweeper must run.
+const minSweepInterval = 100 * time.Millisecond
+
 // serve runs the server until SIGINT or SIGTERM, then drains it.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	fl := newFlags("serve", stderr, getenv)
@@ -40,6 +43,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	keyFile := fl.string("bootstrap-key-file", "VAULT_BOOTSTRAP_KEY_FILE", "", "on a new vault, also write the bootstrap management key to this file (mode 0600)")
 	level := fl.string("log-level", "VAULT_LOG_LEVEL", "info", "debug, info, warn or error")
 	drain, err := fl.duration("drain-timeout", "VAULT_DRAIN_TIMEOUT", 30*time.Second, "on SIGINT or SIGTERM, how long in-flight requests may take to finish")
+	if err != nil {
+		fmt.Fprintln(stderr, "vaultd serve:", err)
+		return exitUsage
+	}
+	sweepEvery, err := fl.duration("sweep-interval", "VAULT_SWEEP_INTERVAL", vault.DefaultSweepInterval,
+		"how often expired tokens, results and entries past their retention are purged (every process sharing a store sweeps; each purge happens once); at least 100ms")
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
@@ -75,6 +84,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if code, ok := fl.parse(args); !ok {
 		return code
 	}
+	if *sweepEvery < minSweepInterval {
+		fmt.Fprintf(stderr, "vaultd serve: --sweep-interval must be at least %s\n", minSweepInterval)
+		return exitUsage
+	}
 	if err := errors.Join(edge.check(), metricsFl.check(), tracingFl.check()); err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
 		return exitUsage
@@ -101,6 +114,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 	reactorOpts = append(reactorOpts, allowHosts.options()...)
+	reactorOpts = append(reactorOpts, vault.WithSweepInterval(*sweepEvery))
 	gatewayOpts, err := gatewayOptions(*stripeBaseURL, &allowHosts)
 	if err != nil {
 		fmt.Fprintln(stderr, "vaultd serve:", err)
