@@ -426,15 +426,22 @@ func cardDetails(data []byte) *CardDetails {
 	if jsonv.Fields(data, cardDetailFields, f[:]) != nil || f[0] == nil {
 		return nil
 	}
-	number, err := jsonv.String(f[0])
-	if err != nil || len(number) < 13 {
+	// The number is unquoted on the stack and wiped: only its BIN and last
+	// four reach the heap, as one string (the whole number as a Go string
+	// would stay in memory, unwipeable, as long as the details live).
+	var buf [64]byte
+	number, err := jsonv.AppendString(buf[:0], f[0])
+	defer clear(buf[:])
+	if err != nil || len(number) < 13 || len(number) > len(buf) {
 		return nil
 	}
 	binLen := 6
 	if len(number) >= 16 {
 		binLen = 8
 	}
-	cd := &CardDetails{BIN: number[:binLen], Last4: number[len(number)-4:], Brand: cardBrand(number)}
+	var facts [12]byte
+	pair := string(append(append(facts[:0], number[:binLen]...), number[len(number)-4:]...))
+	cd := &CardDetails{BIN: pair[:binLen], Last4: pair[binLen:], Brand: cardBrand(number)}
 	if v, ok := rawInt(f[1]); ok {
 		cd.ExpirationMonth = int(v)
 	}
@@ -484,7 +491,7 @@ func bankDetails(data []byte) *BankDetails {
 
 // cardBrand identifies the card network from the leading digits (the IIN
 // ranges published by the networks); "" when unknown.
-func cardBrand(number string) string {
+func cardBrand[T string | []byte](number T) string {
 	// p[n] is the number formed by the first n digits (n <= 6), or -1.
 	var p [7]int
 	for n := 1; n <= 6; n++ {

@@ -186,6 +186,22 @@ func String(v []byte) (string, error) {
 	return string(s), nil
 }
 
+// AppendString appends the unquoted value of the JSON string v to dst, as
+// String returns it, without allocating when dst has room. A number
+// unquoted into a caller's stack buffer can then be wiped.
+func AppendString(dst, v []byte) ([]byte, error) {
+	q := bytes.Trim(v, " \t\r\n")
+	if len(q) == 0 || q[0] != '"' {
+		return dst, &SyntaxError{Offset: len(v) - len(bytes.TrimLeft(v, " \t\r\n")), msg: "expected a string"}
+	}
+	out, err := jsontext.AppendUnquote(dst, q)
+	if err != nil && !jsontext.Value(q).IsValid(lenient...) {
+		_, err := String(v) // the error, with where
+		return dst, err
+	}
+	return out, nil
+}
+
 // Visitor receives the values of a document in order, for a caller that
 // builds its own representation (keeping the order of object members, which
 // Decode's maps lose).

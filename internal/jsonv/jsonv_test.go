@@ -318,3 +318,22 @@ func FuzzWalk(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkWalk(t, in) })
 }
+
+func TestAppendString(t *testing.T) {
+	var buf [8]byte
+	for in, want := range map[string]string{`"4242"`: "4242", ` "a\u0062c" `: "abc", `""`: ""} {
+		got, err := AppendString(buf[:0], []byte(in))
+		if err != nil || string(got) != want {
+			t.Errorf("AppendString(%s) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`42`, `"abc`, ``} {
+		if _, err := AppendString(nil, []byte(in)); err == nil {
+			t.Errorf("AppendString(%s): no error", in)
+		}
+	}
+	in := []byte(`"4242"`)
+	if n := testing.AllocsPerRun(100, func() { _, _ = AppendString(buf[:0], in) }); n != 0 {
+		t.Errorf("AppendString into a buffer with room allocates %v times", n)
+	}
+}
