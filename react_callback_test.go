@@ -14,21 +14,6 @@ import (
 	"github.com/tokenvault/vault"
 )
 
-// waitDeliveries waits until the receiver holds n successful deliveries.
-func waitDeliveries(t *testing.T, r *receiver, n int) []delivery {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if ds := r.deliveries(); len(ds) >= n {
-			return ds
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries, want %d", len(r.deliveries()), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestReactorCallback(t *testing.T) {
 	// The receiver fails its first two requests: the callback is retried.
 	rcv, opts := newReceiver(t, func(n int) int {
@@ -48,7 +33,8 @@ module.exports = async (req) => ({ raw: { number: req.args.number } });`})
 	require.NotEmpty(t, key)
 	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", queued, queued, *queued), key, "the key never prints")
 
-	ds := waitDeliveries(t, rcv, 1)
+	require.Eventually(t, func() bool { return len(rcv.deliveries()) >= 1 }, 20*time.Second, 10*time.Millisecond)
+	ds := rcv.deliveries()
 	require.Len(t, ds, 1)
 	verifySignature(t, key, ds[0])
 	assert.Equal(t, queued.ID, ds[0].header.Get("BT-EVENT-ID"))
@@ -78,7 +64,8 @@ module.exports = async (req) => ({ raw: { number: req.args.number } });`})
 module.exports = async () => { throw new BadRequestError({ field: 'is wrong' }) };`})
 	queued2, err := v.ReactAsyncWithCallback(ctx, failing.ID, vault.ReactRequest{CallbackURL: rcv.srv.URL})
 	require.NoError(t, err)
-	ds = waitDeliveries(t, rcv, 2)
+	require.Eventually(t, func() bool { return len(rcv.deliveries()) >= 2 }, 20*time.Second, 10*time.Millisecond)
+	ds = rcv.deliveries()
 	verifySignature(t, queued2.CallbackSigningKey.Reveal(), ds[1])
 	assert.NotEqual(t, key, queued2.CallbackSigningKey.Reveal(), "each invocation has its own key")
 	body = nil
