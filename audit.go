@@ -182,6 +182,10 @@ var auditOps = map[string]auditOp{
 	EventReactorUpdated:        {"reactor", "reactor", "id", AuditUpdate, "Reactor updated"},
 	EventReactorDeleted:        {"reactor", "reactor", "id", AuditDelete, "Reactor deleted"},
 	EventReactorInvoked:        {"reactor", "reactor", "id", AuditInvoke, "Reactor invoked"},
+	EventProxyCreated:          {"proxy", "proxy", "id", AuditCreate, "Proxy created"},
+	EventProxyUpdated:          {"proxy", "proxy", "id", AuditUpdate, "Proxy updated"},
+	EventProxyDeleted:          {"proxy", "proxy", "id", AuditDelete, "Proxy deleted"},
+	EventProxyInvoked:          {"proxy", "proxy", "id", AuditInvoke, "Proxy invoked"},
 	EventExchangeCreated:       {"exchange", "exchange", "id", AuditCreate, "Exchange created"},
 	EventExchangeUpdated:       {"exchange", "exchange", "id", AuditUpdate, "Exchange updated"},
 	EventExchangeDeleted:       {"exchange", "exchange", "id", AuditDelete, "Exchange deleted"},
@@ -224,6 +228,7 @@ const (
 	msgTokenSearched  = "Token returned by a search"
 	msgTokenDetoken   = "Token detokenized"
 	msgTokenReactor   = "Token used by a reactor"
+	msgTokenProxy     = "Token used by a proxy"
 	msgTokenExchange  = "Token used by an exchange"
 	msgTokenPayment   = "Token used by a payment"
 )
@@ -690,7 +695,7 @@ func (v *Vault) ListAuditEntityTypes(ctx context.Context) ([]AuditEntityType, er
 // types and the management resources, ordered by value.
 func AuditEntityTypes() []AuditEntityType {
 	values := []string{"application", "connection", "connector", auditExchangeTemplate, "exchange", "merchant", "payment",
-		"reactor", auditReactorFormula, "session", "tenant", "transaction", "webhook"}
+		"proxy", "reactor", auditReactorFormula, "session", "tenant", "transaction", "webhook"}
 	for _, t := range TokenTypes() {
 		values = append(values, t.Name)
 	}

@@ -532,6 +532,97 @@
 // names only the error class or kind) carry the reactor's id and name and
 // the request's id and invocation_type (sync or async).
 //
+// # Proxies
+//
+// A proxy forwards a caller's HTTP request to a third party with the
+// token expressions of its body replaced by the tokens' data, so that card
+// numbers reach a gateway without passing through the caller's servers
+// (reference section 7). [Vault.Proxy] takes a [ProxyRequest] (the REST
+// API's ANY /proxy/** builds one with [ProxyRequestFromHTTP]) and returns
+// a [ProxyResponse]. Decisions:
+//
+//   - The ephemeral proxy (ProxyRequest.Destination, BT-PROXY-URL) needs a
+//     caller with proxy:invoke, or the legacy token:use held as such
+//     (reactor:invoke, which grants token:use to reactors, does not reach
+//     proxies); a tenant turns it off with the setting
+//     disable_ephemeral_proxy ("true"): KindForbidden then.
+//   - A pre-configured proxy ([Vault.CreateProxy]; proxy:create, :read,
+//     :update and :delete, for management applications) is invoked by its
+//     key (BT-PROXY-KEY or ?bt-proxy-key=, which is not forwarded). The key
+//     is 32 random bytes, shown once on create; the vault keeps only its
+//     keyed hash, found across tenants, so an unknown key, or another
+//     tenant's, is KindNotFound. require_auth (default true) asks for an API
+//     key with proxy:invoke; a proxy with require_auth false also serves
+//     anonymous calls ([WithAnonymous]; the REST API's requests without a
+//     BT-API-KEY), for a third party's callbacks into the vault: those are
+//     never detokenized, so an anonymous caller can tokenize (with a
+//     tokenize transform) but never reveal.
+//   - Destination rules, checked when a proxy is created and at each call,
+//     and at dial time on the address actually reached (so DNS rebinding
+//     cannot bypass them): HTTPS, TLS 1.2 or newer, a DNS name (no IP
+//     literal, no localhost) resolving to public addresses only.
+//     [WithProxyHosts] (vaultd: --allow-host) restricts destinations to the
+//     hosts it names and then admits http and private addresses for them,
+//     as the webhook allow-list does. Redirects are never followed; the
+//     vault negotiates no compression, so bodies are transformed as sent.
+//   - The request: the path after /proxy and the query are appended to the
+//     destination's; headers are forwarded except hop-by-hop ones, the
+//     vault's own (BT-*, X-API-KEY) and Accept-Encoding;
+//     BT-PROXY-KEEP-ALIVE and BT-PROXY-CONNECTION become Keep-Alive and
+//     Connection. The body is detokenized by its Content-Type: JSON
+//     (application/json, *+json) string by string as [Vault.Detokenize]
+//     does, form values (application/x-www-form-urlencoded) each re-encoded,
+//     and text (text/*, XML, or no type) as one template; other types pass
+//     untouched, as does any body without "{{". At most [MaxProxyTokens]
+//     (20) expressions, KindInvalid beyond; each token is checked under the
+//     caller's access rules for proxy:invoke (or token:use) and logged in
+//     the audit log ("Token used by a proxy"). Only token references work:
+//     {{ config: ... }} is refused, so that a caller cannot send a proxy's
+//     configuration anywhere. A proxy with disable_detokenization forwards
+//     bodies as they are.
+//   - The response: the destination's status, headers (hop-by-hop ones
+//     aside) and body, with BT-PROXY-DESTINATION-STATUS. A destination's
+//     error passes untouched. The vault's own errors are a *[Error] (the
+//     REST API wraps its ProblemDetails as {"proxy_error": {...}}): a
+//     destination slower than the timeout (25 s, [WithProxyTimeout], or the
+//     proxy's timeout in seconds, 1 to 120) is KindTimeout (408); one that
+//     cannot be reached, or whose TLS handshake fails, KindUnavailable; one
+//     resolving to a refused address KindForbidden. Bodies are bounded by
+//     [WithProxyMaxBody] (10 MiB).
+//   - Transforms (pre-configured proxies), run in order. Request
+//     transforms run after detokenization, response transforms only on a
+//     2xx answer. code runs in the reactor sandbox with req = {args: {body,
+//     headers, method, path, query} (response: {body, headers}),
+//     configuration, bt} (bt acts as the proxy's application) and returns
+//     {body, headers}: a JSON body is given parsed and a returned object is
+//     sent as JSON; returned headers replace the message's; throwing
+//     CustomHttpResponseError answers with its status, headers and body
+//     without calling the destination (from a request transform), any other
+//     error is the reactor failure. tokenize creates a token, as the
+//     proxy's application (required), from options.token, a token create
+//     request whose strings are templates over the body bound as req or
+//     res; options.identifier names it for later transforms, and
+//     options.location (a JSONPath) puts its id in place of the values
+//     there. mask replaces, in each match of a regular expression (.NET
+//     syntax, at least one capture group) or in the PAN field of Chase
+//     Stratus records (chase_stratus_pan), every occurrence of each
+//     captured value by a one-character replacement, within a matching
+//     budget: a mask that runs out withholds the response (KindUnprocessable)
+//     rather than return it unmasked. append_json sets options.value at the
+//     JSONPath options.location, append_text appends it to the body,
+//     append_header adds it as the header options.location. Append values
+//     may reference the tokens of earlier tokenize transforms, as {{
+//     transform_identifier: 'name' | json: '$.id' }} (the token without its
+//     data), and nothing else: response transforms never detokenize. See
+//     internal/proxyxform/SPEC.md for the sources and the decisions where
+//     the platform's documents are silent.
+//   - Each call raises proxy.invoked (the proxy, the method, the
+//     destination's host and status, the status answered and the time;
+//     never a path, a query, a header or a body) and, for a pre-configured
+//     proxy, writes an audit entry. The REST API honours BT-IDEMPOTENCY-KEY
+//     on proxy calls (the platform does not): a completed key replays the
+//     stored 2xx response without calling the destination again.
+//
 // # Exchanges
 //
 // Exchanges are the 2021 model that reactors replaced (seed 003, reference

@@ -23,7 +23,7 @@ const (
 )
 
 // eventCatalogue is every event type the vault raises: those of the
-// reference's section 8.2 that an in-process vault can raise (no proxies,
+// reference's section 8.2 that an in-process vault can raise (no
 // token intents, 3-D Secure, account updater, Google Pay, users or
 // invitations: the vault has none of them), and its own for token
 // transactions, exchanges, connections, connectors, merchants, payments and
@@ -33,6 +33,7 @@ var eventCatalogue = []string{
 	EventTokenCreated, EventTokenUpdated, EventTokenDeleted, EventTokenExpired, EventTokenPropertyExpired, EventTokenRead,
 	EventTransactionCommitted, EventTransactionRolledBack,
 	EventReactorCreated, EventReactorUpdated, EventReactorDeleted, EventReactorInvoked, EventReactorCompleted, EventReactorFailed,
+	EventProxyCreated, EventProxyUpdated, EventProxyDeleted, EventProxyInvoked,
 	EventExchangeCreated, EventExchangeUpdated, EventExchangeDeleted, EventExchangeCompleted, EventExchangeFailed,
 	EventApplicationCreated, EventApplicationUpdated, EventApplicationDeleted,
 	EventApplicationKeyCreated, EventApplicationKeyDeleted,

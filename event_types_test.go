@@ -37,6 +37,11 @@ var eventShapes = map[string][]string{
 	vault.EventReactorInvoked:        {"reactor.id", "reactor.name", "request.id", "request.invocation_type"},
 	vault.EventReactorCompleted:      {"elapsed_ms", "reactor.id", "reactor.name", "request.id", "request.invocation_type"},
 	vault.EventReactorFailed:         {"elapsed_ms", "error", "reactor.id", "reactor.name", "request.id", "request.invocation_type"},
+	vault.EventProxyCreated:          {"proxy.created_at", "proxy.id", "proxy.name", "proxy.require_auth"},
+	vault.EventProxyUpdated:          {"proxy.created_at", "proxy.id", "proxy.modified_at", "proxy.name", "proxy.require_auth"},
+	vault.EventProxyDeleted:          {"proxy.id", "proxy.name"},
+	vault.EventProxyInvoked: {"destination.status", "elapsed_ms", "error", "proxy.ephemeral", "proxy.id", "proxy.name", "request.host",
+		"request.method", "response.status"},
 	vault.EventExchangeCreated:       {"exchange.created_at", "exchange.id", "exchange.name", "exchange.template.id"},
 	vault.EventExchangeUpdated:       {"exchange.created_at", "exchange.id", "exchange.modified_at", "exchange.name", "exchange.template.id"},
 	vault.EventExchangeDeleted:       {"exchange.id", "exchange.name"},
@@ -68,7 +73,8 @@ func TestEventCatalogue(t *testing.T) {
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	v, events := openReactorVault(t, vault.WithClock(clock))
+	_, proxyOpts := newDestination(t, nil)
+	v, events := openReactorVault(t, append(proxyOpts, vault.WithClock(clock))...)
 	ctx := t.Context()
 	const secret = "4242424242424242"
 
@@ -128,6 +134,18 @@ func TestEventCatalogue(t *testing.T) {
 	_, err = v.Exchange(ctx, throwing.ID, card.ID)
 	require.Error(t, err)
 	require.NoError(t, v.DeleteExchange(ctx, ex.ID))
+
+	// Proxies: created, updated, invoked (passing and failing), deleted.
+	px, err := v.CreateProxy(ctx, vault.CreateProxyRequest{Name: "px", DestinationURL: "https://" + destHost, Configuration: vault.Secrets{"K": "marker-config"}})
+	require.NoError(t, err)
+	_, err = v.UpdateProxy(ctx, px.ID, vault.UpdateProxyRequest{Name: "px2", DestinationURL: "https://" + destHost,
+		Configuration: vault.Secrets{"K": "marker-config"}, RequestTransforms: []vault.ProxyTransform{{Code: `module.exports = async (req) => { if (req.args.body && req.args.body.fail) throw new Error("no"); return req.args; }`}}})
+	require.NoError(t, err)
+	_, err = v.Proxy(ctx, vault.ProxyRequest{Key: px.Key, Method: "POST", Header: jsonHeader(), Body: []byte(`{"card":"{{ ` + card.ID + ` | json: '$.number' }}"}`)})
+	require.NoError(t, err)
+	_, err = v.Proxy(ctx, vault.ProxyRequest{Key: px.Key, Method: "POST", Header: jsonHeader(), Body: []byte(`{"fail":true}`)})
+	require.Error(t, err)
+	require.NoError(t, v.DeleteProxy(ctx, px.ID))
 
 	// Applications, their keys, sessions.
 	app, err := v.CreateApplication(ctx, vault.CreateApplicationRequest{Name: "pub", Type: vault.AppPublic, Permissions: []string{vault.PermTokenCreate}})

@@ -86,6 +86,20 @@ const (
 	EventReactorFailed    = "reactor.failed"
 )
 
+// Proxy event types. proxy.created and proxy.updated carry {proxy: {id,
+// name, require_auth, created_by, created_at, modified_by, modified_at}},
+// proxy.deleted {proxy: {id, name}}. proxy.invoked carries {proxy: {id,
+// name, ephemeral}, request: {method, host}, destination: {status},
+// response: {status}, elapsed_ms}, and error (the error's class or kind)
+// when the vault failed the call. Their data never holds a body, a header,
+// a path, a query, configuration, code or a key.
+const (
+	EventProxyCreated = "proxy.created"
+	EventProxyUpdated = "proxy.updated"
+	EventProxyDeleted = "proxy.deleted"
+	EventProxyInvoked = "proxy.invoked"
+)
+
 // Exchange event types. exchange.created and exchange.updated carry
 // {exchange: {id, name, template: {id}, created_by, created_at, modified_by,
 // modified_at}}, exchange.deleted {exchange: {id, name}}.

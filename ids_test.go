@@ -133,6 +133,16 @@ func TestOversizedIDs(t *testing.T) {
 			return err
 		}, kind: vault.KindNotFound},
 		"DeleteReactor": {call: func(ctx context.Context, id string) error { return v.DeleteReactor(ctx, id) }, kind: vault.KindNotFound},
+		"GetProxy":      {call: func(ctx context.Context, id string) error { _, err := v.GetProxy(ctx, id); return err }, kind: vault.KindNotFound},
+		"UpdateProxy": {call: func(ctx context.Context, id string) error {
+			_, err := v.UpdateProxy(ctx, id, vault.UpdateProxyRequest{Name: "n", DestinationURL: "https://example.com"})
+			return err
+		}, kind: vault.KindNotFound},
+		"PatchProxy": {call: func(ctx context.Context, id string) error {
+			_, err := v.PatchProxy(ctx, id, json.RawMessage(`{"name":"n"}`))
+			return err
+		}, kind: vault.KindNotFound},
+		"DeleteProxy": {call: func(ctx context.Context, id string) error { return v.DeleteProxy(ctx, id) }, kind: vault.KindNotFound},
 		"React": {call: func(ctx context.Context, id string) error {
 			_, err := v.React(ctx, id, vault.ReactRequest{})
 			return err

@@ -130,6 +130,10 @@ const (
 	PermReactorDelete     = "reactor:delete"
 	PermReactorInvoke     = "reactor:invoke"
 	PermProxyInvoke       = "proxy:invoke"
+	PermProxyRead         = "proxy:read"
+	PermProxyCreate       = "proxy:create"
+	PermProxyUpdate       = "proxy:update"
+	PermProxyDelete       = "proxy:delete"
 	PermExchangeRead      = "exchange:read"
 	PermExchangeCreate    = "exchange:create"
 	PermExchangeUpdate    = "exchange:update"
@@ -195,6 +199,10 @@ var permissionCatalog = []PermissionInfo{
 	{PermReactorCreate, "Create reactors and reactor formulas", onlyManagement},
 	{PermReactorUpdate, "Update reactors and reactor formulas", onlyManagement},
 	{PermReactorDelete, "Delete reactors and reactor formulas", onlyManagement},
+	{PermProxyRead, "Read proxies", onlyManagement},
+	{PermProxyCreate, "Create proxies", onlyManagement},
+	{PermProxyUpdate, "Update proxies", onlyManagement},
+	{PermProxyDelete, "Delete proxies", onlyManagement},
 	{PermExchangeRead, "Read exchanges and exchange templates", onlyManagement},
 	{PermExchangeCreate, "Create exchanges and exchange templates", onlyManagement},
 	{PermExchangeUpdate, "Update exchanges and exchange templates", onlyManagement},

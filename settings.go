@@ -45,13 +45,14 @@ const (
 )
 
 type tenantSettings struct {
-	fingerprint     bool
-	dedup           bool
-	dedupBehavior   string
-	tokenizeLimit   int
-	detokenizeLimit int
-	cvcRetention    time.Duration
-	loaded          time.Time
+	fingerprint      bool
+	dedup            bool
+	dedupBehavior    string
+	tokenizeLimit    int
+	detokenizeLimit  int
+	cvcRetention     time.Duration
+	noEphemeralProxy bool
+	loaded           time.Time
 }
 
 // parseSettings reads the typed settings from a tenant's map, with defaults
@@ -86,6 +87,7 @@ func parseSettings(m map[string]string) (*tenantSettings, fieldErrors) {
 	}
 	boolSetting(SettingFingerprintTokens, &s.fingerprint)
 	boolSetting(SettingDeduplicateTokens, &s.dedup)
+	boolSetting(SettingDisableEphemeralProxy, &s.noEphemeralProxy)
 	if v, ok := m[SettingDeduplicationBehavior]; ok {
 		if v != DedupReadExisting && v != DedupUpdateExisting {
 			fe.add("settings."+SettingDeduplicationBehavior, "must be read_existing or update_existing")

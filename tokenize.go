@@ -324,8 +324,14 @@ func (v *Vault) resolveRefs(ctx context.Context, op string, p Principal, tk *key
 		values[r] = m
 	}
 	aop, msg := AuditRead, msgTokenDetoken
-	if perm == PermTokenUse {
+	switch perm {
+	case PermTokenUse:
 		aop, msg = AuditUse, msgTokenReactor
+		if op == "Proxy" {
+			msg = msgTokenProxy
+		}
+	case PermProxyInvoke:
+		aop, msg = AuditUse, msgTokenProxy
 	}
 	for _, rec := range recs {
 		v.auditRead(ctx, rec, aop, msg)

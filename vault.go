@@ -53,6 +53,7 @@ type Vault struct {
 	jobs           *jobQueue
 	gateways       *catalogue
 	webhooks       webhookOptions
+	proxies        *proxyRuntime
 	hookClient     *http.Client // webhook deliveries
 	obs            Observer     // never nil
 	tracer         trace.Tracer // nil: no tracing
@@ -91,6 +92,7 @@ type config struct {
 	gateways       []gateway.Adapter
 	formulas       []gateway.Definition
 	webhooks       webhookOptions
+	proxies        proxyOptions
 	observer       Observer
 	tracerProvider trace.TracerProvider
 }
@@ -153,6 +155,9 @@ func Open(path string, opts ...Option) (*Vault, error) {
 		return nil, newError(KindInvalid, op, "an event handler must not be nil")
 	}
 	if err := checkWebhookOptions(op, &cfg.webhooks); err != nil {
+		return nil, err
+	}
+	if err := checkProxyOptions(op, &cfg.proxies); err != nil {
 		return nil, err
 	}
 
@@ -222,6 +227,7 @@ func open(store storage.Store, provider keys.Provider, cfg config) (*Vault, erro
 	}
 	v.outbox = newOutbox(cfg.outboxTiming)
 	v.webhooks, v.hookClient = cfg.webhooks, newWebhookClient(&cfg.webhooks)
+	v.proxies = newProxyRuntime(cfg.proxies)
 	v.auditW = newAuditWriter() // read entries, and token.read for handlers and webhooks
 	if cfg.tracerProvider != nil {
 		v.tracer = cfg.tracerProvider.Tracer(tracerName)

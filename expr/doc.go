@@ -85,6 +85,9 @@
 //	head      = "token" ws ":" ws id          whole token object  (RefToken)
 //	          | "token_intent" ws ":" ws id   token intent        (RefTokenIntent)
 //	          | "config" ws ":" ws key        configuration value (RefConfig)
+//	          | "transform_identifier" ws ":" ws name
+//	                                          a proxy tokenize transform's token (RefTransform;
+//	                                          name is a key, optionally in ' or " quotes)
 //	          | id                            token data          (RefData)
 //	id        = 3 to 400 characters, no whitespace, none of # / \ + ? [ ] | & = % < > { } ^
 //	key       = 1 to 400 characters of the same set

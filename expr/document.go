@@ -22,11 +22,16 @@ const (
 	// RefConfig: {{ config: <key> }}, a reactor's or proxy's configuration
 	// value.
 	RefConfig
+	// RefTransform: {{ transform_identifier: '<name>' }}, the token an
+	// earlier tokenize transform of a proxy created under that identifier
+	// (the quotes, ' or ", are optional and not part of ID).
+	RefTransform
 )
 
-var refKindNames = [...]string{"", "data", "token", "token_intent", "config"}
+var refKindNames = [...]string{"", "data", "token", "token_intent", "config", "transform_identifier"}
 
-// String returns "data", "token", "token_intent" or "config".
+// String returns "data", "token", "token_intent", "config" or
+// "transform_identifier".
 func (k RefKind) String() string {
 	if int(k) < len(refKindNames) && k != 0 {
 		return refKindNames[k]
@@ -379,10 +384,10 @@ func (c *refCollector) object(t *token) (*expression, *Error) {
 var refPrefixes = []struct {
 	prefix string
 	kind   RefKind
-}{{"token_intent", RefTokenIntent}, {"token", RefToken}, {"config", RefConfig}}
+}{{"token_intent", RefTokenIntent}, {"token", RefToken}, {"config", RefConfig}, {"transform_identifier", RefTransform}}
 
 // parseRef reads a reference head: token: <id>, token_intent: <id>,
-// config: <key> or <id>.
+// config: <key>, transform_identifier: '<name>' or <id>.
 func parseRef(head string) (Ref, bool) {
 	for _, p := range refPrefixes {
 		if !strings.HasPrefix(head, p.prefix) {
@@ -394,8 +399,14 @@ func parseRef(head string) (Ref, bool) {
 		}
 		id := strings.TrimLeft(rest[1:], spaces)
 		min := 3
-		if p.kind == RefConfig {
+		switch p.kind {
+		case RefConfig:
 			min = 1
+		case RefTransform:
+			min = 1
+			if len(id) >= 2 && (id[0] == '\'' || id[0] == '"') && id[len(id)-1] == id[0] {
+				id = id[1 : len(id)-1]
+			}
 		}
 		return Ref{p.kind, id}, validID(id, min)
 	}

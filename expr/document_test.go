@@ -210,25 +210,29 @@ func TestDocumentConcurrentRender(t *testing.T) {
 
 func TestParseRef(t *testing.T) {
 	for head, want := range map[string]Ref{
-		cardID:               {RefData, cardID},
-		"token: " + cardID:   {RefToken, cardID},
-		"token:" + cardID:    {RefToken, cardID},
-		"token :abc":         {RefToken, "abc"},
-		"token_intent: ti_1": {RefTokenIntent, "ti_1"},
-		"config: K":          {RefConfig, "K"},
-		"tokenabc":           {RefData, "tokenabc"},
-		"data.number":        {RefData, "data.number"},
-		"caf\u00e9-id":       {RefData, "caf\u00e9-id"},
+		cardID:                         {RefData, cardID},
+		"token: " + cardID:             {RefToken, cardID},
+		"token:" + cardID:              {RefToken, cardID},
+		"token :abc":                   {RefToken, "abc"},
+		"token_intent: ti_1":           {RefTokenIntent, "ti_1"},
+		"config: K":                    {RefConfig, "K"},
+		"transform_identifier: 'acct'": {RefTransform, "acct"},
+		"transform_identifier:\"a\"":   {RefTransform, "a"},
+		"transform_identifier: b":      {RefTransform, "b"},
+		"tokenabc":                     {RefData, "tokenabc"},
+		"data.number":                  {RefData, "data.number"},
+		"caf\u00e9-id":                 {RefData, "caf\u00e9-id"},
 	} {
 		got, ok := parseRef(head)
 		assert.True(t, ok, head)
 		assert.Equal(t, want, got, head)
 	}
-	for _, head := range []string{"ab", "token: ab", "config: ", "a b c", "a#bc", "a?bc", "a%bc", "a^bc", "a\\bc", "a+bc", "a=bc", "a&bc", "a<bc", "a[bc", string(make([]byte, 401))} {
+	for _, head := range []string{"ab", "token: ab", "config: ", "transform_identifier: ''", "transform_identifier: 'a b'", "a b c", "a#bc", "a?bc", "a%bc", "a^bc", "a\\bc", "a+bc", "a=bc", "a&bc", "a<bc", "a[bc", string(make([]byte, 401))} {
 		_, ok := parseRef(head)
 		assert.False(t, ok, head)
 	}
 	assert.Equal(t, "token: abc", Ref{RefToken, "abc"}.String())
 	assert.Equal(t, "abc", Ref{RefData, "abc"}.String())
 	assert.Equal(t, "config", RefConfig.String())
+	assert.Equal(t, "transform_identifier: acct", Ref{RefTransform, "acct"}.String())
 }

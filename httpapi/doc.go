@@ -57,6 +57,14 @@
 //	GET    /reactor-formulas/{id}                GetReactorFormula            200 formula
 //	PUT    /reactor-formulas/{id}                UpdateReactorFormula         200 formula
 //	DELETE /reactor-formulas/{id}                DeleteReactorFormula         204
+//	POST   /proxies                              CreateProxy                  201 proxy, with its key
+//	GET    /proxies                              ListProxies                  200 offset page
+//	GET    /proxies/{id}                         GetProxy                     200 proxy
+//	PUT    /proxies/{id}                         UpdateProxy                  200 proxy
+//	PATCH  /proxies/{id}                         PatchProxy                   204
+//	DELETE /proxies/{id}                         DeleteProxy                  204
+//	ANY    /proxy                                Proxy                        the destination's response
+//	ANY    /proxy/{path...}                      Proxy                        the destination's response
 //	POST   /exchange-templates                   CreateExchangeTemplate       201 template
 //	GET    /exchange-templates                   ListExchangeTemplates        200 offset page
 //	GET    /exchange-templates/{id}              GetExchangeTemplate          200 template

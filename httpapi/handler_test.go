@@ -731,8 +731,9 @@ func TestAuthentication(t *testing.T) {
 }
 
 // anonymousRoutes are the routes served without an API key: the health
-// probes (TestHealthProbes).
-var anonymousRoutes = []string{"GET /healthz", "GET /readyz"}
+// probes (TestHealthProbes), and the proxy endpoint, which answers a call
+// without one itself, wrapped in proxy_error (TestProxyNeedsAKey).
+var anonymousRoutes = []string{"GET /healthz", "GET /readyz", "ANY /proxy", "ANY /proxy/{path...}"}
 
 func TestEveryRouteNeedsAKey(t *testing.T) {
 	f := newFixture(t, nil)

@@ -61,6 +61,17 @@ func (h *handler) routes(cfg config) {
 	h.handle("PUT /reactor-formulas/{id}", h.updateReactorFormula)
 	h.handle("DELETE /reactor-formulas/{id}", h.deleteReactorFormula)
 
+	// Proxies (reference §7): pre-configured ones, and the endpoint that
+	// invokes them and the ephemeral proxy (any method, its own pipeline).
+	h.handle("POST /proxies", h.createProxy)
+	h.handle("GET /proxies", h.listProxies)
+	h.handle("GET /proxies/{id}", h.getProxy)
+	h.handle("PUT /proxies/{id}", h.updateProxy)
+	h.handle("PATCH /proxies/{id}", h.patchProxy)
+	h.handle("DELETE /proxies/{id}", h.deleteProxy)
+	h.handleProxy(proxyPrefix)
+	h.handleProxy(proxyPrefix + "/{path...}")
+
 	// Exchanges and exchange templates (seed 003, reference §9).
 	h.handle("POST /exchange-templates", h.createExchangeTemplate)
 	h.handle("GET /exchange-templates", h.listExchangeTemplates)

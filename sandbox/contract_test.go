@@ -392,3 +392,24 @@ func TestConventionFunction(t *testing.T) {
 	assert.Equal(t, sandbox.LimitPayload, le.Limit)
 	assert.Equal(t, "result", le.What)
 }
+
+// TestConventionWhole runs code the way proxy transforms are run: req as a
+// reactor's, the whole value returned as Raw.
+func TestConventionWhole(t *testing.T) {
+	s := newSandbox(t)
+	req := sandbox.Request{Args: json.RawMessage(`{"body": "{\"a\":1}", "headers": {"X-A": "1"}}`),
+		Configuration: map[string]string{"KEY": "k"}, Convention: sandbox.ConventionWhole}
+	for name, tc := range map[string]struct{ code, raw string }{
+		"req is a reactor's": {`module.exports = async (req) => ({ body: req.args.body, headers: req.args.headers, conf: req.configuration.KEY, bt: req.bt })`,
+			`{"body":"{\"a\":1}","headers":{"X-A":"1"},"conf":"k","bt":null}`},
+		"raw is not special": {`module.exports = async () => ({ raw: 1, tokenize: 2 })`, `{"raw":1,"tokenize":2}`},
+		"nothing returned":   {`module.exports = async () => {}`, ``},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := run(t, s, tc.code, req)
+			require.NoError(t, err)
+			assert.Equal(t, tc.raw, string(res.Raw))
+			assert.Nil(t, res.Tokenize)
+		})
+	}
+}

@@ -28,6 +28,8 @@
 // the JSON of all it returns in [Result].Raw: the vault runs exchange
 // templates so, whose code takes {sourceToken, configuration} and returns a
 // token. Everything else (limits, modules, errors, workers) is the same.
+// [ConventionWhole] builds req as for a reactor but returns the JSON of all
+// the export returns in [Result].Raw, as proxy transforms want.
 //
 // The event loop runs on the goroutine calling Run: promises, async/await,
 // setTimeout, setInterval, setImmediate (returning Node's Timeout objects,

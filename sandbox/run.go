@@ -512,9 +512,9 @@ func (inv *invocation) result() *Result {
 }
 
 // collect encodes raw and tokenize of the returned value into out, or
-// the whole value into Raw under ConventionFunction.
+// the whole value into Raw under ConventionFunction and ConventionWhole.
 func (inv *invocation) collect(v goja.Value, out *Result) error {
-	if inv.req.Convention == ConventionFunction {
+	if inv.req.Convention == ConventionFunction || inv.req.Convention == ConventionWhole {
 		if v == nil || goja.IsUndefined(v) {
 			return nil
 		}

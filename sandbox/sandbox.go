@@ -261,6 +261,11 @@ const (
 	// JSON, in Result.Raw: the convention of the vault's exchange templates,
 	// whose code takes {sourceToken, configuration} and returns a token.
 	ConventionFunction
+	// ConventionWhole calls module.exports(req) with req = {args,
+	// configuration, bt}, as ConventionReactor does, and returns all it
+	// returns, as JSON, in Result.Raw: the convention of proxy transforms,
+	// whose code returns {body, headers}.
+	ConventionWhole
 )
 
 // Format redacts args and configuration under every verb.

@@ -110,8 +110,9 @@ func (a *allowList) fromEnv(s string) error {
 	return nil
 }
 
-// options returns the vault options of the list: the webhook allow-list,
-// and the reactor fetch allow-list with a transport that holds its ports.
+// options returns the vault options of the list: the webhook and proxy
+// allow-lists, and the reactor fetch allow-list with a transport that holds
+// its ports.
 func (a *allowList) options() []vault.Option {
 	if len(a.entries) == 0 {
 		return nil
@@ -125,6 +126,7 @@ func (a *allowList) options() []vault.Option {
 	}
 	return []vault.Option{
 		vault.WithWebhookHosts(all...),
+		vault.WithProxyHosts(all...),
 		vault.WithReactorHTTP(hosts, &portGuard{entries: a.entries, next: http.DefaultTransport}),
 	}
 }

@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return exitUsage
 	}
 	fl.envs["allow-host"] = "VAULT_ALLOW_HOSTS"
-	fl.Var(&allowHosts, "allow-host", "HOST or HOST:PORT that webhooks, reactor code's fetch and a gateway endpoint may reach (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
+	fl.Var(&allowHosts, "allow-host", "HOST or HOST:PORT that webhooks, proxies, reactor code's fetch and a gateway endpoint may reach (repeatable; $VAULT_ALLOW_HOSTS, comma-separated): "+
 		"once set, webhooks go to these hosts only, and may use http and loopback or private addresses; reactors may fetch from these hosts only (none otherwise); "+
 		"--stripe-base-url may use http and a loopback or private address only on these")
 	stripeBaseURL := fl.string("stripe-base-url", "VAULT_STRIPE_BASE_URL", "", "send the stripe-card connections' requests here (stripe-mock, an egress proxy) instead of api.stripe.com: "+
