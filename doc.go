@@ -597,8 +597,11 @@
 //     {body, headers}: a JSON body is given parsed and a returned object is
 //     sent as JSON; returned headers replace the message's; throwing
 //     CustomHttpResponseError answers with its status, headers and body
-//     without calling the destination (from a request transform), any other
-//     error is the reactor failure. tokenize creates a token, as the
+//     without calling the destination (from a request transform); an error
+//     class of the reactor SDK thrown on purpose is the reactor failure, with
+//     its status and message; anything else thrown is a ReactorRuntimeError
+//     that names only the transform, since an unexpected exception's message
+//     may quote the detokenized data or configuration it held. tokenize creates a token, as the
 //     proxy's application (required), from options.token, a token create
 //     request whose strings are templates over the body bound as req or
 //     res; options.identifier names it for later transforms, and

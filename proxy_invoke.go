@@ -892,9 +892,21 @@ func (v *Vault) runCode(ctx context.Context, pc *proxyCall, path string, t Proxy
 	v.obs.ReactorRun(reactorOutcome(err), time.Since(start))
 	if err != nil {
 		ferr := v.reactFailure(pc.op, err, false, v.reactors.limits.Timeout)
-		if e, ok := errors.AsType[*Error](ferr); ok && e.Reactor != nil && e.Reactor.Custom != nil {
-			c := e.Reactor.Custom
-			return &ProxyResponse{StatusCode: c.Status, Header: c.Headers.Clone(), Body: customBody(c.Body)}, nil
+		e, ok := errors.AsType[*Error](ferr)
+		if !ok || e.Reactor == nil {
+			return nil, ferr
+		}
+		switch f := e.Reactor; {
+		case f.Custom != nil && f.Custom.Status >= 200:
+			return &ProxyResponse{StatusCode: f.Custom.Status, Header: f.Custom.Headers.Clone(), Body: customBody(f.Custom.Body)}, nil
+		case f.Custom != nil:
+			return nil, runtimeFailure(pc.op, "a transform cannot answer with an informational status")
+		case f.Name == reactorRuntimeError:
+			// An unexpected exception: its message may quote the
+			// detokenized data or the configuration the transform held,
+			// and the caller may be anonymous. Only the SDK's errors,
+			// thrown on purpose, carry their message.
+			return nil, runtimeFailure(pc.op, "the transform at "+path+" failed")
 		}
 		return nil, ferr
 	}

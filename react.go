@@ -136,8 +136,11 @@ func reactorError(op string, f *ReactorFailure) *Error {
 // runtimeFailure is a ReactorRuntimeError raised by the vault for the
 // reactor (output too large, memory, async timeout): detail is the vault's
 // own text, never data.
+// reactorRuntimeError is the class of a reactor's unexpected failure.
+const reactorRuntimeError = "ReactorRuntimeError"
+
 func runtimeFailure(op, detail string) *Error {
-	return reactorError(op, &ReactorFailure{Status: http.StatusInternalServerError, Name: "ReactorRuntimeError", Detail: detail,
+	return reactorError(op, &ReactorFailure{Status: http.StatusInternalServerError, Name: reactorRuntimeError, Detail: detail,
 		Errors: map[string][]string{"error": {detail}}})
 }
 

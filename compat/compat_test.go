@@ -44,7 +44,9 @@ func TestNodeSDK(t *testing.T) {
 	bin := filepath.Join(dir, "vaultd")
 	run(t, ctx, ".", nil, "go", "build", "-o", bin, "../cmd/vaultd")
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	srv := startVaultd(t, bin, "serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(dir, "vault.db"), "--bootstrap-key-file", keyFile)
+	// --allow-host admits the loopback destinations of the proxy tests.
+	srv := startVaultd(t, bin, "serve", "--addr", "127.0.0.1:0", "--path", filepath.Join(dir, "vault.db"), "--bootstrap-key-file", keyFile,
+		"--allow-host", "127.0.0.1")
 	key, err := os.ReadFile(keyFile)
 	if err != nil {
 		t.Fatal(err)
