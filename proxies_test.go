@@ -119,6 +119,9 @@ func TestEphemeralProxyDetokenizesAndForwards(t *testing.T) {
 	h.Set("BT-API-KEY", "must-not-leave")
 	h.Set("X-API-KEY", "must-not-leave")
 	h.Set(vault.HeaderProxyKeepAlive, "timeout=5")
+	h.Set(vault.HeaderProxyConnection, "keep-alive")
+	h.Set("Connection", "X-Hop")
+	h.Set("X-Hop", "named by Connection: not forwarded")
 	h.Set("BT-TRACE-ID", "trace-1")
 	resp, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://" + destHost + "/api?v=1", Method: http.MethodPost,
 		Path: "/v1/charges", RawQuery: "expand=all", Header: h, Body: []byte(body)})
@@ -134,6 +137,8 @@ func TestEphemeralProxyDetokenizesAndForwards(t *testing.T) {
 	assert.Contains(t, got.Body, "12345678901234567890", "numbers keep every digit")
 	assert.Equal(t, "Bearer sk_test", got.Header.Get("Authorization"))
 	assert.Equal(t, "timeout=5", got.Header.Get("Keep-Alive"))
+	assert.Equal(t, "keep-alive", got.Header.Get("Connection"))
+	assert.Empty(t, got.Header.Get("X-Hop"), "a header the caller's Connection names is hop-by-hop")
 	for _, name := range []string{"Bt-Api-Key", "X-Api-Key", "Bt-Proxy-Url", "Bt-Proxy-Keep-Alive", "Bt-Trace-Id"} {
 		assert.Empty(t, got.Header.Values(name), name)
 	}
