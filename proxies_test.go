@@ -323,3 +323,22 @@ func TestProxyToStripeMock(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Equal(t, "400", resp.Header.Get(vault.HeaderProxyDestinationStatus))
 }
+
+// TestProxyPathConfinement: the path a caller appends cannot climb out of
+// the destination's base path, written or escaped.
+func TestProxyPathConfinement(t *testing.T) {
+	dest, opts := newDestination(t, nil)
+	v := openTestVault(t, opts...)
+	ctx := proxyCaller(t, v)
+	for _, path := range []string{"/../admin", "/a/%2e%2e/%2E%2E/admin", "/./x", "/a/%2e", "/%zz", "/a%2f..%2fb"} {
+		_, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://" + destHost + "/api/v1", Method: http.MethodGet, Path: path})
+		require.Error(t, err, path)
+		e, _ := errorsAsVault(err)
+		require.NotNil(t, e)
+		assert.Contains(t, e.Fields, "path", path)
+	}
+	assert.Zero(t, dest.count())
+	_, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://" + destHost + "/api/v1", Method: http.MethodGet, Path: "/a%20b/c..d/%2Fe"})
+	require.NoError(t, err)
+	assert.Equal(t, "/api/v1/a b/c..d//e", dest.last(t).Path)
+}

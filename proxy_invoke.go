@@ -629,6 +629,10 @@ type message struct {
 // it was not called).
 func (v *Vault) runProxy(ctx context.Context, pc *proxyCall, req ProxyRequest) (resp *ProxyResponse, destStatus int, err error) {
 	defer clear(pc.cert)
+	target, err := destinationURL(pc.op, pc.base, req.Path, req.RawQuery)
+	if err != nil {
+		return nil, 0, err
+	}
 	out := message{header: outboundHeader(req.Header), body: req.Body}
 	if !pc.anon && (pc.rec == nil || !pc.rec.NoDetokenize) {
 		if out.body, err = v.detokenizeBody(ctx, pc, out.header.Get("Content-Type"), out.body); err != nil {
@@ -644,7 +648,7 @@ func (v *Vault) runProxy(ctx context.Context, pc *proxyCall, req ProxyRequest) (
 			}
 		}
 	}
-	dest, err := v.callDestination(ctx, pc, req, out)
+	dest, err := v.callDestination(ctx, pc, req, target, out)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -677,15 +681,7 @@ type destResponse struct {
 }
 
 // callDestination sends the request to the destination.
-func (v *Vault) callDestination(ctx context.Context, pc *proxyCall, req ProxyRequest, out message) (*destResponse, error) {
-	target := *pc.base
-	target.Path, target.RawPath = joinURLPath(pc.base, req.Path)
-	switch {
-	case pc.base.RawQuery != "" && req.RawQuery != "":
-		target.RawQuery = pc.base.RawQuery + "&" + req.RawQuery
-	case req.RawQuery != "":
-		target.RawQuery = req.RawQuery
-	}
+func (v *Vault) callDestination(ctx context.Context, pc *proxyCall, req ProxyRequest, target *url.URL, out message) (*destResponse, error) {
 	client, err := v.proxies.clientFor(pc.cert)
 	if err != nil {
 		return nil, newError(KindInternal, pc.op, "%s", err.Error())
@@ -729,18 +725,35 @@ func (v *Vault) destinationError(pc *proxyCall, ctx context.Context, err error) 
 	return &Error{Kind: KindUnavailable, Op: pc.op, Detail: "the destination could not be reached", Err: err}
 }
 
-// joinURLPath appends path (escaped, from the inbound URL) to the base's.
-func joinURLPath(base *url.URL, path string) (string, string) {
+// destinationURL is the URL a request goes to: the base with the
+// request's path (escaped, as the inbound URL has it) and query appended.
+// A path segment that is not validly escaped, or that is "." or ".."
+// (written or escaped), is refused: the destination would resolve it out
+// of the base path a pre-configured proxy confines callers to.
+func destinationURL(op string, base *url.URL, path, rawQuery string) (*url.URL, error) {
+	target := *base
+	switch {
+	case base.RawQuery != "" && rawQuery != "":
+		target.RawQuery = base.RawQuery + "&" + rawQuery
+	case rawQuery != "":
+		target.RawQuery = rawQuery
+	}
 	if path == "" || path == "/" && base.Path != "" {
-		return base.Path, base.RawPath
+		return &target, nil
 	}
-	u := *base
+	for seg := range strings.SplitSeq(path, "/") {
+		un, err := url.PathUnescape(seg)
+		if err != nil || un == "." || un == ".." || strings.Contains(un, "/") && strings.Contains(un, "..") {
+			return nil, invalidField(op, "path", "must not hold dot segments or invalid escapes")
+		}
+	}
 	escaped := strings.TrimSuffix(base.EscapedPath(), "/") + "/" + strings.TrimPrefix(path, "/")
-	if p, err := url.PathUnescape(escaped); err == nil {
-		u.Path = p
-		u.RawPath = escaped
+	p, err := url.PathUnescape(escaped)
+	if err != nil {
+		return nil, invalidField(op, "path", "must not hold dot segments or invalid escapes")
 	}
-	return u.Path, u.RawPath
+	target.Path, target.RawPath = p, escaped
+	return &target, nil
 }
 
 // mediaType returns the media type of a Content-Type, lower case.
