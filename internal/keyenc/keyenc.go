@@ -9,8 +9,10 @@
 package keyenc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -19,26 +21,27 @@ var ErrMalformed = errors.New("keyenc: malformed key")
 
 // AppendString appends an escaped, terminated string part.
 func AppendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			dst = append(dst, 0, 0xff)
-		} else {
-			dst = append(dst, s[i])
+	// Runs without a zero byte (every id) are copied whole.
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			return append(append(dst, s...), 0, 1)
 		}
+		dst = append(append(dst, s[:i]...), 0, 0xff)
+		s = s[i+1:]
 	}
-	return append(dst, 0, 1)
 }
 
 // AppendBytes appends an escaped, terminated byte part.
 func AppendBytes(dst, b []byte) []byte {
-	for _, c := range b {
-		if c == 0 {
-			dst = append(dst, 0, 0xff)
-		} else {
-			dst = append(dst, c)
+	for {
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			return append(append(dst, b...), 0, 1)
 		}
+		dst = append(append(dst, b[:i]...), 0, 0xff)
+		b = b[i+1:]
 	}
-	return append(dst, 0, 1)
 }
 
 // AppendUint64 appends v as 8 big-endian bytes.

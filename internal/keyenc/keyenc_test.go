@@ -79,5 +79,21 @@ func FuzzBytes(f *testing.F) {
 			t.Fatalf("round trip of %x: %x %x %v", in, out, rest, err)
 		}
 		_, _, _ = Bytes(in) // arbitrary input never panics
+		if want := escapeEach(in); !bytes.Equal(enc, want) || !bytes.Equal(AppendString([]byte("p"), string(in)), append([]byte("p"), want...)) {
+			t.Fatalf("encoding of %x: %x, want %x", in, enc, want)
+		}
 	})
+}
+
+// escapeEach is the encoding byte by byte, as the format defines it.
+func escapeEach(b []byte) []byte {
+	out := []byte{}
+	for _, c := range b {
+		if c == 0 {
+			out = append(out, 0, 0xff)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return append(out, 0, 1)
 }
