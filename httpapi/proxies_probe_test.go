@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +21,14 @@ import (
 )
 
 const restProbeSecret = "sk_probe_config_9f3e"
+
+// proxyBug skips a probe of a known bug unless PROBE_BUGS=1.
+func proxyBug(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("PROBE_BUGS") != "1" {
+		t.Skip(why)
+	}
+}
 
 // probeProxy creates a proxy through the REST API and returns its key.
 func probeProxy(t *testing.T, f *fixture, body string) string {
@@ -162,4 +174,118 @@ func TestProbeRESTResponseHeaderInjection(t *testing.T) {
 		}
 		assert.Equal(t, 1, strings.Count(strings.ToLower(head), "\r\ncontent-length:")+strings.Count(strings.ToLower(head), "\r\ntransfer-encoding:"), "%q", head)
 	}
+}
+
+// TestProbeRESTTransformFramingHeaders: a response transform cannot put
+// framing or hop-by-hop headers (Transfer-Encoding, Upgrade) on the
+// vault's response: the wire carries one framing of the body.
+func TestProbeRESTTransformFramingHeaders(t *testing.T) {
+	proxyBug(t, `BUG: a response transform's Transfer-Encoding reaches the wire: append_header {"location":"Transfer-Encoding","value":"gzip"} (or a code transform's headers) makes /proxy answer "Transfer-Encoding: gzip" and "Transfer-Encoding: chunked" (Go's client: "too many transfer encodings"); hop-by-hop headers from transforms are not dropped`)
+	f, _ := newProxyFixture(t)
+	srv := httptest.NewServer(f.h)
+	t.Cleanup(srv.Close)
+	appended := probeProxy(t, f, `{"name":"te","destination_url":"https://example.com","require_auth":false,
+		"response_transforms":[{"type":"append_header","options":{"value":"gzip","location":"Transfer-Encoding"}}]}`)
+	coded := probeProxy(t, f, `{"name":"code","destination_url":"https://example.com","require_auth":false,
+		"response_transforms":[{"type":"code","code":"module.exports = async () => ({ body: 'x', headers: { 'Transfer-Encoding': 'gzip', 'Upgrade': 'h2c' } })"}]}`)
+	for _, k := range []string{appended, coded} {
+		res, err := http.Get(srv.URL + "/proxy?bt-proxy-key=" + k)
+		if assert.NoError(t, err, "the vault's response is well framed") {
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			assert.Empty(t, res.Header.Values("Upgrade"))
+		}
+	}
+}
+
+// TestProbeRequestsFormatRedacted: the proxy requests print no
+// configuration or certificate, whatever the verb.
+func TestProbeRequestsFormatRedacted(t *testing.T) {
+	c := vault.CreateProxyRequest{Name: "n", Configuration: vault.Secrets{"K": restProbeSecret}, ClientCertificate: vault.NewSecret("-----BEGIN PRIVATE KEY-----" + restProbeSecret)}
+	u := vault.UpdateProxyRequest(c)
+	r := vault.ProxyRequest{Key: vault.NewSecret(restProbeSecret), Body: []byte(restProbeSecret), Header: http.Header{"Authorization": {restProbeSecret}}}
+	for _, x := range []any{c, &c, u, &u, r, &r, []any{c, u, r}, map[string]any{"c": c}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			assert.NotContains(t, fmt.Sprintf(verb, x), restProbeSecret, "%s of %T", verb, x)
+		}
+	}
+}
+
+// fakeRemote is a connection to the test server that reports another
+// remote address, as a host's dialer reaching that address would.
+type fakeRemote struct {
+	net.Conn
+	addr string
+}
+
+func (c fakeRemote) RemoteAddr() net.Addr { return fakeAddr(c.addr) }
+
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "tcp" }
+func (a fakeAddr) String() string  { return string(a) }
+
+// remoteProbe is a vault without an allow-list whose host dialer lands on
+// the test server while reporting *remote as the address reached.
+func remoteProbe(t *testing.T, remote *string) (*vault.Vault, *proxyDest, context.Context) {
+	dest := &proxyDest{}
+	dest.srv = httptest.NewUnstartedServer(dest)
+	dest.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	dest.srv.StartTLS()
+	t.Cleanup(dest.srv.Close)
+	tr := dest.srv.Client().Transport.(*http.Transport).Clone()
+	addr := dest.srv.Listener.Addr().String()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return fakeRemote{c, *remote}, nil
+	}
+	f := newFixture(t, []vault.Option{vault.WithProxyClient(&http.Client{Transport: tr})})
+	app, err := f.v.CreateApplication(t.Context(), vault.CreateApplicationRequest{Name: "i", Type: vault.AppPrivate, Permissions: []string{vault.PermProxyInvoke}})
+	require.NoError(t, err)
+	p, err := f.v.Authenticate(t.Context(), app.Key.Reveal())
+	require.NoError(t, err)
+	return f.v, dest, vault.WithPrincipal(t.Context(), p)
+}
+
+// TestProbeNonPublicAddressesHeld: loopback, private, link-local, CGNAT,
+// "this network", multicast and their IPv4-mapped forms are refused at
+// dial time; a public address is served.
+func TestProbeNonPublicAddressesHeld(t *testing.T) {
+	var remote string
+	v, dest, ctx := remoteProbe(t, &remote)
+	for _, a := range []string{"127.0.0.1:443", "10.0.0.1:443", "169.254.169.254:443", "100.100.100.200:443", "0.0.0.0:443", "0.1.2.3:443",
+		"224.0.0.1:443", "[::1]:443", "[::]:443", "[::ffff:127.0.0.1]:443", "[::ffff:169.254.169.254]:443", "[fe80::1%eth0]:443",
+		"[fd00:ec2::254]:443", "[ff02::1]:443", "garbage"} {
+		remote = a
+		_, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://example.com", Method: http.MethodGet})
+		assert.Equal(t, vault.KindForbidden, vault.KindOf(err), "%s: %v", a, err)
+	}
+	assert.Zero(t, dest.calls())
+	remote = "93.184.215.14:443"
+	_, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://example.com", Method: http.MethodGet})
+	require.NoError(t, err)
+}
+
+// TestProbeNonGlobalAddresses: addresses the IANA special-purpose
+// registries mark not globally reachable are not public destinations:
+// benchmarking (198.18/15, used by fake-IP resolvers), reserved 240/4 and
+// broadcast, IETF 192.0.0/24, documentation ranges, NAT64 prefixes
+// embedding a private IPv4 (64:ff9b::/96 with 169.254.169.254, and the
+// local-use 64:ff9b:1::/48), IPv4-compatible and site-local IPv6, 6to4
+// embedding loopback.
+func TestProbeNonGlobalAddresses(t *testing.T) {
+	proxyBug(t, "BUG: publicAddr accepts non-global ranges: 198.18.0.0/15, 240.0.0.0/4, 255.255.255.255, 192.0.0.0/24, 192.0.2.0/24, 64:ff9b::a9fe:a9fe, 64:ff9b:1::/48, ::127.0.0.1, fec0::/10, 2002:7f00:1::/48, 2001:db8::/32")
+	var remote string
+	v, dest, ctx := remoteProbe(t, &remote)
+	for _, a := range []string{"198.18.0.1:443", "240.0.0.1:443", "255.255.255.255:443", "192.0.0.170:443", "192.0.2.1:443",
+		"[64:ff9b::a9fe:a9fe]:443", "[64:ff9b::7f00:1]:443", "[64:ff9b:1::a00:1]:443", "[::127.0.0.1]:443", "[fec0::1]:443",
+		"[2002:7f00:1::1]:443", "[2001:db8::1]:443"} {
+		remote = a
+		_, err := v.Proxy(ctx, vault.ProxyRequest{Destination: "https://example.com", Method: http.MethodGet})
+		assert.Equal(t, vault.KindForbidden, vault.KindOf(err), "%s: %v", a, err)
+	}
+	assert.Zero(t, dest.calls())
 }
