@@ -574,3 +574,26 @@ func TestProbeRulesShapeDetokenization(t *testing.T) {
 	assert.Equal(t, vault.KindForbidden, vault.KindOf(err), "token:read on the container does not reveal through a proxy")
 	assert.Equal(t, calls, dest.count())
 }
+
+// TestProbeEventsCarryNoData: whatever a transform throws or the call
+// fails with, proxy.invoked quotes neither the data nor the
+// configuration.
+func TestProbeEventsCarryNoData(t *testing.T) {
+	_, opts := newDestination(t, nil)
+	v, events := openReactorVault(t, opts...)
+	card := createCard(t, v, testCardNumber, nil)
+	ctx := proxyCaller(t, v)
+	body := []byte(`{"n":"{{ ` + card.ID + ` | json: '$.number' }}"}`)
+	for _, code := range []string{
+		`const { BadRequestError } = require('@basis-theory/basis-theory-reactor-formulas-sdk-js'); module.exports = async (req) => { throw new BadRequestError(req.args.body.n + req.configuration.SECRET); }`,
+		`module.exports = async (req) => ({ body: req.args.body, headers: { 'X-Bad': req.args.body.n + '\r\n' + req.configuration.SECRET } })`,
+	} {
+		p := transformProxy(t, v, []vault.ProxyTransform{{Type: vault.ProxyTransformCode, Code: code}}, nil)
+		_, err := v.Proxy(ctx, vault.ProxyRequest{Key: p.Key, Method: http.MethodPost, Header: jsonHeader(), Body: body})
+		require.Error(t, err)
+	}
+	all := events.json(t)
+	assert.Contains(t, all, vault.EventProxyInvoked)
+	assert.NotContains(t, all, testCardNumber)
+	assert.NotContains(t, all, "s3cr3t")
+}

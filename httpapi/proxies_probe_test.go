@@ -289,3 +289,30 @@ func TestProbeNonGlobalAddresses(t *testing.T) {
 	}
 	assert.Zero(t, dest.calls())
 }
+
+// TestProbeForeignApplication: a proxy cannot be made to act as another
+// tenant's application, and odd methods end in a response or a wrapped
+// error, never a panic.
+func TestProbeForeignApplication(t *testing.T) {
+	f, _ := newProxyFixture(t)
+	_, mgmt, err := f.v.CreateTenant(t.Context(), vault.CreateTenantRequest{Name: "Other"})
+	require.NoError(t, err)
+	f.vars["other_mgmt"] = mgmt.Key.Reveal()
+	res, body := f.do(t, "POST", "/proxies", key("other_mgmt"), `{"name":"x","destination_url":"https://example.com","application":{"id":"{creator_app}"}}`)
+	assert.GreaterOrEqual(t, res.StatusCode, 400, "%s", body)
+	assert.Less(t, res.StatusCode, 500, "%s", body)
+	res, body = f.do(t, "POST", "/proxies", key("other_mgmt"), `{"name":"x","destination_url":"https://example.com"}`)
+	require.Equal(t, http.StatusCreated, res.StatusCode, "%s", body)
+	var p map[string]any
+	require.NoError(t, json.Unmarshal(body, &p))
+	f.vars["other_proxy"] = p["id"].(string)
+	res, body = f.do(t, "PATCH", "/proxies/{other_proxy}", with(key("other_mgmt"), "Content-Type", "application/merge-patch+json"), `{"application":{"id":"{creator_app}"}}`)
+	assert.GreaterOrEqual(t, res.StatusCode, 400, "%s", body)
+	res, body = f.do(t, "PUT", "/proxies/{other_proxy}", key("other_mgmt"), `{"name":"x","destination_url":"https://example.com","application":{"id":"{creator_app}"}}`)
+	assert.GreaterOrEqual(t, res.StatusCode, 400, "%s", body)
+	for _, m := range []string{"CONNECT", "TRACE", "PROPFIND", "M-SEARCH", "OPTIONS", "HEAD"} {
+		res, _ := f.do(t, m, "/proxy/x", with(key("invoker"), "BT-PROXY-URL", "https://example.com"), "")
+		assert.NotEqual(t, http.StatusInternalServerError, res.StatusCode, m)
+	}
+	assert.NotContains(t, f.logs.String(), "panic")
+}
