@@ -239,8 +239,11 @@
 //     dropped. Enabling it again (PUT with status enabled) clears
 //     failing_since.
 //   - Destinations: by default a URL must be https, carry no user
-//     information, and not name a literal loopback, private, link-local,
-//     multicast or unspecified address (KindInvalid at "url"); every
+//     information, have a port from 1 to 65535, and not name a literal
+//     address that [PublicAddress] refuses (loopback, private, link-local,
+//     multicast, unspecified, or a special-purpose range that is not
+//     global or embeds another address: NAT64, 6to4, benchmarking,
+//     documentation, reserved, ...) (KindInvalid at "url"); every
 //     connection is checked again on the address dialed (a net.Dialer
 //     Control hook), so a name that resolves, or is rebound, to such an
 //     address is refused too. No proxy is used. [WithWebhookHosts] sets an

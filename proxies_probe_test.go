@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
 	"strings"
 	"testing"
@@ -29,15 +28,6 @@ func proxyErrText(err error) string {
 	}
 	b, _ := json.Marshal(err)
 	return fmt.Sprintf("%v %+v %s", err, err, b)
-}
-
-// proxyBug skips a probe of a known bug unless PROBE_BUGS=1 (the
-// reproduction: PROBE_BUGS=1 go test -run TestProbe...).
-func proxyBug(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("PROBE_BUGS") != "1" {
-		t.Skip(why)
-	}
 }
 
 // assertProxyVaultError asserts err is nil or a *vault.Error.
@@ -84,7 +74,6 @@ func TestProbeDestinationParserTricks(t *testing.T) {
 // undotted forms are (the dial-time check is the second line, not the
 // only one).
 func TestProbeDestinationTrailingDots(t *testing.T) {
-	proxyBug(t, "BUG: checkDestination accepts https://localhost./, https://foo.localhost./ and https://127.0.0.1./ (only the dial-time check refuses them, as KindForbidden)")
 	dest, _ := newDestination(t, nil)
 	v := openTestVault(t, vault.WithProxyClient(clientTo(dest.srv)))
 	ctx := proxyCaller(t, v)
@@ -167,14 +156,12 @@ func probePathsStayUnder(t *testing.T, backslash bool, paths ...string) {
 // containers (Tomcat, Jetty, Spring): "/api/v1/..;/admin" is served as
 // "/api/admin".
 func TestProbePathMatrixParams(t *testing.T) {
-	proxyBug(t, "BUG: destinationURL forwards \"..;\" segments (and %2e%2e;): Path \"/..;/admin\" under base /api/v1 reaches /api/v1/..;/admin, which servlet containers resolve to /api/admin")
 	probePathsStayUnder(t, false, "/..;/admin", "/%2e%2e;/admin", "/..;x=1/..;/admin", "/.;/..;/admin")
 }
 
 // TestProbePathBackslash: "\..\" (written or as %5C) is a dot segment to
 // servers that take "\" for "/" (IIS, some routers).
 func TestProbePathBackslash(t *testing.T) {
-	proxyBug(t, `BUG: destinationURL forwards backslash dot segments: Path "/%5C..%5Cadmin" (or "/\..\admin") under /api/v1 reaches /api/v1/\..\admin, which a server treating \ as / resolves to /api/admin`)
 	probePathsStayUnder(t, true, `/\..\admin`, "/%5C..%5Cadmin", "/%5c..%5c..%5cadmin")
 }
 
@@ -403,7 +390,6 @@ func TestProbeDestinationResponseHeaders(t *testing.T) {
 // Connection header names is hop-by-hop and is not passed back, as it is
 // not forwarded on the request side.
 func TestProbeResponseConnectionNamed(t *testing.T) {
-	proxyBug(t, "BUG: responseHeader drops the fixed hop-by-hop list but not the headers the destination's Connection names (outboundHeader does, the response side does not)")
 	dest, opts := newDestination(t, nil)
 	v := openTestVault(t, opts...)
 	ctx := proxyCaller(t, v)

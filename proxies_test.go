@@ -192,6 +192,7 @@ func TestProxyDestinationRules(t *testing.T) {
 		"an IPv6 literal":        {open, "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/", vault.KindInvalid},
 		"localhost":              {open, "https://localhost/", vault.KindInvalid},
 		"user info":              {open, "https://u:p@" + destHost, vault.KindInvalid},
+		"a port out of range":    {listed, "https://" + destHost + ":99999/", vault.KindInvalid},
 		"not absolute":           {open, "/api", vault.KindInvalid},
 		"off the list":           {listed, "https://api.stripe.com/", vault.KindInvalid},
 		"a port off the list":    {openTestVault(t, vault.WithProxyHosts(destHost+":8443")), "https://" + destHost + "/", vault.KindInvalid},

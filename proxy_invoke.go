@@ -239,6 +239,9 @@ func (r *proxyRuntime) checkDestination(raw string) string {
 	if u.Fragment != "" || u.RawFragment != "" {
 		return "must not carry a fragment"
 	}
+	if !validPort(u.Port()) {
+		return "must have a port from 1 to 65535"
+	}
 	host := strings.ToLower(u.Hostname())
 	if r.hosts != nil {
 		if u.Scheme != "https" && u.Scheme != "http" {
@@ -252,10 +255,11 @@ func (r *proxyRuntime) checkDestination(raw string) string {
 	if u.Scheme != "https" {
 		return "must be an https URL"
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
+	name := strings.TrimRight(host, ".") // a fully qualified name is the same host
+	if _, err := netip.ParseAddr(name); err == nil {
 		return "must name a host by its DNS name, not an IP address"
 	}
-	if !strings.Contains(host, ".") || strings.HasSuffix(host, ".localhost") || host == "localhost" {
+	if !strings.Contains(name, ".") || strings.HasSuffix(name, ".localhost") || name == "localhost" {
 		return "must name a public DNS host"
 	}
 	return ""
@@ -303,13 +307,14 @@ func (r ProxyResponse) String() string {
 // Format prints the response as String does, whatever the verb.
 func (r ProxyResponse) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.String()) }
 
-// Write writes the response to w.
+// Write writes the response to w, without hop-by-hop or framing headers
+// (Content-Length, Transfer-Encoding, Connection and those it names, ...):
+// the server frames the body itself.
 func (r *ProxyResponse) Write(w http.ResponseWriter) {
 	h := w.Header()
-	for k, vs := range r.Header {
-		h[k] = append([]string(nil), vs...)
+	for k, vs := range responseHeader(r.Header) { // never framing headers: the server frames the body
+		h[k] = vs
 	}
-	h.Del("Content-Length")
 	w.WriteHeader(r.StatusCode)
 	_, _ = w.Write(r.Body)
 }
@@ -370,12 +375,7 @@ var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy
 // BT-PROXY-CONNECTION copied into Keep-Alive and Connection.
 func outboundHeader(h http.Header) http.Header {
 	out := http.Header{}
-	drop := map[string]bool{}
-	for _, v := range h.Values("Connection") {
-		for f := range strings.SplitSeq(v, ",") {
-			drop[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
-		}
-	}
+	drop := connectionNamed(h)
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
 		if drop[ck] || isHop(ck) || strings.HasPrefix(ck, "Bt-") || ck == "X-Api-Key" {
@@ -401,17 +401,31 @@ func isHop(canonical string) bool {
 	return false
 }
 
-// responseHeader is the destination's header without hop-by-hop headers.
+// responseHeader is h without hop-by-hop and framing headers, nor those
+// its Connection header names: what a response may carry to the caller,
+// whoever set it (the destination, a transform).
 func responseHeader(h http.Header) http.Header {
 	out := http.Header{}
+	drop := connectionNamed(h)
 	for k, vs := range h {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
-		if isHop(ck) {
+		if isHop(ck) || drop[ck] {
 			continue
 		}
 		out[ck] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// connectionNamed is the set of headers h's Connection header names.
+func connectionNamed(h http.Header) map[string]bool {
+	drop := map[string]bool{}
+	for _, v := range h.Values("Connection") {
+		for f := range strings.SplitSeq(v, ",") {
+			drop[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
+		}
+	}
+	return drop
 }
 
 // proxyCall is one proxy invocation on its way.
@@ -464,6 +478,14 @@ func (v *Vault) Proxy(ctx context.Context, req ProxyRequest) (*ProxyResponse, er
 		return nil, err
 	}
 	resp, destStatus, err := v.runProxy(ctx, pc, req)
+	if resp != nil {
+		// Whoever set them (the destination, a transform), a response
+		// carries no hop-by-hop or framing header to the caller.
+		resp.Header = responseHeader(resp.Header)
+		if destStatus != 0 {
+			resp.Header.Set(HeaderProxyDestinationStatus, fmt.Sprint(destStatus))
+		}
+	}
 	v.emitProxyInvoked(ctx, pc, req, destStatus, resp, time.Since(start), err)
 	return resp, err
 }
@@ -743,7 +765,7 @@ func destinationURL(op string, base *url.URL, path, rawQuery string) (*url.URL, 
 	}
 	for seg := range strings.SplitSeq(path, "/") {
 		un, err := url.PathUnescape(seg)
-		if err != nil || un == "." || un == ".." || strings.Contains(un, "/") && strings.Contains(un, "..") {
+		if err != nil || isDotSegment(un) {
 			return nil, invalidField(op, "path", "must not hold dot segments or invalid escapes")
 		}
 	}
@@ -754,6 +776,20 @@ func destinationURL(op string, base *url.URL, path, rawQuery string) (*url.URL, 
 	}
 	target.Path, target.RawPath = p, escaped
 	return &target, nil
+}
+
+// isDotSegment reports whether a decoded path segment is, or hides, a dot
+// segment as some server would read it: split also at "/" (escaped) and
+// at a backslash (read as "/" by some), each part without its ";"
+// parameters (read so by servlet containers), "." or "..".
+func isDotSegment(seg string) bool {
+	for part := range strings.FieldsFuncSeq(seg, func(r rune) bool { return r == '/' || r == '\\' }) {
+		part, _, _ = strings.Cut(part, ";")
+		if part == "." || part == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // mediaType returns the media type of a Content-Type, lower case.
@@ -936,6 +972,9 @@ func (v *Vault) runCode(ctx context.Context, pc *proxyCall, path string, t Proxy
 		for k, val := range cr.Headers {
 			if !validHeaderName(k) {
 				return nil, runtimeFailure(pc.op, "the transform returned a header with an invalid name")
+			}
+			if isHop(textproto.CanonicalMIMEHeaderKey(k)) {
+				continue // framing and hop-by-hop headers are the vault's to set
 			}
 			h.Set(k, val)
 		}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/textproto"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tokenvault/vault/expr"
@@ -90,8 +92,11 @@ func checkResponseTransform(fe fieldErrors, path string, t *ProxyTransform, opts
 			checkLocation(fe, path+".options", opts.Location)
 		}
 	case ProxyTransformAppendHeader:
-		if !validHeaderName(opts.Location) {
+		switch {
+		case !validHeaderName(opts.Location):
 			fe.add(path+".options.location", "must be a header name")
+		case isHop(textproto.CanonicalMIMEHeaderKey(opts.Location)) || strings.HasPrefix(textproto.CanonicalMIMEHeaderKey(opts.Location), "Bt-"):
+			fe.add(path+".options.location", "must not be a hop-by-hop, framing or BT- header")
 		}
 	case ProxyTransformAppendText:
 		if opts.Location != "" {

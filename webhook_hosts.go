@@ -2,6 +2,7 @@ package vault
 
 import (
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,15 @@ func webhookHostKey(h string) string {
 func webhookHostAllowed(hosts map[string]bool, host, port string) bool {
 	host = strings.ToLower(host)
 	return hosts[host] || hosts[net.JoinHostPort(host, port)]
+}
+
+// validPort reports whether a URL's port is absent or from 1 to 65535.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // urlPort is the port of a URL: its own, or its scheme's.

@@ -356,6 +356,9 @@ func (v *Vault) checkWebhookURL(raw string) string {
 	if u.Fragment != "" || u.RawFragment != "" {
 		return "must not carry a fragment"
 	}
+	if !validPort(u.Port()) {
+		return "must have a port from 1 to 65535"
+	}
 	host := strings.ToLower(u.Hostname())
 	if hosts := v.webhooks.hosts; hosts != nil {
 		if u.Scheme != "https" && u.Scheme != "http" {
@@ -375,23 +378,58 @@ func (v *Vault) checkWebhookURL(raw string) string {
 	return ""
 }
 
-// cgnat is the shared address space of RFC 6598, private in practice.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+// nonGlobal are the special-purpose ranges of the IANA registries that
+// are not globally reachable, or that embed another address (NAT64, 6to4,
+// Teredo, IPv4-compatible), beyond those net/netip classifies: a
+// destination in one of them could reach a network that is not the
+// Internet (a fake-IP resolver's 198.18/15, a NAT64 gateway to a private
+// IPv4 address).
+var nonGlobal = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{
+		"0.0.0.0/8",       // "this network"
+		"100.64.0.0/10",   // shared address space (RFC 6598), private in practice
+		"192.0.0.0/24",    // IETF protocol assignments
+		"192.0.2.0/24",    // documentation (TEST-NET-1)
+		"198.18.0.0/15",   // benchmarking; fake-IP DNS resolvers
+		"198.51.100.0/24", // documentation (TEST-NET-2)
+		"203.0.113.0/24",  // documentation (TEST-NET-3)
+		"240.0.0.0/4",     // reserved, and the broadcast address
+		"::/96",           // IPv4-compatible (deprecated) and the unspecified address
+		"64:ff9b::/96",    // NAT64
+		"64:ff9b:1::/48",  // local-use NAT64
+		"100::/64",        // discard-only
+		"2001::/23",       // IETF protocol assignments, Teredo among them
+		"2001:db8::/32",   // documentation
+		"2002::/16",       // 6to4, which embeds an IPv4 address
+		"fec0::/10",       // site-local (deprecated)
+	} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
 
-// publicAddr reports whether ip is an address a webhook may reach without
-// the host allowing it: not loopback, private, link-local, multicast or
-// unspecified.
-// PublicAddress reports whether the destination rules of webhooks (and of
-// vaultd's other outbound requests) admit ip without an allow-list entry:
-// it is none of loopback, private, link-local, multicast, unspecified,
-// carrier-grade NAT (100.64.0.0/10) or 0.0.0.0/8.
+// PublicAddress reports whether the destination rules of webhooks,
+// proxies and vaultd's other outbound requests admit ip without an
+// allow-list entry: it is globally reachable, none of loopback, private,
+// link-local, multicast or unspecified, nor in a special-purpose range that
+// is not global or that embeds another address (shared address space,
+// benchmarking, documentation, reserved, NAT64, 6to4, Teredo,
+// IPv4-compatible, site-local, discard).
 func PublicAddress(ip netip.Addr) bool { return publicAddr(ip) }
 
 func publicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
-	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() &&
-		!ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() && !ip.IsUnspecified() && !cgnat.Contains(ip) &&
-		!(ip.Is4() && ip.As4()[0] == 0) // 0.0.0.0/8: "this network"
+	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonGlobal {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateWebhook creates a webhook, with a new signing key, and returns it
