@@ -257,6 +257,9 @@ func (v *Vault) auditEventTx(ctx context.Context, tx storage.Tx, tenant, typ str
 	if entity == "" {
 		entity = TypeToken
 	}
+	if id == "" {
+		return nil // no entity to log it under: the ephemeral proxy's calls
+	}
 	return v.auditTx(ctx, tx, tenant, entity, id, op.op, op.msg)
 }
 
@@ -387,6 +390,9 @@ func (v *Vault) auditEventLater(ctx context.Context, tenant, typ string, data ma
 	id := ""
 	if m, ok := data[op.member].(map[string]any); ok {
 		id, _ = m[op.idKey].(string)
+	}
+	if id == "" {
+		return // no entity to log it under: the ephemeral proxy's calls (their token uses are logged)
 	}
 	v.auditLater(ctx, tenant, op.entity, id, op.op, op.msg, false)
 }

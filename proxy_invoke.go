@@ -312,8 +312,11 @@ func (r ProxyResponse) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.
 // the server frames the body itself.
 func (r *ProxyResponse) Write(w http.ResponseWriter) {
 	h := w.Header()
-	for k, vs := range responseHeader(r.Header) { // never framing headers: the server frames the body
-		h[k] = vs
+	drop := connectionNamed(r.Header)
+	for k, vs := range r.Header { // never framing headers: the server frames the body
+		if ck := textproto.CanonicalMIMEHeaderKey(k); !isHop(ck) && !drop[ck] {
+			h[ck] = vs
+		}
 	}
 	w.WriteHeader(r.StatusCode)
 	_, _ = w.Write(r.Body)
@@ -419,8 +422,12 @@ func responseHeader(h http.Header) http.Header {
 
 // connectionNamed is the set of headers h's Connection header names.
 func connectionNamed(h http.Header) map[string]bool {
+	vs := h.Values("Connection")
+	if len(vs) == 0 {
+		return nil
+	}
 	drop := map[string]bool{}
-	for _, v := range h.Values("Connection") {
+	for _, v := range vs {
 		for f := range strings.SplitSeq(v, ",") {
 			drop[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(f))] = true
 		}
@@ -674,11 +681,11 @@ func (v *Vault) runProxy(ctx context.Context, pc *proxyCall, req ProxyRequest) (
 	if err != nil {
 		return nil, 0, err
 	}
-	resp = &ProxyResponse{StatusCode: dest.StatusCode, Header: responseHeader(dest.Header), Body: dest.body}
-	resp.Header.Set(HeaderProxyDestinationStatus, fmt.Sprint(dest.StatusCode))
+	resp = &ProxyResponse{StatusCode: dest.StatusCode, Header: dest.Header, Body: dest.body} // Proxy filters the header
 	if pc.rec == nil || dest.StatusCode < 200 || dest.StatusCode > 299 {
 		return resp, dest.StatusCode, nil
 	}
+	resp.Header = responseHeader(resp.Header) // as response transforms see it
 	in := message{header: resp.Header, body: resp.Body}
 	for i, t := range pc.rec.Responses {
 		path := fmt.Sprintf("%s[%d]", proxyResponsesField, i)
@@ -687,12 +694,10 @@ func (v *Vault) runProxy(ctx context.Context, pc *proxyCall, req ProxyRequest) (
 			return nil, dest.StatusCode, err
 		}
 		if short != nil {
-			short.Header.Set(HeaderProxyDestinationStatus, fmt.Sprint(dest.StatusCode))
 			return short, dest.StatusCode, nil
 		}
 	}
 	resp.Header, resp.Body = in.header, in.body
-	resp.Header.Set(HeaderProxyDestinationStatus, fmt.Sprint(dest.StatusCode))
 	return resp, dest.StatusCode, nil
 }
 
