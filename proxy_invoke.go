@@ -223,46 +223,7 @@ func (r *proxyRuntime) clientFor(certPEM []byte) (*http.Client, error) {
 
 // checkDestination returns why a proxy destination is refused, or "".
 func (r *proxyRuntime) checkDestination(raw string) string {
-	if raw == "" {
-		return "is required"
-	}
-	if len(raw) > maxWebhookURL {
-		return fmt.Sprintf("must be at most %d characters", maxWebhookURL)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return "must be an absolute URL"
-	}
-	if u.User != nil {
-		return "must not carry user information"
-	}
-	if u.Fragment != "" || u.RawFragment != "" {
-		return "must not carry a fragment"
-	}
-	if !validPort(u.Port()) {
-		return "must have a port from 1 to 65535"
-	}
-	host := strings.ToLower(u.Hostname())
-	if r.hosts != nil {
-		if u.Scheme != "https" && u.Scheme != "http" {
-			return "must be an http or https URL"
-		}
-		if !webhookHostAllowed(r.hosts, host, urlPort(u.Scheme, u.Port())) {
-			return "must name a host the vault allows"
-		}
-		return ""
-	}
-	if u.Scheme != "https" {
-		return "must be an https URL"
-	}
-	name := strings.TrimRight(host, ".") // a fully qualified name is the same host
-	if _, err := netip.ParseAddr(name); err == nil {
-		return "must name a host by its DNS name, not an IP address"
-	}
-	if !strings.Contains(name, ".") || strings.HasSuffix(name, ".localhost") || name == "localhost" {
-		return "must name a public DNS host"
-	}
-	return ""
+	return checkOutboundURL(raw, r.hosts, true)
 }
 
 // ProxyRequest is a request to forward through a proxy: the ephemeral one

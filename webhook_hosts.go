@@ -1,7 +1,10 @@
 package vault
 
 import (
+	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -40,4 +43,54 @@ func urlPort(scheme, port string) string {
 		return "80"
 	}
 	return "443"
+}
+
+// checkOutboundURL returns why raw is refused as the destination of an
+// outbound request (a webhook's, a proxy's), or "". With an allow-list
+// (hosts not nil) it must name one of its hosts, over http or https;
+// without, it must be https and not name a non-public address (a name is
+// checked again on the address dialed), nor, when dnsOnly, any IP literal
+// or localhost. A name with a trailing dot is the same host.
+func checkOutboundURL(raw string, hosts map[string]bool, dnsOnly bool) string {
+	if raw == "" {
+		return "is required"
+	}
+	if len(raw) > maxWebhookURL {
+		return fmt.Sprintf("must be at most %d characters", maxWebhookURL)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return "must be an absolute URL"
+	case u.User != nil:
+		return "must not carry user information"
+	case u.Fragment != "" || u.RawFragment != "":
+		return "must not carry a fragment"
+	case !validPort(u.Port()):
+		return "must have a port from 1 to 65535"
+	}
+	host := strings.ToLower(u.Hostname())
+	if hosts != nil {
+		if u.Scheme != "https" && u.Scheme != "http" {
+			return "must be an http or https URL"
+		}
+		if !webhookHostAllowed(hosts, host, urlPort(u.Scheme, u.Port())) {
+			return "must name a host the vault allows"
+		}
+		return ""
+	}
+	if u.Scheme != "https" {
+		return "must be an https URL"
+	}
+	name := strings.TrimRight(host, ".")
+	ip, err := netip.ParseAddr(name)
+	switch {
+	case err == nil && dnsOnly:
+		return "must name a host by its DNS name, not an IP address"
+	case err == nil && !publicAddr(ip):
+		return "must not name a private, loopback, link-local or unspecified address"
+	case dnsOnly && (!strings.Contains(name, ".") || strings.HasSuffix(name, ".localhost") || name == "localhost"):
+		return "must name a public DNS host"
+	}
+	return ""
 }

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/mail"
 	"net/netip"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -340,42 +339,7 @@ func (v *Vault) checkWebhook(op string, req CreateWebhookRequest) error {
 
 // checkWebhookURL returns why a destination is refused, or "".
 func (v *Vault) checkWebhookURL(raw string) string {
-	if raw == "" {
-		return "is required"
-	}
-	if len(raw) > maxWebhookURL {
-		return fmt.Sprintf("must be at most %d characters", maxWebhookURL)
-	}
-	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
-		return "must be an absolute URL"
-	}
-	if u.User != nil {
-		return "must not carry user information"
-	}
-	if u.Fragment != "" || u.RawFragment != "" {
-		return "must not carry a fragment"
-	}
-	if !validPort(u.Port()) {
-		return "must have a port from 1 to 65535"
-	}
-	host := strings.ToLower(u.Hostname())
-	if hosts := v.webhooks.hosts; hosts != nil {
-		if u.Scheme != "https" && u.Scheme != "http" {
-			return "must be an http or https URL"
-		}
-		if !webhookHostAllowed(hosts, host, urlPort(u.Scheme, u.Port())) {
-			return "must name a host the vault allows"
-		}
-		return ""
-	}
-	if u.Scheme != "https" {
-		return "must be an https URL"
-	}
-	if ip, err := netip.ParseAddr(host); err == nil && !publicAddr(ip) {
-		return "must not name a private, loopback, link-local or unspecified address"
-	}
-	return ""
+	return checkOutboundURL(raw, v.webhooks.hosts, false)
 }
 
 // nonGlobal are the special-purpose ranges of the IANA registries that
