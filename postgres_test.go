@@ -23,11 +23,19 @@ import (
 // two processes would.
 func openPostgresVault(t *testing.T, schema string) *vault.Vault {
 	t.Helper()
+	return openPostgresVaultBatch(t, schema, 0)
+}
+
+// openPostgresVaultBatch is openPostgresVault with the store's
+// Config.MaxBatch (0: its default, group commit; 1: a transaction per
+// Update).
+func openPostgresVaultBatch(t *testing.T, schema string, maxBatch int) *vault.Vault {
+	t.Helper()
 	dsn := os.Getenv("VAULT_TEST_POSTGRES_DSN")
 	if dsn == "" {
 		t.Skip("VAULT_TEST_POSTGRES_DSN not set")
 	}
-	store, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn, Schema: schema})
+	store, err := postgres.Open(t.Context(), postgres.Config{DSN: dsn, Schema: schema, MaxBatch: maxBatch})
 	require.NoError(t, err)
 	v, err := vault.Open("", vault.WithStore(store), vault.WithKeyProvider(testProvider(t)), vault.WithSweepInterval(0))
 	require.NoError(t, err)

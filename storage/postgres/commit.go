@@ -59,9 +59,15 @@ type group struct {
 
 	unconfirmed []*member  // functions that returned nil; some of their statements are in out
 	ran         []*request // functions whose statements all succeeded, answered at the commit
-	redo        []*request // functions to run again, in order, before any queued one
-	failed      *member    // the function whose statement failed in the latest round trip
-	failErr     error
+	// refused are functions after the first that returned an error: what
+	// they saw held the uncommitted writes of the functions before them, so
+	// their answer waits for the commit (a caller told "not found" by a
+	// delete not yet committed could read the token again at once), and
+	// they run again if the transaction does not commit.
+	refused []*request
+	redo    []*request // functions to run again, in order, before any queued one
+	failed  *member    // the function whose statement failed in the latest round trip
+	failErr error
 }
 
 // member is a function that returned nil, until its last statement
@@ -257,7 +263,11 @@ func (s *Store) runOne(g *group, r *request) {
 			return
 		}
 		r.err, r.cause = err, t.err
-		close(r.done)
+		if first {
+			close(r.done) // it saw only what was committed
+		} else {
+			g.refused = append(g.refused, r)
+		}
 		return
 	}
 	if !t.sent && first {
@@ -392,14 +402,23 @@ func (s *Store) finish(g *group) {
 		close(r.done)
 	}
 	g.ran = g.ran[:0]
+	for _, r := range g.refused {
+		if err == nil {
+			close(r.done) // their own errors, now that what they saw is committed
+		} else {
+			r.err, r.cause = nil, nil
+			g.redo = append(g.redo, r)
+		}
+	}
+	g.refused = g.refused[:0]
 	s.reset(g)
 }
 
 // rollback ends g's transaction, dropping everything in it: the functions it
 // carried run again.
 func (s *Store) rollback(g *group) {
-	g.redo = append(g.ran, g.redo...)
-	g.ran = nil
+	g.redo = append(append(g.ran, g.refused...), g.redo...)
+	g.ran, g.refused = nil, nil
 	s.reset(g)
 }
 
@@ -426,6 +445,11 @@ func (s *Store) reset(g *group) {
 	g.unconfirmed = g.unconfirmed[:0]
 	g.redo = append(g.redo, g.ran...)
 	g.ran = g.ran[:0]
+	for _, r := range g.refused {
+		r.err, r.cause = nil, nil
+		g.redo = append(g.redo, r)
+	}
+	g.refused = g.refused[:0]
 	g.begun, g.out, g.count, g.lead = false, &pgx.Batch{}, 0, nil
 }
 

@@ -34,9 +34,10 @@ const (
 	DefaultRetryDelay = 10 * time.Millisecond
 	// DefaultMaxKeyLocks is the key lock budget of Config.MaxKeyLocks.
 	DefaultMaxKeyLocks = 256
-	// DefaultMaxBatch is the group size of a zero Config.MaxBatch: 1, no
-	// group commit, which is opt-in for now (see # Group commit).
-	DefaultMaxBatch = 1
+	// DefaultMaxBatch is the group size of a zero Config.MaxBatch:
+	// GroupMaxBatch, group commit (see # Group commit). 1 runs each Update
+	// in a transaction of its own.
+	DefaultMaxBatch = GroupMaxBatch
 	// GroupMaxBatch is the group size that was measured: it stays below the
 	// 64 subtransactions a PostgreSQL backend caches, past which every
 	// snapshot of the server gets slower.
@@ -97,9 +98,9 @@ type Config struct {
 	MaxKeyLocks int
 
 	// MaxBatch is the most Update functions one PostgreSQL transaction
-	// carries (see # Group commit); 1, every Update in a transaction of its
-	// own, when zero (DefaultMaxBatch). GroupMaxBatch (32) is what was
-	// measured. At most 64.
+	// carries (see # Group commit); DefaultMaxBatch (GroupMaxBatch, 32, what
+	// was measured) when zero; 1 runs every Update in a transaction of its
+	// own. At most 64.
 	MaxBatch int
 
 	// Committers is how many group transactions run at once, each on a
