@@ -327,28 +327,39 @@ func (s *Store) rollbackTo(g *group) {
 // function that had returned nil, failed: it rolls back to that function's
 // savepoint (or the whole transaction when it ran first), commits the
 // functions before it, and runs it again first in a new transaction when it
-// needed a taken lock; otherwise its caller gets the error. The functions
-// after it are in g.redo.
+// needed a taken lock; otherwise its caller gets the error once those
+// committed (it runs again if they did not: its error may come of their
+// writes). The functions after it are in g.redo.
 func (s *Store) recover(g *group) {
 	m, err := g.failed, g.failErr
 	g.failed, g.failErr = nil, nil
 	if m.first {
-		s.rollback(g)
-	} else {
-		s.rollbackTo(g)
+		s.rollback(g) // its own statements failed, first in the transaction: its error stands
+		m.r.err, m.r.cause = fmt.Errorf("postgres: update: %w", err), err
+		close(m.r.done)
+		return
+	}
+	s.rollbackTo(g)
+	switch {
+	case sqlState(err) == lockNotAvailable:
+		// It runs again after the functions that came after it, first in
+		// its transaction: they need not wait with it.
 		if g.begun {
 			s.finish(g)
 		}
-	}
-	if !m.first && sqlState(err) == lockNotAvailable {
-		// It runs again after the functions that came after it, first in
-		// its transaction: they need not wait with it.
 		m.r.lead = true
 		g.redo = append(g.redo, m.r)
-		return
+	case !g.begun:
+		// The rollback to its savepoint failed and took the transaction
+		// with it: it runs again with the others.
+		g.redo = append(g.redo, m.r)
+	default:
+		// Its statements ran after the writes of the functions before it:
+		// its error is answered once those commit, as a refused function's.
+		m.r.err, m.r.cause = fmt.Errorf("postgres: update: %w", err), err
+		g.refused = append(g.refused, m.r)
+		s.finish(g)
 	}
-	m.r.err, m.r.cause = fmt.Errorf("postgres: update: %w", err), err
-	close(m.r.done)
 }
 
 // finish commits g's transaction, with the statements still in g.out, and
