@@ -270,7 +270,7 @@ func (v *Vault) auditTx(ctx context.Context, tx storage.Tx, tenant, entity, id, 
 	}
 	a := v.principal(ctx).Actor()
 	now := v.now().UTC()
-	return auditTable.write(tx, tenant, nil, &auditRecord{ID: v.auditW.id(now), ActorID: a.ID, ActorType: a.Type,
+	return auditTable.write(tx, tenant, nil, &auditRecord{ID: v.auditW.id(now).String(), ActorID: a.ID, ActorType: a.Type,
 		EntityType: entity, EntityID: id, Operation: op, Message: msg, CreatedAt: now})
 }
 
@@ -281,7 +281,7 @@ func (v *Vault) auditTx(ctx context.Context, tx storage.Tx, tenant, entity, id, 
 // ids are unique in the process by (time, sequence), and across processes
 // sharing a store by the node's 62 random bits. It reads no randomness: it
 // runs on every read.
-func (w *auditWriter) id(t time.Time) string {
+func (w *auditWriter) id(t time.Time) uuid.UUID {
 	want := uint64(max(t.UnixMilli(), 0)) << 12
 	var ts uint64
 	for {
@@ -298,7 +298,7 @@ func (w *auditWriter) id(t time.Time) string {
 		ms >>= 8
 	}
 	u[6], u[7] = 0x70|byte(seq>>8), byte(seq)
-	return u.String()
+	return u
 }
 
 // auditBound returns the smallest entry id of the millisecond of t.
@@ -316,7 +316,7 @@ func auditBound(t time.Time) string {
 // auditItem is a read or use waiting in the queue.
 type auditItem struct {
 	tenant  string
-	entry   string // the entry's id
+	entry   uuid.UUID // the entry's id, made at the read (in order); its text only when written
 	actor   Actor
 	trace   string
 	entity  string
@@ -507,7 +507,7 @@ func (v *Vault) writeAuditBatch(ctx context.Context, batch []auditItem) {
 				continue
 			}
 			if !v.auditOff {
-				err := auditTable.write(tx, it.tenant, nil, &auditRecord{ID: it.entry, ActorID: it.actor.ID, ActorType: it.actor.Type,
+				err := auditTable.write(tx, it.tenant, nil, &auditRecord{ID: it.entry.String(), ActorID: it.actor.ID, ActorType: it.actor.Type,
 					EntityType: it.entity, EntityID: it.id, Operation: it.op, Message: it.msg, CreatedAt: it.at})
 				if err != nil {
 					return err
