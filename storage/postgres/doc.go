@@ -161,7 +161,10 @@
 // Pool: each committer holds a connection, and so does each View and each
 // Update of a MaxBatch 1 store, so MaxConns should be at least Committers
 // plus the Views expected at once; more connections than that do not help
-// writers. With Config.Pool, the pool is the caller's to size.
+// writers. With Config.Pool, the pool is the caller's to size; from a DSN,
+// its pool_max_conns parameter sizes it as Config.MaxConns does (vaultd
+// bench, 64 clients, 2 vCPUs: gets 9.5-11k/s with the default 4, 13.3k/s
+// with 16; creates the same).
 //
 // # Many processes
 //
