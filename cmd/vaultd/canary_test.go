@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,9 +85,22 @@ func pciCanary(t *testing.T, env []string, schema string) {
 	credential := hexMarker("sim_")
 	markers := map[string]string{"card": card, "ssn": ssn, "account": account, "data": data, "config": config, "credential": credential}
 
+	// A third party the proxy calls: it gets the card, and echoes nothing.
+	var destMu sync.Mutex
+	var destBodies []string
+	dest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		destMu.Lock()
+		destBodies = append(destBodies, string(b))
+		destMu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"ch_1"}`)
+	}))
+	defer dest.Close()
+
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "bootstrap.key")
-	p := startServe(t, dir, env, "--bootstrap-key-file", keyFile, "--log-level", "debug")
+	p := startServe(t, dir, env, "--bootstrap-key-file", keyFile, "--log-level", "debug", "--allow-host", "127.0.0.1")
 	mgmt := readKey(t, keyFile)
 	status, body := p.do(t, "POST", "/applications", mgmt,
 		`{"name":"backend","type":"private","rules":[{"priority":1,"container":"/","transform":"reveal","permissions":["token:create","token:read","token:update","token:delete","token:search","token:use"]}]}`)
@@ -125,6 +141,40 @@ func pciCanary(t *testing.T, env []string, schema string) {
 	expect(201, "POST", "/orchestration/connections", mgmt, fmt.Sprintf(`{"connection_formula_id":"mock-card","method":"card","display_name":"Sim",`+
 		`"fields":[{"key":"api_key","value":%q}],"accepted_countries":["US"],"accepted_currencies":["USD"]}`, credential))
 
+	// Proxies: the ephemeral one and a pre-configured one whose code
+	// transform holds the configuration marker.
+	proxy := func(want int, headers map[string]string, reqBody string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", "http://"+p.addr+"/proxy/charges", strings.NewReader(reqBody))
+		require.NoError(t, err)
+		req.Header.Set("BT-API-KEY", key)
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := p.client.Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, want, res.StatusCode, "%s", b)
+		if res.StatusCode >= 400 {
+			errorBodies = append(errorBodies, b)
+		}
+	}
+	cardExpr := fmt.Sprintf(`{"card":"{{ %s | json: '$.number' }}"}`, cardID)
+	proxy(200, map[string]string{"BT-PROXY-URL": dest.URL}, cardExpr)
+	px := expect(201, "POST", "/proxies", mgmt, fmt.Sprintf(`{"name":"px","destination_url":%q,"configuration":{"KEY":%q},`+
+		`"request_transforms":[{"type":"code","code":"module.exports = async (req) => { if (req.args.body.fail) throw new Error(req.args.body.card + req.configuration.KEY); return { body: { ...req.args.body, signed: req.configuration.KEY.length }, headers: req.args.headers }; }"}]}`,
+		dest.URL, config))
+	pxKey := jsonField(t, px, "key")
+	proxy(200, map[string]string{"BT-PROXY-KEY": pxKey}, cardExpr)
+	destMu.Lock()
+	require.Len(t, destBodies, 2)
+	for _, b := range destBodies {
+		assert.Contains(t, b, card, "the card crosses the proxy to the destination")
+	}
+	destMu.Unlock()
+
 	// Failure paths: each request carries a marker the answer must not echo.
 	expect(400, "POST", "/tokens", key, fmt.Sprintf(`{"type":"card","data":{"number":%q,"expiration_month":13,"expiration_year":2035}}`, card))
 	expect(400, "POST", "/tokens", key, fmt.Sprintf(`{"type":"card","data":{"number":%q,"expiration_month":1,"expiration_year":2035}}`, card[:15]+"x"))
@@ -139,6 +189,10 @@ func pciCanary(t *testing.T, env []string, schema string) {
 		`"fields":[{"key":"nope","value":%q}],"accepted_countries":["US"],"accepted_currencies":["USD"]}`, credential))
 	expect(400, "POST", "/detokenize", key, fmt.Sprintf(`{"n":"{{ %s | json: '$.number' | nope }}"}`, cardID))
 	expect(401, "GET", "/tokens/"+cardID, card, "")
+	proxy(500, map[string]string{"BT-PROXY-KEY": pxKey}, fmt.Sprintf(`{"card":"{{ %s | json: '$.number' }}","fail":true}`, cardID))
+	proxy(400, map[string]string{"BT-PROXY-URL": "https://" + card + ".invalid/"}, cardExpr)
+	proxy(400, map[string]string{"BT-PROXY-URL": dest.URL}, fmt.Sprintf(`{"card":"{{ %s | json: '$.number' | nope }}"}`, cardID))
+	proxy(404, map[string]string{"BT-PROXY-KEY": card}, cardExpr)
 
 	// Let the connection's verification and the events run, then stop.
 	time.Sleep(200 * time.Millisecond)
@@ -164,7 +218,7 @@ func pciCanary(t *testing.T, env []string, schema string) {
 		assert.False(t, bytes.Contains(file, []byte(m)), "the %s marker is in the store (the bolt file or pg_dump)", name)
 		assert.False(t, bytes.Contains(file, []byte(hex.EncodeToString([]byte(m)))), "the %s marker is in pg_dump's bytea hex", name)
 	}
-	assert.GreaterOrEqual(t, len(errorBodies), 12)
+	assert.GreaterOrEqual(t, len(errorBodies), 16)
 	assert.True(t, bytes.Contains(file, []byte(cardID)) || bytes.Contains(file, []byte(hex.EncodeToString([]byte(cardID)))),
 		"the search reads the store: the card token's id is there")
 }
