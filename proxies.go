@@ -24,19 +24,16 @@ import (
 )
 
 const (
-	proxyKind            = "proxy"
-	sealFieldClientCert  = "client_certificate"
-	maxProxyName         = 200
-	maxProxyTransforms   = 20
-	maxProxyTimeout      = 120 // seconds
-	maxProxyClientCert   = 64 << 10
-	proxyStateActive     = "active"
-	proxyKeySize         = 32 // random bytes of a proxy key
-	proxyRuntimeImage    = "node-bt"
-	proxyRequestsField   = "request_transforms"
-	proxyResponsesField  = "response_transforms"
-	proxyTransformCode   = "code"
-	proxyTransformTokens = "tokenize"
+	proxyKind           = "proxy"
+	sealFieldClientCert = "client_certificate"
+	maxProxyName        = 200
+	maxProxyTransforms  = 20
+	maxProxyTimeout     = 120 // seconds
+	maxProxyClientCert  = 64 << 10
+	proxyStateActive    = "active"
+	proxyRuntimeImage   = "node-bt"
+	proxyRequestsField  = "request_transforms"
+	proxyResponsesField = "response_transforms"
 )
 
 // Proxy transform types (reference section 7). Request transforms may be
@@ -490,7 +487,8 @@ func proxyEventData(r *proxyRecord) map[string]any {
 	return map[string]any{"proxy": m}
 }
 
-// newProxyKey returns a new proxy key: 32 random bytes, base64url.
+// newProxyKey returns a new proxy key: 32 random bytes, base64url, as a
+// webhook's signing key.
 func newProxyKey() string { return newSigningKey() }
 
 // sealProxy seals the configuration and client certificate of spec into

@@ -69,21 +69,19 @@ type proxyOptions struct {
 // HTTPS URLs with a DNS name (no IP literal) that resolves to public
 // addresses only. vaultd's --allow-host sets this list with the others.
 func WithProxyHosts(hosts ...string) Option {
-	return func(c *config) {
-		if c.proxies.hosts == nil {
-			c.proxies.hosts = map[string]bool{}
-		}
-		for _, h := range hosts {
-			c.proxies.hosts[webhookHostKey(h)] = true
-		}
-	}
+	return func(c *config) { addHosts(&c.proxies.hosts, hosts) }
 }
 
 // WithProxyClient sets the HTTP client whose transport (root CAs, say)
 // proxy requests use. Its Transport must be nil or an *http.Transport: the
-// vault uses a clone with its own dialer (refusing non-public addresses for
-// hosts not allow-listed), TLS 1.2 at least, no proxy of its own, no
-// compression negotiated, and redirects never followed.
+// vault uses a clone with TLS 1.2 at least, no proxy of its own, no
+// compression negotiated, and redirects never followed. Without a
+// transport, or one without a DialContext, connections use the vault's own
+// dialer, which refuses non-public addresses before connecting to a host
+// not allow-listed. A transport's own DialContext (a test resolving names
+// to a local server, say) is used as it is, and for a host not
+// allow-listed the address it connected to is checked after the connect,
+// and the connection closed if it is not public.
 func WithProxyClient(client *http.Client) Option {
 	return func(c *config) { c.proxies.client = client }
 }
@@ -116,20 +114,10 @@ func checkProxyOptions(op string, o *proxyOptions) error {
 	if o.maxBody == 0 {
 		o.maxBody = DefaultMaxProxyBody
 	}
-	switch {
-	case o.timeout < 0 || o.maxBody < 0:
+	if o.timeout < 0 || o.maxBody < 0 {
 		return newError(KindInvalid, op, "the proxy timeout and body limit must not be negative")
-	case o.client != nil && o.client.Transport != nil:
-		if _, ok := o.client.Transport.(*http.Transport); !ok {
-			return newError(KindInvalid, op, "the proxy client's transport must be an *http.Transport")
-		}
 	}
-	for h := range o.hosts {
-		if h == "" {
-			return newError(KindInvalid, op, "a proxy host must not be empty")
-		}
-	}
-	return nil
+	return checkOutbound(op, "proxy", o.client, o.hosts)
 }
 
 // newProxyRuntime builds the runtime of checked options.
@@ -913,7 +901,7 @@ func (v *Vault) runCode(ctx context.Context, pc *proxyCall, path string, t Proxy
 		}
 		switch f := e.Reactor; {
 		case f.Custom != nil && f.Custom.Status >= 200:
-			return &ProxyResponse{StatusCode: f.Custom.Status, Header: f.Custom.Headers.Clone(), Body: customBody(f.Custom.Body)}, nil
+			return &ProxyResponse{StatusCode: f.Custom.Status, Header: f.Custom.Headers.Clone(), Body: bodyOf(f.Custom.Body)}, nil
 		case f.Custom != nil:
 			return nil, runtimeFailure(pc.op, "a transform cannot answer with an informational status")
 		case f.Name == reactorRuntimeError:
@@ -951,10 +939,6 @@ func (v *Vault) runCode(ctx context.Context, pc *proxyCall, path string, t Proxy
 	}
 	return nil, nil
 }
-
-// customBody is the body of a CustomHttpResponseError: a string as its
-// text, anything else as its JSON.
-func customBody(raw json.RawMessage) []byte { return bodyOf(raw) }
 
 // bodyOf turns the JSON a transform returned as a body into bytes: a
 // string is the body's text, null an empty body, anything else its JSON.

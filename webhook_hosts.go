@@ -3,6 +3,7 @@ package vault
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -17,6 +18,33 @@ func webhookHostKey(h string) string {
 		return net.JoinHostPort(strings.ToLower(host), port)
 	}
 	return strings.ToLower(strings.Trim(h, "[]"))
+}
+
+// addHosts adds the allow-list entries of hosts to *list, making it.
+func addHosts(list *map[string]bool, hosts []string) {
+	if *list == nil {
+		*list = map[string]bool{}
+	}
+	for _, h := range hosts {
+		(*list)[webhookHostKey(h)] = true
+	}
+}
+
+// checkOutbound validates what the host lent the outbound requests of
+// what ("webhook", "proxy"): a client whose transport the vault clones,
+// and an allow-list.
+func checkOutbound(op, what string, client *http.Client, hosts map[string]bool) error {
+	if client != nil && client.Transport != nil {
+		if _, ok := client.Transport.(*http.Transport); !ok {
+			return newError(KindInvalid, op, "the %s client's transport must be an *http.Transport", what)
+		}
+	}
+	for h := range hosts {
+		if h == "" {
+			return newError(KindInvalid, op, "a %s host must not be empty", what)
+		}
+	}
+	return nil
 }
 
 // webhookHostAllowed reports whether the allow-list admits host on port.

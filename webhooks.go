@@ -231,14 +231,7 @@ type webhookOptions struct {
 // set (the default), destinations are public HTTPS endpoints only (see the
 // package documentation, "Webhooks").
 func WithWebhookHosts(hosts ...string) Option {
-	return func(c *config) {
-		if c.webhooks.hosts == nil {
-			c.webhooks.hosts = map[string]bool{}
-		}
-		for _, h := range hosts {
-			c.webhooks.hosts[webhookHostKey(h)] = true
-		}
-	}
+	return func(c *config) { addHosts(&c.webhooks.hosts, hosts) }
 }
 
 // WithWebhookClient sets the HTTP client whose transport (TLS settings,
@@ -280,20 +273,10 @@ func checkWebhookOptions(op string, o *webhookOptions) error {
 	if o.backoffBase == 0 {
 		o.backoffBase, o.backoffCap = webhookBackoffBase, webhookBackoffCap
 	}
-	switch {
-	case o.timeout < 0 || o.disableAfter < 0:
+	if o.timeout < 0 || o.disableAfter < 0 {
 		return newError(KindInvalid, op, "the webhook timeout and disable span must not be negative")
-	case o.client != nil && o.client.Transport != nil:
-		if _, ok := o.client.Transport.(*http.Transport); !ok {
-			return newError(KindInvalid, op, "the webhook client's transport must be an *http.Transport")
-		}
 	}
-	for h := range o.hosts {
-		if h == "" {
-			return newError(KindInvalid, op, "a webhook host must not be empty")
-		}
-	}
-	return nil
+	return checkOutbound(op, "webhook", o.client, o.hosts)
 }
 
 // checkWebhook validates a create or update request.

@@ -395,11 +395,17 @@ func (h *handler) idempotent(rec *record, rt *route, c *call, key string) respon
 	} else {
 		err = h.v.AbortIdempotent(ctx, key)
 	}
+	h.logIdempotency(c.r.Context(), rec, err)
+	return res
+}
+
+// logIdempotency logs the failure, if any, to complete or abort an
+// idempotency record: the response goes out all the same.
+func (h *handler) logIdempotency(ctx context.Context, rec *record, err error) {
 	if err != nil {
-		h.log.LogAttrs(c.r.Context(), slog.LevelWarn, "idempotency record not updated",
+		h.log.LogAttrs(ctx, slog.LevelWarn, "idempotency record not updated",
 			slog.String("trace_id", rec.trace), slog.String("kind", vault.KindOf(err).String()))
 	}
-	return res
 }
 
 // errorResponse is the ProblemDetails response of err. An internal error's

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -177,21 +176,15 @@ func (h *handler) idempotentProxy(rec *record, r *http.Request, ctx context.Cont
 		return
 	}
 	resp, err := h.v.Proxy(ctx, req)
-	done := context.WithoutCancel(ctx)
+	done := context.WithoutCancel(ctx) // recorded even if the client has gone: a retry must see it
+	var ierr error
 	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		err = h.v.CompleteIdempotent(done, key, vault.IdempotentResponse{Status: resp.StatusCode,
+		ierr = h.v.CompleteIdempotent(done, key, vault.IdempotentResponse{Status: resp.StatusCode,
 			ContentType: resp.Header.Get("Content-Type"), Body: resp.Body})
-		if err != nil {
-			h.log.LogAttrs(r.Context(), slog.LevelWarn, "idempotency record not updated",
-				slog.String("trace_id", rec.trace), slog.String("kind", vault.KindOf(err).String()))
-		}
-		resp.Write(rec)
-		return
+	} else {
+		ierr = h.v.AbortIdempotent(done, key)
 	}
-	if aerr := h.v.AbortIdempotent(done, key); aerr != nil {
-		h.log.LogAttrs(r.Context(), slog.LevelWarn, "idempotency record not updated",
-			slog.String("trace_id", rec.trace), slog.String("kind", vault.KindOf(aerr).String()))
-	}
+	h.logIdempotency(r.Context(), rec, ierr)
 	if err != nil {
 		h.proxyError(rec, err)
 		return
